@@ -1,0 +1,66 @@
+//! Exhaustive certification of an activation kernel: run the kernel itself on
+//! every representable input and measure its error, in output LSBs, against
+//! the real function evaluated in `f64`. Certify, don't sample.
+
+use crate::dtype::DType;
+use crate::format::Quant;
+use crate::kernels::Activation;
+
+/// The result of certifying a kernel over its whole input range.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Certificate {
+    /// Largest |kernel − ideal| in output LSBs; the ideal is `f(x)/s_out + zp_out`
+    /// clamped to the output range, unrounded (correct rounding gives ≤ 0.5).
+    pub max_err: f64,
+    /// Mean |kernel − ideal| in output LSBs.
+    pub mean_err: f64,
+    /// An input where `max_err` is reached.
+    pub worst_input: i32,
+    /// Inputs checked (256 or 65,536).
+    pub inputs: usize,
+    /// Inputs whose output is not the correctly rounded value.
+    pub not_correctly_rounded: usize,
+}
+
+/// The ideal (unrounded, range-clamped) output for raw input `x`.
+pub fn ideal(x: i32, in_q: Quant, out_dtype: DType, out_q: Quant, f: &dyn Fn(f64) -> f64) -> f64 {
+    let real = in_q.scale as f64 * (x - in_q.zero_point) as f64;
+    let y = f(real) / out_q.scale as f64 + out_q.zero_point as f64;
+    y.clamp(out_dtype.min() as f64, out_dtype.max() as f64)
+}
+
+/// Certify `kernel` (channel set `ch`) against `f` on every input.
+pub fn certify(
+    kernel: &Activation,
+    ch: usize,
+    in_q: Quant,
+    out_q: Quant,
+    f: &dyn Fn(f64) -> f64,
+) -> Certificate {
+    let (ti, to) = (kernel.io.in_dtype, kernel.io.out_dtype);
+    let mut c = Certificate {
+        max_err: 0.0,
+        mean_err: 0.0,
+        worst_input: ti.min(),
+        inputs: 0,
+        not_correctly_rounded: 0,
+    };
+    let mut sum = 0.0;
+    for x in ti.min()..=ti.max() {
+        let want = ideal(x, in_q, to, out_q, f);
+        let got = kernel.eval(x, ch) as f64;
+        let err = (got - want).abs();
+        sum += err;
+        if err > c.max_err {
+            c.max_err = err;
+            c.worst_input = x;
+        }
+        // Correct rounding, half away from zero, as `quantize_value` does.
+        if got != want.round() {
+            c.not_correctly_rounded += 1;
+        }
+        c.inputs += 1;
+    }
+    c.mean_err = sum / c.inputs as f64;
+    c
+}

@@ -1,0 +1,135 @@
+//! Piecewise polynomial in fixed point — the kernel for learned polynomials
+//! (exact) and fitted smooth functions. The HDL core implements exactly this.
+//!
+//! For a `B`-bit input `x` and `k` segment bits (`L = B − k` local bits):
+//! ```text
+//! u   = x − type_min                          (0 ..= 2^B − 1)
+//! seg = u >> L                                (top k bits)
+//! r   = (u mod 2^L) − 2^(L−1)                 (centred local coordinate; 0 if L = 0)
+//! acc = c[d]
+//! for j = d−1 down to 0:
+//!     acc = sat32( rshr(acc · r, shift[j]) + c[j] )     (i64 product)
+//! y   = sat_out( rshr(acc, final_shift) )
+//! ```
+//! `rshr` rounds half away from zero. Coefficients are `i32`, stored
+//! `[channel][segment][c0 ..= cd]`.
+
+use super::{KernelIo, COMMON_PARAMS};
+use crate::arith::{rshr_i32, rshr_i64, sat_i32};
+use crate::dtype::le_i32;
+use crate::format::Record;
+
+/// Highest supported degree.
+pub const MAX_DEGREE: usize = 7;
+/// Largest per-step shift (an `i32 × i16` product has 47 significant bits).
+pub const MAX_STEP_SHIFT: u32 = 46;
+
+const P: usize = COMMON_PARAMS;
+/// Params: seg_bits, degree, final_shift, 7 step shifts, coef ref (2).
+pub(crate) const N_PARAMS: usize = P + 3 + MAX_DEGREE + 2;
+
+/// Decoded piecewise polynomial.
+#[derive(Clone, Copy, Debug)]
+pub struct Poly<'a> {
+    pub seg_bits: u32,
+    pub degree: usize,
+    pub final_shift: u32,
+    /// `shifts[j]` applies after multiplying into coefficient `j`.
+    pub shifts: [u32; MAX_DEGREE],
+    in_bits: u32,
+    coefs: &'a [u8],
+}
+
+impl<'a> Poly<'a> {
+    pub(super) fn decode(rec: &Record<'a>, io: &KernelIo) -> Result<Self, &'static str> {
+        if rec.n_params() != N_PARAMS {
+            return Err("wrong number of parameters");
+        }
+        let in_bits = io.in_dtype.bits();
+        let seg_bits = rec.param(P);
+        if seg_bits < 0 || seg_bits as u32 > in_bits {
+            return Err("segment bits exceed the input width");
+        }
+        let degree = rec.param(P + 1);
+        if !(0..=MAX_DEGREE as i32).contains(&degree) {
+            return Err("degree must be 0..=7");
+        }
+        let final_shift = rec.param(P + 2);
+        if !(0..=31).contains(&final_shift) {
+            return Err("final shift must be 0..=31");
+        }
+        let mut shifts = [0u32; MAX_DEGREE];
+        for (j, s) in shifts.iter_mut().enumerate() {
+            let v = rec.param(P + 3 + j);
+            if v < 0 || v as u32 > MAX_STEP_SHIFT || (j >= degree as usize && v != 0) {
+                return Err("step shift must be 0..=46 (and 0 past the degree)");
+            }
+            *s = v as u32;
+        }
+        let coefs = rec
+            .data(P + 3 + MAX_DEGREE, "polynomial coefficients")
+            .map_err(|_| "coefficients outside data")?;
+        let want = io.channels * (1usize << seg_bits) * (degree as usize + 1) * 4;
+        if coefs.len() != want {
+            return Err("coefficient array must be channels × 2^seg_bits × (degree+1) i32");
+        }
+        Ok(Poly {
+            seg_bits: seg_bits as u32,
+            degree: degree as usize,
+            final_shift: final_shift as u32,
+            shifts,
+            in_bits,
+            coefs,
+        })
+    }
+
+    /// Segment index and centred local coordinate of input `x`.
+    #[inline(always)]
+    pub fn locate(&self, x: i32) -> (usize, i32) {
+        let u = (x + (1 << (self.in_bits - 1))) as u32;
+        let local_bits = self.in_bits - self.seg_bits;
+        let seg = if local_bits >= 32 {
+            0
+        } else {
+            (u >> local_bits) as usize
+        };
+        let r = if local_bits == 0 {
+            0
+        } else {
+            (u & ((1u32 << local_bits) - 1)) as i32 - (1i32 << (local_bits - 1))
+        };
+        (seg, r)
+    }
+
+    /// Coefficient `j` of segment `seg` in channel set `c`.
+    #[inline(always)]
+    pub fn coef(&self, c: usize, seg: usize, j: usize) -> i32 {
+        le_i32(
+            self.coefs,
+            ((c << self.seg_bits) + seg) * (self.degree + 1) + j,
+        )
+    }
+
+    /// Number of channel sets × segments stored.
+    pub fn n_segments(&self) -> usize {
+        1 << self.seg_bits
+    }
+
+    #[inline(always)]
+    pub(super) fn eval(&self, x: i32, c: usize, _io: &KernelIo) -> i32 {
+        let (seg, r) = self.locate(x);
+        let base = ((c << self.seg_bits) + seg) * (self.degree + 1);
+        let mut acc = le_i32(self.coefs, base + self.degree);
+        let mut j = self.degree;
+        while j > 0 {
+            j -= 1;
+            let prod = rshr_i64(acc as i64 * r as i64, self.shifts[j]);
+            acc = sat_i32(prod + le_i32(self.coefs, base + j) as i64);
+        }
+        rshr_i32(acc, self.final_shift)
+    }
+
+    pub(super) fn constant_bytes(&self) -> usize {
+        self.coefs.len()
+    }
+}

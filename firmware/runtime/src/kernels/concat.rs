@@ -1,0 +1,100 @@
+//! Concatenation along one axis, each input requantized to the output's scale.
+//!
+//! Tensors: `in_0 .. in_{n-1}, out`. Params: `axis, (m_i, s_i) for each input`.
+
+use crate::arith::requantize;
+use crate::error::Error;
+use crate::format::{Record, TensorInfo};
+use crate::kernels::activation::relu::check_shift;
+use crate::model::Model;
+
+/// Most inputs a Concat may have.
+pub const MAX_INPUTS: usize = 8;
+
+/// Decoded Concat.
+#[derive(Clone, Copy, Debug)]
+pub struct Concat {
+    pub inputs: [Option<TensorInfo>; MAX_INPUTS],
+    pub n: usize,
+    pub output: TensorInfo,
+    pub axis: usize,
+    scales: [(i32, i32); MAX_INPUTS],
+}
+
+impl Concat {
+    pub fn decode(rec: &Record, op: usize, model: &Model) -> Result<Self, Error> {
+        let bad = |reason| Error::InvalidOp { op, reason };
+        let nt = rec.n_tensors();
+        if !(2..=MAX_INPUTS + 1).contains(&nt) {
+            return Err(bad("concat takes 1 to 8 inputs"));
+        }
+        let n = nt - 1;
+        rec.expect_counts(nt, 1 + 2 * n).map_err(bad)?;
+        let output = model.tensor(rec.tensor(n))?;
+        let axis = rec.param(0);
+        if axis < 0 || axis as usize >= output.rank {
+            return Err(bad("concat axis outside the output rank"));
+        }
+        let axis = axis as usize;
+        let mut inputs = [None; MAX_INPUTS];
+        let mut scales = [(0, 0); MAX_INPUTS];
+        let mut total = 0;
+        for i in 0..n {
+            let t = model.tensor(rec.tensor(i))?;
+            let same_other = t.rank == output.rank
+                && (0..output.rank).all(|d| d == axis || t.dims[d] == output.dims[d]);
+            if !same_other {
+                return Err(bad(
+                    "concat inputs must match the output except along the axis",
+                ));
+            }
+            total += t.dims[axis];
+            scales[i] = (
+                rec.param(1 + 2 * i),
+                check_shift(rec.param(2 + 2 * i)).map_err(bad)?,
+            );
+            inputs[i] = Some(t);
+        }
+        if total != output.dims[axis] {
+            return Err(bad(
+                "concat output extent along the axis is not the sum of the inputs",
+            ));
+        }
+        Ok(Concat {
+            inputs,
+            n,
+            output,
+            axis,
+            scales,
+        })
+    }
+
+    /// Run with input buffers `xs[i]`.
+    pub fn run(&self, xs: &[&[u8]; MAX_INPUTS], y: &mut [u8]) {
+        let outer: usize = self.output.dims[..self.axis].iter().product();
+        let inner: usize = self.output.dims[self.axis + 1..self.output.rank]
+            .iter()
+            .product();
+        let mut out_i = 0;
+        for o in 0..outer {
+            for i in 0..self.n {
+                let Some(t) = self.inputs[i] else { continue };
+                let block = t.dims[self.axis] * inner;
+                let (m, s) = self.scales[i];
+                for k in 0..block {
+                    let v = requantize(
+                        t.dtype.load(xs[i], o * block + k) - t.quant.zero_point,
+                        m,
+                        s,
+                    );
+                    self.output.dtype.store(
+                        y,
+                        out_i,
+                        v.saturating_add(self.output.quant.zero_point),
+                    );
+                    out_i += 1;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,292 @@
+//! Conv1D, Conv2D and DepthwiseConv2D, channels-last (`[H, W, C]`; 1-D tensors
+//! are `[W, C]`, treated as `H = 1`), with stride, dilation and explicit padding.
+//!
+//! Params after the common weighted-layer params: `kh kw stride_h stride_w
+//! dilation_h dilation_w pad_top pad_left pad_bottom pad_right`, and for
+//! depthwise one more, `depth_multiplier`. Weights: Conv `[Cout][kh][kw][Cin]`,
+//! Depthwise `[kh][kw][Cout]` with `Cout = Cin · depth_multiplier` (TFLite layout).
+//! Padding contributes the input zero point, i.e. real zero.
+
+use super::dot::{dot_i16, dot_i8};
+use super::output_stage::{Weighted, N_COMMON};
+use crate::dtype::DType;
+use crate::error::Error;
+use crate::format::{Record, TensorInfo};
+use crate::model::Model;
+
+/// Convolution geometry shared by the three layers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Geometry {
+    pub in_hwc: [usize; 3],
+    pub out_hwc: [usize; 3],
+    pub kernel: [usize; 2],
+    pub stride: [usize; 2],
+    pub dilation: [usize; 2],
+    /// top, left, bottom, right
+    pub pad: [usize; 4],
+}
+
+/// Output extent of one spatial axis, or `None` if the window does not fit.
+pub fn out_extent(
+    inp: usize,
+    k: usize,
+    stride: usize,
+    dil: usize,
+    pad_lo: usize,
+    pad_hi: usize,
+) -> Option<usize> {
+    let span = dil * (k - 1) + 1;
+    let padded = inp + pad_lo + pad_hi;
+    if padded < span {
+        return None;
+    }
+    Some((padded - span) / stride + 1)
+}
+
+impl Geometry {
+    /// Decode the ten geometry params starting at `at` and check them against
+    /// the input and output shapes.
+    pub fn decode(
+        rec: &Record,
+        at: usize,
+        op: usize,
+        input: &TensorInfo,
+        output: &TensorInfo,
+        one_d: bool,
+    ) -> Result<Self, Error> {
+        let bad = |reason| Error::InvalidOp { op, reason };
+        let mut v = [0usize; 10];
+        for (i, x) in v.iter_mut().enumerate() {
+            let p = rec.param(at + i);
+            let lo = if i < 6 { 1 } else { 0 };
+            if p < lo || p > u16::MAX as i32 {
+                return Err(bad(
+                    "kernel, stride and dilation must be >= 1 and padding >= 0",
+                ));
+            }
+            *x = p as usize;
+        }
+        let (Some(in_hwc), Some(out_hwc)) = (input.hwc(), output.hwc()) else {
+            return Err(bad("convolution tensors must have rank 1 to 3"));
+        };
+        if one_d
+            && (input.rank != 2
+                || output.rank != 2
+                || v[0] != 1
+                || v[2] != 1
+                || v[4] != 1
+                || v[6] != 0
+                || v[8] != 0)
+        {
+            return Err(bad(
+                "conv1d takes [W, C] tensors and a 1-wide kernel height",
+            ));
+        }
+        let g = Geometry {
+            in_hwc,
+            out_hwc,
+            kernel: [v[0], v[1]],
+            stride: [v[2], v[3]],
+            dilation: [v[4], v[5]],
+            pad: [v[6], v[7], v[8], v[9]],
+        };
+        if g.pad[0] >= g.kernel[0]
+            || g.pad[2] >= g.kernel[0]
+            || g.pad[1] >= g.kernel[1]
+            || g.pad[3] >= g.kernel[1]
+        {
+            return Err(bad("padding must be smaller than the kernel"));
+        }
+        let oh = out_extent(
+            in_hwc[0],
+            g.kernel[0],
+            g.stride[0],
+            g.dilation[0],
+            g.pad[0],
+            g.pad[2],
+        );
+        let ow = out_extent(
+            in_hwc[1],
+            g.kernel[1],
+            g.stride[1],
+            g.dilation[1],
+            g.pad[1],
+            g.pad[3],
+        );
+        if oh != Some(out_hwc[0]) || ow != Some(out_hwc[1]) {
+            return Err(bad("output spatial size does not follow from input, kernel, stride, dilation and padding"));
+        }
+        Ok(g)
+    }
+
+    /// Input row/column of kernel tap `k` for output position `o` on `axis`,
+    /// or `None` when it falls in the padding.
+    #[inline(always)]
+    pub fn tap(&self, axis: usize, o: usize, k: usize) -> Option<usize> {
+        let pos =
+            (o * self.stride[axis] + k * self.dilation[axis]) as isize - self.pad[axis] as isize;
+        if pos < 0 || pos as usize >= self.in_hwc[axis] {
+            None
+        } else {
+            Some(pos as usize)
+        }
+    }
+}
+
+/// Decoded Conv1D / Conv2D.
+#[derive(Clone, Copy, Debug)]
+pub struct Conv<'a> {
+    pub input: TensorInfo,
+    pub output: TensorInfo,
+    pub w: Weighted<'a>,
+    pub g: Geometry,
+}
+
+impl<'a> Conv<'a> {
+    pub fn decode(
+        rec: &Record<'a>,
+        op: usize,
+        model: &Model<'a>,
+        one_d: bool,
+        full: bool,
+    ) -> Result<Self, Error> {
+        rec.expect_counts(2, N_COMMON + 10)
+            .map_err(|reason| Error::InvalidOp { op, reason })?;
+        let input = model.tensor(rec.tensor(0))?;
+        let output = model.tensor(rec.tensor(1))?;
+        let g = Geometry::decode(rec, N_COMMON, op, &input, &output, one_d)?;
+        let (cin, cout) = (g.in_hwc[2], g.out_hwc[2]);
+        let per_out = g.kernel[0] * g.kernel[1] * cin;
+        let w = Weighted::decode(rec, op, model, &input, &output, cout * per_out, cout)?;
+        if full {
+            w.check_accumulators(op, &input, cout, |c| {
+                w.weights[c * per_out..(c + 1) * per_out].iter().copied()
+            })?;
+        }
+        Ok(Conv {
+            input,
+            output,
+            w,
+            g,
+        })
+    }
+
+    pub fn run(&self, x: &[u8], y: &mut [u8]) {
+        let g = &self.g;
+        let [_, iw, cin] = g.in_hwc;
+        let [oh, ow, cout] = g.out_hwc;
+        let [kh, kw] = g.kernel;
+        let es = self.input.dtype.size();
+        let zp = self.input.quant.zero_point;
+        let mut out_i = 0;
+        for oy in 0..oh {
+            for ox in 0..ow {
+                for oc in 0..cout {
+                    let mut acc = self.w.bias(oc) as i64;
+                    for ky in 0..kh {
+                        let Some(iy) = g.tap(0, oy, ky) else { continue };
+                        for kx in 0..kw {
+                            let Some(ix) = g.tap(1, ox, kx) else { continue };
+                            let xs = &x[(iy * iw + ix) * cin * es..][..cin * es];
+                            let ws = &self.w.weights[((oc * kh + ky) * kw + kx) * cin..][..cin];
+                            acc += match self.input.dtype {
+                                DType::I8 => dot_i8(xs, ws, zp) as i64,
+                                DType::I16 => dot_i16(xs, ws, zp),
+                            };
+                        }
+                    }
+                    self.output
+                        .dtype
+                        .store(y, out_i, self.w.stage.finish(acc, oc));
+                    out_i += 1;
+                }
+            }
+        }
+    }
+
+    /// Multiply-accumulates per inference (padding taps included).
+    pub fn macs(&self) -> usize {
+        self.output.len() * self.g.kernel[0] * self.g.kernel[1] * self.g.in_hwc[2]
+    }
+}
+
+/// Decoded DepthwiseConv2D.
+#[derive(Clone, Copy, Debug)]
+pub struct Depthwise<'a> {
+    pub input: TensorInfo,
+    pub output: TensorInfo,
+    pub w: Weighted<'a>,
+    pub g: Geometry,
+    pub depth_multiplier: usize,
+}
+
+impl<'a> Depthwise<'a> {
+    pub fn decode(
+        rec: &Record<'a>,
+        op: usize,
+        model: &Model<'a>,
+        full: bool,
+    ) -> Result<Self, Error> {
+        let bad = |reason| Error::InvalidOp { op, reason };
+        rec.expect_counts(2, N_COMMON + 11).map_err(bad)?;
+        let input = model.tensor(rec.tensor(0))?;
+        let output = model.tensor(rec.tensor(1))?;
+        let g = Geometry::decode(rec, N_COMMON, op, &input, &output, false)?;
+        let dm = rec.param(N_COMMON + 10);
+        if dm < 1 || g.out_hwc[2] != g.in_hwc[2] * dm as usize {
+            return Err(bad(
+                "depthwise output channels must be input channels x depth multiplier",
+            ));
+        }
+        let cout = g.out_hwc[2];
+        let taps = g.kernel[0] * g.kernel[1];
+        let w = Weighted::decode(rec, op, model, &input, &output, taps * cout, cout)?;
+        if full {
+            w.check_accumulators(op, &input, cout, |c| {
+                (0..taps).map(move |t| w.weights[t * cout + c])
+            })?;
+        }
+        Ok(Depthwise {
+            input,
+            output,
+            w,
+            g,
+            depth_multiplier: dm as usize,
+        })
+    }
+
+    pub fn run(&self, x: &[u8], y: &mut [u8]) {
+        let g = &self.g;
+        let [_, iw, cin] = g.in_hwc;
+        let [oh, ow, cout] = g.out_hwc;
+        let [kh, kw] = g.kernel;
+        let (ti, zp) = (self.input.dtype, self.input.quant.zero_point);
+        let mut out_i = 0;
+        for oy in 0..oh {
+            for ox in 0..ow {
+                for oc in 0..cout {
+                    let ic = oc / self.depth_multiplier;
+                    let mut acc = self.w.bias(oc) as i64;
+                    for ky in 0..kh {
+                        let Some(iy) = g.tap(0, oy, ky) else { continue };
+                        for kx in 0..kw {
+                            let Some(ix) = g.tap(1, ox, kx) else { continue };
+                            let xv = ti.load(x, (iy * iw + ix) * cin + ic) - zp;
+                            let wv = self.w.weights[(ky * kw + kx) * cout + oc] as i8 as i32;
+                            acc += (xv * wv) as i64;
+                        }
+                    }
+                    self.output
+                        .dtype
+                        .store(y, out_i, self.w.stage.finish(acc, oc));
+                    out_i += 1;
+                }
+            }
+        }
+    }
+
+    /// Multiply-accumulates per inference.
+    pub fn macs(&self) -> usize {
+        self.output.len() * self.g.kernel[0] * self.g.kernel[1]
+    }
+}

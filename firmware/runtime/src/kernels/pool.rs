@@ -1,0 +1,134 @@
+//! Max and average pooling, 1-D and 2-D (global pooling = window over the whole
+//! input). Input and output share type and quantization, so no requantization:
+//! average is `round(sum / count)` half away from zero over the taps inside the
+//! input (padding is excluded from the count, as in TFLite).
+//!
+//! Params: `kh kw stride_h stride_w pad_top pad_left pad_bottom pad_right clamp_min clamp_max`.
+
+use super::conv::Geometry;
+use crate::arith::round_div_i64;
+use crate::error::Error;
+use crate::format::{Record, TensorInfo};
+use crate::model::Model;
+
+/// Max or average.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PoolKind {
+    Max,
+    Avg,
+}
+
+/// Decoded pooling layer.
+#[derive(Clone, Copy, Debug)]
+pub struct Pool {
+    pub kind: PoolKind,
+    pub input: TensorInfo,
+    pub output: TensorInfo,
+    pub g: Geometry,
+    pub clamp: (i32, i32),
+}
+
+impl Pool {
+    pub fn decode(rec: &Record, op: usize, model: &Model, kind: PoolKind) -> Result<Self, Error> {
+        let bad = |reason| Error::InvalidOp { op, reason };
+        rec.expect_counts(2, 10).map_err(bad)?;
+        let input = model.tensor(rec.tensor(0))?;
+        let output = model.tensor(rec.tensor(1))?;
+        if input.dtype != output.dtype || input.quant != output.quant {
+            return Err(bad(
+                "pooling input and output must have the same type and quantization",
+            ));
+        }
+        let g = geometry(rec, op, &input, &output)?;
+        if g.in_hwc[2] != g.out_hwc[2] {
+            return Err(bad("pooling keeps the channel count"));
+        }
+        let clamp = (rec.param(8), rec.param(9));
+        if clamp.0 > clamp.1 || clamp.0 < output.dtype.min() || clamp.1 > output.dtype.max() {
+            return Err(bad("clamp range outside the output type or empty"));
+        }
+        Ok(Pool {
+            kind,
+            input,
+            output,
+            g,
+            clamp,
+        })
+    }
+
+    pub fn run(&self, x: &[u8], y: &mut [u8]) {
+        let g = &self.g;
+        let [_, iw, c] = g.in_hwc;
+        let [oh, ow, _] = g.out_hwc;
+        let t = self.input.dtype;
+        let mut out_i = 0;
+        for oy in 0..oh {
+            for ox in 0..ow {
+                for ch in 0..c {
+                    let (mut acc, mut count, mut best) = (0i64, 0i64, i32::MIN);
+                    for ky in 0..g.kernel[0] {
+                        let Some(iy) = g.tap(0, oy, ky) else { continue };
+                        for kx in 0..g.kernel[1] {
+                            let Some(ix) = g.tap(1, ox, kx) else { continue };
+                            let v = t.load(x, (iy * iw + ix) * c + ch);
+                            acc += v as i64;
+                            count += 1;
+                            best = best.max(v);
+                        }
+                    }
+                    let v = match self.kind {
+                        _ if count == 0 => self.input.quant.zero_point,
+                        PoolKind::Max => best,
+                        PoolKind::Avg => round_div_i64(acc, count) as i32,
+                    };
+                    t.store(y, out_i, v.clamp(self.clamp.0, self.clamp.1));
+                    out_i += 1;
+                }
+            }
+        }
+    }
+}
+
+/// Pool params reuse the convolution geometry with dilation 1.
+fn geometry(
+    rec: &Record,
+    op: usize,
+    input: &TensorInfo,
+    output: &TensorInfo,
+) -> Result<Geometry, Error> {
+    let bad = |reason| Error::InvalidOp { op, reason };
+    let mut v = [0usize; 8];
+    for (i, x) in v.iter_mut().enumerate() {
+        let p = rec.param(i);
+        if p < (i < 4) as i32 || p > u16::MAX as i32 {
+            return Err(bad("window and stride must be >= 1 and padding >= 0"));
+        }
+        *x = p as usize;
+    }
+    let (Some(in_hwc), Some(out_hwc)) = (input.hwc(), output.hwc()) else {
+        return Err(bad("pooling tensors must have rank 1 to 3"));
+    };
+    let g = Geometry {
+        in_hwc,
+        out_hwc,
+        kernel: [v[0], v[1]],
+        stride: [v[2], v[3]],
+        dilation: [1, 1],
+        pad: [v[4], v[5], v[6], v[7]],
+    };
+    if g.pad[0] >= g.kernel[0]
+        || g.pad[2] >= g.kernel[0]
+        || g.pad[1] >= g.kernel[1]
+        || g.pad[3] >= g.kernel[1]
+    {
+        return Err(bad("padding must be smaller than the window"));
+    }
+    let oh = super::conv::out_extent(in_hwc[0], g.kernel[0], g.stride[0], 1, g.pad[0], g.pad[2]);
+    let ow = super::conv::out_extent(in_hwc[1], g.kernel[1], g.stride[1], 1, g.pad[1], g.pad[3]);
+    if oh != Some(out_hwc[0]) || ow != Some(out_hwc[1]) {
+        return Err(bad(
+            "output spatial size does not follow from input, window, stride and padding",
+        ));
+    }
+    Ok(g)
+}

@@ -1,0 +1,87 @@
+//! RMS normalization over the innermost axis (PolyNorm's normalizer):
+//! `y_i = g_i · x_i / sqrt(mean(x²) + ε)`, in integers.
+//!
+//! With `t = x − zp_in` the input scale cancels, so per row:
+//! ```text
+//! ms    = ((Σ t² + C·eps_q) · 2^32) / C            (floor; eps_q = ε / scale_in²)
+//! denom = isqrt(ms)                                (= rms · 2^16)
+//! y_i   = zp_out + round( t_i·w_i·m · 2^(s−15) / denom )
+//! ```
+//! where `w_i` are int8 gains and `(m, s)` encodes `scale_gain / scale_out`.
+//! Params: `gains(off,len) eps_q m s`.
+
+use crate::arith::{isqrt_u128, round_div_i128};
+use crate::error::Error;
+use crate::format::{Record, TensorInfo};
+use crate::model::Model;
+
+/// Decoded RMSNorm.
+#[derive(Clone, Copy, Debug)]
+pub struct RmsNorm<'a> {
+    pub input: TensorInfo,
+    pub output: TensorInfo,
+    gains: &'a [u8],
+    eps_q: u32,
+    mult: i32,
+    shift: i32,
+}
+
+impl<'a> RmsNorm<'a> {
+    pub fn decode(rec: &Record<'a>, op: usize, model: &Model<'a>) -> Result<Self, Error> {
+        let bad = |reason| Error::InvalidOp { op, reason };
+        rec.expect_counts(2, 5).map_err(bad)?;
+        let input = model.tensor(rec.tensor(0))?;
+        let output = model.tensor(rec.tensor(1))?;
+        if input.dims != output.dims || input.rank != output.rank {
+            return Err(bad("rms_norm input and output must have the same shape"));
+        }
+        let gains = rec.data(0, "rms_norm gains")?;
+        if gains.len() != input.channels() {
+            return Err(bad("rms_norm needs one int8 gain per channel"));
+        }
+        let eps_q = rec.param(2);
+        let (mult, shift) = (rec.param(3), rec.param(4));
+        if eps_q < 0 || mult < 0 || !(-31..=30).contains(&shift) {
+            return Err(bad(
+                "rms_norm epsilon and multiplier must be >= 0, shift in -31..=30",
+            ));
+        }
+        Ok(RmsNorm {
+            input,
+            output,
+            gains,
+            eps_q: eps_q as u32,
+            mult,
+            shift,
+        })
+    }
+
+    pub fn run(&self, x: &[u8], y: &mut [u8]) {
+        let c = self.input.channels();
+        let (ti, to) = (self.input.dtype, self.output.dtype);
+        let (zi, zo) = (self.input.quant.zero_point, self.output.quant.zero_point);
+        let (num_shift, den_shift) = (
+            (self.shift - 15).max(0) as u32,
+            (15 - self.shift).max(0) as u32,
+        );
+        for row in 0..self.input.len() / c {
+            let base = row * c;
+            let ss: u128 = (0..c)
+                .map(|i| ((ti.load(x, base + i) - zi) as i64).unsigned_abs().pow(2) as u128)
+                .sum();
+            let ms = ((ss + c as u128 * self.eps_q as u128) << 32) / c as u128;
+            let denom = (isqrt_u128(ms) as i128) << den_shift;
+            for i in 0..c {
+                let v = if denom == 0 {
+                    0
+                } else {
+                    let t = (ti.load(x, base + i) - zi) as i128;
+                    let w = self.gains.get(i).map_or(0, |&g| g as i8 as i128);
+                    round_div_i128((t * w * self.mult as i128) << num_shift, denom)
+                };
+                let v = v.clamp(i32::MIN as i128, i32::MAX as i128) as i32;
+                to.store(y, base + i, v.saturating_add(zo));
+            }
+        }
+    }
+}

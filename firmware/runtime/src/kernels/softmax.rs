@@ -1,0 +1,112 @@
+//! Softmax over the innermost axis, integer only.
+//!
+//! For each row: `d_i = requantize(max − x_i, m, s)` is `(max − x_i)·scale_in·β·log2(e)`
+//! in Q16; `e_i = 2^(−d_i / 2^16)` in Q30 by [`exp2_neg_q16`];
+//! `y_i = out_min + round(e_i · R / Σ e)` with `R = 256` (int8 out, scale 1/256,
+//! zero point −128) or `R = 32768` (int16 out, scale 1/32768, zero point 0),
+//! saturated. Params: `m s`.
+
+use crate::arith::{requantize, round_div_i64, rshr_i32, rshr_i64};
+use crate::dtype::DType;
+use crate::error::Error;
+use crate::format::{Record, TensorInfo};
+use crate::model::Model;
+
+const LN2_Q30: i64 = 744_261_118;
+/// `(−1)^k · 2^30 / k!`, k = 0..=8: Taylor series of `e^(−z)`, `z < ln 2`
+/// (truncation error < 1.1e-7).
+const EXP_NEG_Q30: [i64; 9] = [
+    1_073_741_824,
+    -1_073_741_824,
+    536_870_912,
+    -178_956_971,
+    44_739_243,
+    -8_947_849,
+    1_491_308,
+    -213_044,
+    26_631,
+];
+
+/// `2^(−d / 2^16)` in Q30 for `d ≥ 0` (Q16 input); exact at `d = 0` (= 2^30).
+pub fn exp2_neg_q16(d: i32) -> i32 {
+    if d <= 0 {
+        return 1 << 30;
+    }
+    let n = (d >> 16) as u32;
+    if n > 31 {
+        return 0;
+    }
+    let f = (d & 0xFFFF) as i64;
+    let z = rshr_i64(f * LN2_Q30, 16);
+    let mut acc = EXP_NEG_Q30[8];
+    for k in (0..8).rev() {
+        acc = rshr_i64(acc * z, 30) + EXP_NEG_Q30[k];
+    }
+    rshr_i32(acc as i32, n)
+}
+
+/// Decoded Softmax.
+#[derive(Clone, Copy, Debug)]
+pub struct Softmax {
+    pub input: TensorInfo,
+    pub output: TensorInfo,
+    mult: i32,
+    shift: i32,
+}
+
+impl Softmax {
+    pub fn decode(rec: &Record, op: usize, model: &Model) -> Result<Self, Error> {
+        let bad = |reason| Error::InvalidOp { op, reason };
+        rec.expect_counts(2, 2).map_err(bad)?;
+        let input = model.tensor(rec.tensor(0))?;
+        let output = model.tensor(rec.tensor(1))?;
+        if input.dims != output.dims || input.rank != output.rank {
+            return Err(bad("softmax input and output must have the same shape"));
+        }
+        let ok = match output.dtype {
+            DType::I8 => output.quant.zero_point == -128 && output.quant.scale == 1.0 / 256.0,
+            DType::I16 => output.quant.zero_point == 0 && output.quant.scale == 1.0 / 32768.0,
+        };
+        if !ok {
+            return Err(bad(
+                "softmax output must be int8 (scale 1/256, zp -128) or int16 (scale 1/32768, zp 0)",
+            ));
+        }
+        let (mult, shift) = (rec.param(0), rec.param(1));
+        if mult < 0 || !(-31..=30).contains(&shift) {
+            return Err(bad("softmax multiplier must be >= 0 and shift in -31..=30"));
+        }
+        Ok(Softmax {
+            input,
+            output,
+            mult,
+            shift,
+        })
+    }
+
+    pub fn run(&self, x: &[u8], y: &mut [u8]) {
+        let c = self.input.channels();
+        let (ti, to) = (self.input.dtype, self.output.dtype);
+        let range: i64 = match to {
+            DType::I8 => 256,
+            DType::I16 => 32768,
+        };
+        let out_zp = self.output.quant.zero_point;
+        for row in 0..self.input.len() / c {
+            let base = row * c;
+            let max = (0..c).map(|i| ti.load(x, base + i)).max().unwrap_or(0);
+            let e = |i: usize| {
+                exp2_neg_q16(requantize(
+                    max - ti.load(x, base + i),
+                    self.mult,
+                    self.shift,
+                )) as i64
+            };
+            let sum: i64 = (0..c).map(e).sum();
+            for i in 0..c {
+                let p = round_div_i64(e(i) * range, sum.max(1));
+                to.store(y, base + i, (p as i32).saturating_add(out_zp));
+            }
+        }
+    }
+}

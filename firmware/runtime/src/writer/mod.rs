@@ -1,0 +1,18 @@
+//! The writer side of the blob format (feature `writer`): a builder that plans
+//! the arena and serializes a model, and encoders that turn real-valued
+//! activation descriptions into the runtime's fixed-point kernels. The host
+//! tools and tests use these; nobody assembles bytes by hand.
+
+mod builder;
+mod kernels;
+mod planner;
+mod poly_encode;
+mod quant;
+
+pub use builder::{ConvGeom, ModelBuilder, PoolGeom, TensorId, WeightedDef};
+pub use kernels::{KernelDef, KernelId, PolyDef, RationalDef};
+pub use planner::{plan_arena, Lifetime};
+pub use poly_encode::{
+    encode_poly, encode_rational, local_poly_from_real, segment_center, EncodeError,
+};
+pub use quant::{kernel_io, quantize_value, requant_params};

@@ -1,0 +1,251 @@
+//! Turning real-valued polynomials into the fixed-point kernels: choosing each
+//! Horner step's fixed-point format (hence the per-step shifts) as precise as
+//! the 32-bit accumulator allows, then rounding the coefficients.
+//!
+//! Fitting (which polynomial to encode) is the host tools' job; this module
+//! only guarantees that a given polynomial is represented as exactly as the
+//! format permits.
+
+use super::kernels::{PolyDef, RationalDef};
+use crate::dtype::DType;
+use crate::format::Quant;
+use crate::kernels::activation::{KernelIo, MAX_DEGREE, MAX_STEP_SHIFT};
+use alloc::vec::Vec;
+use core::fmt;
+
+/// Why a polynomial cannot be encoded.
+#[derive(Clone, Debug, PartialEq)]
+pub enum EncodeError {
+    /// Wrong number of segments, inconsistent degrees, degree above 7.
+    Shape(&'static str),
+    /// Values too large for a 32-bit accumulator with a non-negative final shift.
+    TooLarge(&'static str),
+    /// A denominator coefficient is negative or the constant is not positive.
+    UnsafeDenominator,
+}
+
+impl fmt::Display for EncodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EncodeError::Shape(s) => write!(f, "cannot encode polynomial: {s}"),
+            EncodeError::TooLarge(s) => write!(
+                f,
+                "cannot encode polynomial: {s} exceeds the 32-bit fixed-point range"
+            ),
+            EncodeError::UnsafeDenominator => write!(
+                f,
+                "denominator must have a positive constant and non-negative coefficients"
+            ),
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for EncodeError {}
+
+/// Raw input value at the centre of segment `seg` (where the local coordinate is 0).
+pub fn segment_center(dtype: DType, seg_bits: u32, seg: usize) -> i32 {
+    let local = dtype.bits() - seg_bits;
+    let base = ((seg as i64) << local) + dtype.min() as i64;
+    (if local == 0 {
+        base
+    } else {
+        base + (1i64 << (local - 1))
+    }) as i32
+}
+
+/// Re-express `f(x) = Σ c_k x^k` (real `x`, real `f`) as a polynomial in the
+/// integer local coordinate `r` around raw input `q_center`, in output LSBs
+/// including the output zero point: `f(s_in(q_center + r − zp_in))/s_out + zp_out`.
+pub fn local_poly_from_real(coefs: &[f64], in_q: Quant, out_q: Quant, q_center: i32) -> Vec<f64> {
+    let s = in_q.scale as f64;
+    let x0 = s * (q_center - in_q.zero_point) as f64;
+    let n = coefs.len();
+    let mut out = alloc::vec![0.0f64; n];
+    for (k, &c) in coefs.iter().enumerate() {
+        // (x0 + s r)^k = Σ_j C(k, j) x0^(k−j) s^j r^j
+        let mut binom = 1.0f64;
+        for (j, o) in out.iter_mut().enumerate().take(k + 1) {
+            *o += c * binom * x0.powi((k - j) as i32) * s.powi(j as i32);
+            binom = binom * (k - j) as f64 / (j + 1) as f64;
+        }
+    }
+    let so = out_q.scale as f64;
+    for o in out.iter_mut() {
+        *o /= so;
+    }
+    if let Some(o) = out.first_mut() {
+        *o += out_q.zero_point as f64;
+    }
+    out
+}
+
+/// Largest fractional-bit count that keeps `bound · 2^F` (plus rounding
+/// slack) inside an `i32`.
+fn cap_bits(bound: f64) -> i32 {
+    if bound <= 0.0 {
+        return 62;
+    }
+    let room = (i32::MAX as f64 - 64.0) / (bound * (1.0 + 1.0 / 1024.0) + 16.0);
+    (room.log2().floor() as i32).min(62)
+}
+
+/// Fixed-point formats `F_j` for Horner steps with magnitude bounds `bounds[j]`:
+/// `F_j ≤ cap(bound_j)`, `F_j ≤ F_{j+1} ≤ F_j + 46`, `F_0 ≤ f0_cap`. The largest
+/// such formats, found by lowering until all constraints hold.
+fn solve_formats(bounds: &[f64], f0_cap: i32) -> Result<Vec<i32>, EncodeError> {
+    let mut f: Vec<i32> = bounds.iter().map(|&b| cap_bits(b)).collect();
+    f[0] = f[0].min(f0_cap);
+    loop {
+        let mut changed = false;
+        for j in 0..f.len() - 1 {
+            if f[j] > f[j + 1] {
+                f[j] = f[j + 1];
+                changed = true;
+            }
+            if f[j + 1] > f[j] + MAX_STEP_SHIFT as i32 {
+                f[j + 1] = f[j] + MAX_STEP_SHIFT as i32;
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    if f[0] < 0 {
+        return Err(EncodeError::TooLarge("polynomial value"));
+    }
+    Ok(f)
+}
+
+/// Horner bounds `Σ_{i≥j} |a_i| R^{i−j}` maximized over all coefficient sets.
+fn horner_bounds(sets: &[Vec<f64>], r: f64) -> Vec<f64> {
+    let d1 = sets.first().map_or(1, |s| s.len());
+    let mut b = alloc::vec![0.0f64; d1];
+    for s in sets {
+        for (j, bj) in b.iter_mut().enumerate() {
+            let v: f64 = s[j..]
+                .iter()
+                .enumerate()
+                .map(|(i, a)| a.abs() * r.powi(i as i32))
+                .sum();
+            *bj = bj.max(v);
+        }
+    }
+    b
+}
+
+fn round_coefs(sets: &[Vec<f64>], formats: &[i32]) -> Result<Vec<i32>, EncodeError> {
+    let mut out = Vec::with_capacity(sets.len() * formats.len());
+    for s in sets {
+        for (a, &f) in s.iter().zip(formats) {
+            let v = (a * 2f64.powi(f)).round();
+            if !v.is_finite() || v.abs() > i32::MAX as f64 {
+                return Err(EncodeError::TooLarge("coefficient"));
+            }
+            out.push(v as i32);
+        }
+    }
+    Ok(out)
+}
+
+fn check_sets(sets: &[Vec<f64>]) -> Result<usize, EncodeError> {
+    let d1 = sets
+        .first()
+        .map(|s| s.len())
+        .ok_or(EncodeError::Shape("no coefficient sets"))?;
+    if d1 == 0 || d1 > MAX_DEGREE + 1 {
+        return Err(EncodeError::Shape("degree must be 0..=7"));
+    }
+    if sets.iter().any(|s| s.len() != d1) {
+        return Err(EncodeError::Shape("all segments must have the same degree"));
+    }
+    if sets.iter().flatten().any(|a| !a.is_finite()) {
+        return Err(EncodeError::Shape("coefficient is not finite"));
+    }
+    Ok(d1 - 1)
+}
+
+fn step_shifts(f: &[i32]) -> [u32; MAX_DEGREE] {
+    let mut s = [0u32; MAX_DEGREE];
+    for j in 0..f.len() - 1 {
+        s[j] = (f[j + 1] - f[j]) as u32;
+    }
+    s
+}
+
+/// Encode a piecewise polynomial. `segments[c · 2^seg_bits + s]` holds segment
+/// `s` of channel set `c`: coefficients `a_0..a_d` of the output (in output
+/// LSBs, zero point included) as a polynomial in the local coordinate `r`.
+pub fn encode_poly(
+    io: KernelIo,
+    seg_bits: u32,
+    segments: &[Vec<f64>],
+) -> Result<PolyDef, EncodeError> {
+    if seg_bits > io.in_dtype.bits() || segments.len() != io.channels << seg_bits {
+        return Err(EncodeError::Shape("need channels × 2^seg_bits segments"));
+    }
+    let degree = check_sets(segments)?;
+    let local = io.in_dtype.bits() - seg_bits;
+    let r = if local == 0 {
+        0.0
+    } else {
+        2f64.powi(local as i32 - 1)
+    };
+    let f = solve_formats(&horner_bounds(segments, r), 31)?;
+    Ok(PolyDef {
+        io,
+        seg_bits,
+        degree,
+        final_shift: f[0] as u32,
+        shifts: step_shifts(&f),
+        coefs: round_coefs(segments, &f)?,
+    })
+}
+
+/// Encode a rational kernel. Per channel set: `num[c]` are the coefficients of
+/// `P(t)` in output LSBs (without the output zero point) and `den[c]` those of
+/// `Q(|t|)` (dimensionless, `den[c][0] > 0`, others `≥ 0`), `t = x − zp_in`.
+pub fn encode_rational(
+    io: KernelIo,
+    num: &[Vec<f64>],
+    den: &[Vec<f64>],
+) -> Result<RationalDef, EncodeError> {
+    if num.len() != io.channels || den.len() != io.channels {
+        return Err(EncodeError::Shape(
+            "need one numerator and denominator per channel set",
+        ));
+    }
+    let deg_p = check_sets(num)?;
+    let deg_q = check_sets(den)?;
+    if den
+        .iter()
+        .any(|d| d[0] <= 0.0 || d[1..].iter().any(|&b| b < 0.0))
+    {
+        return Err(EncodeError::UnsafeDenominator);
+    }
+    let zp = io.in_zp as f64;
+    let r = (zp - io.in_dtype.min() as f64).max(io.in_dtype.max() as f64 - zp);
+    let den_bounds = horner_bounds(den, r);
+    let mut g = solve_formats(&den_bounds, 62)?;
+    let f = solve_formats(&horner_bounds(num, r), 31.min(g[0]))?;
+    if g[0] - f[0] > 31 {
+        g = solve_formats(&den_bounds, f[0] + 31)?;
+    }
+    let den_q = round_coefs(den, &g)?;
+    if den_q.chunks(deg_q + 1).any(|d| d[0] < 1) {
+        return Err(EncodeError::TooLarge(
+            "denominator range (constant term rounds to 0)",
+        ));
+    }
+    Ok(RationalDef {
+        io,
+        deg_p,
+        deg_q,
+        pre_shift: (g[0] - f[0]) as u32,
+        num_shifts: step_shifts(&f),
+        den_shifts: step_shifts(&g),
+        num: round_coefs(num, &f)?,
+        den: den_q,
+    })
+}
