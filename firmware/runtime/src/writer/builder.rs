@@ -81,6 +81,7 @@ struct RecordBuf {
 
 impl RecordBuf {
     fn write(&self, out: &mut Vec<u8>) {
+        let start = out.len();
         out.extend([
             self.tag,
             self.tensors.len() as u8,
@@ -90,7 +91,7 @@ impl RecordBuf {
         for t in &self.tensors {
             out.extend(t.to_le_bytes());
         }
-        while (out.len() % 4) != 0 {
+        while (out.len() - start) % 4 != 0 {
             out.push(0);
         }
         for p in &self.params {
@@ -536,9 +537,7 @@ impl ModelBuilder {
         for r in &self.kernels {
             r.write(&mut blob);
         }
-        while blob.len() % DATA_ALIGN != 0 {
-            blob.push(0);
-        }
+        // Every section before is a multiple of 4 bytes, so data is 4-aligned.
         let data_off = blob.len();
         blob.extend_from_slice(&self.data);
 

@@ -8,6 +8,7 @@ mod kernels;
 mod planner;
 mod poly_encode;
 mod quant;
+pub mod samples;
 
 pub use builder::{ConvGeom, ModelBuilder, PoolGeom, TensorId, WeightedDef};
 pub use kernels::{KernelDef, KernelId, PolyDef, RationalDef};

@@ -80,13 +80,13 @@ pub fn local_poly_from_real(coefs: &[f64], in_q: Quant, out_q: Quant, q_center: 
     out
 }
 
-/// Largest fractional-bit count that keeps `bound · 2^F` (plus rounding
-/// slack) inside an `i32`.
+/// Largest fractional-bit count that keeps `bound · 2^F` (with a relative
+/// margin and a few ulps of rounding slack) inside an `i32`.
 fn cap_bits(bound: f64) -> i32 {
     if bound <= 0.0 {
         return 62;
     }
-    let room = (i32::MAX as f64 - 64.0) / (bound * (1.0 + 1.0 / 1024.0) + 16.0);
+    let room = (i32::MAX as f64 - 64.0) / (bound * (1.0 + 1.0 / 1024.0));
     (room.log2().floor() as i32).min(62)
 }
 
