@@ -1,1 +1,178 @@
+//! Every activation kernel, run on *every* representable input (65,536 for
+//! int16, 256 for int8) against the real function in f64, with the error bound
+//! the arithmetic contract promises asserted (docs/ARITHMETIC.md):
+//! - exact table: correctly rounded (≤ 0.5 LSB, every entry);
+//! - exact polynomial: ≤ 0.5 LSB + (d+1)·2^-final_shift (Horner rounding);
+//! - fitted polynomial: ≤ 0.5 LSB + fit error + 2^-10, here ≤ 0.51 LSB;
+//! - ReLU family at equal scales: exact (0 LSB); with rescaling: requantization
+//!   error ≤ 0.5 + 2^-(right_shift+1) LSB (TFLite's double rounding);
+//! - rational: ≤ 0.5 + 2^-6 LSB for the PAU tested here.
+mod common;
 
+use common::*;
+use polyact::certify::{certify, Certificate};
+use polyact::writer::samples::{exact_poly_kernel, piecewise_poly_kernel};
+use polyact::writer::{encode_rational, kernel_io, KernelDef};
+use polyact::{DType, Model, Quant};
+
+/// The documented Horner rounding allowance of a polynomial kernel.
+fn horner_slack(k: &KernelDef) -> f64 {
+    match k {
+        KernelDef::Poly(p) => (p.degree + 1) as f64 * 2f64.powi(-(p.final_shift as i32)),
+        _ => 0.0,
+    }
+}
+
+fn cert_of(k: &KernelDef, ch: usize, in_q: Quant, out_q: Quant, f: &dyn Fn(f64) -> f64) -> Certificate {
+    let blob = kernel_blob(k, k.io().channels.max(1), in_q, out_q);
+    let model = Model::from_bytes(&blob).unwrap();
+    let c = certify(&model.kernel(0).unwrap(), ch, in_q, out_q, f);
+    println!("{:?} ch{ch}: {c:?}", k.kind());
+    c
+}
+
+const I16_IN: Quant = Quant { scale: 1.0 / 4096.0, zero_point: 0 }; // x in [-8, 8)
+const I16_UNIT: Quant = Quant { scale: 1.0 / 32768.0, zero_point: 0 }; // y in [-1, 1)
+const I16_WIDE: Quant = Quant { scale: 1.0 / 4096.0, zero_point: 0 };
+
+#[test]
+fn exact_cubic_int16_is_correctly_rounded_up_to_horner_rounding() {
+    let coefs = [0.1, 0.5, 0.25, -0.05];
+    let f = |x: f64| coefs.iter().rev().fold(0.0, |a, c| a * x + c);
+    let k = exact_poly_kernel(&coefs, (DType::I16, I16_IN), (DType::I16, I16_WIDE)).unwrap();
+    let c = cert_of(&k, 0, I16_IN, I16_WIDE, &f);
+    assert_eq!(c.inputs, 65536);
+    assert!(c.max_err <= 0.5 + horner_slack(&k), "{c:?}");
+}
+
+#[test]
+fn polyrelu_order3_two_segments_is_exact() {
+    // PolyCom PolyReLU: Σ a_i ReLU(x)^i; the segment boundary is x = 0.
+    let a = [0.05, 0.8, 0.3, -0.04];
+    let f = |x: f64| {
+        let r = x.max(0.0);
+        a.iter().rev().fold(0.0, |acc, c| acc * r + c)
+    };
+    let seg = |s: usize| if s == 0 { vec![a[0], 0.0, 0.0, 0.0] } else { a.to_vec() };
+    let k = piecewise_poly_kernel(&seg, 1, (DType::I16, I16_IN), (DType::I16, I16_WIDE)).unwrap();
+    let c = cert_of(&k, 0, I16_IN, I16_WIDE, &f);
+    assert!(c.max_err <= 0.5 + horner_slack(&k), "{c:?}");
+}
+
+fn fitted_int16(f: &dyn Fn(f64) -> f64, out_q: Quant) -> Certificate {
+    let k = fit_segments(f, (DType::I16, I16_IN), (DType::I16, out_q), 7, 3);
+    cert_of(&k, 0, I16_IN, out_q, f)
+}
+
+#[test]
+fn tanh_int16_128x3_within_0_51_lsb() {
+    let c = fitted_int16(&f64::tanh, I16_UNIT);
+    assert!(c.max_err <= 0.51, "{c:?}");
+}
+
+#[test]
+fn sigmoid_int16_within_0_51_lsb() {
+    let c = fitted_int16(&sigmoid, I16_UNIT);
+    assert!(c.max_err <= 0.51, "{c:?}");
+}
+
+#[test]
+fn gelu_and_silu_int16_within_0_51_lsb() {
+    assert!(fitted_int16(&gelu, I16_WIDE).max_err <= 0.51);
+    assert!(fitted_int16(&|x| x * sigmoid(x), I16_WIDE).max_err <= 0.51);
+}
+
+#[test]
+fn int8_table_is_correctly_rounded() {
+    let in_q = q(1.0 / 32.0, 5);
+    let out_q = q(1.0 / 128.0, 0);
+    for f in [&f64::tanh as &dyn Fn(f64) -> f64, &sigmoid, &gelu] {
+        let k = KernelDef::table(in_q, (DType::I8, out_q), &[f]);
+        let c = cert_of(&k, 0, in_q, out_q, f);
+        assert_eq!(c.inputs, 256);
+        assert_eq!(c.not_correctly_rounded, 0, "{c:?}");
+        assert!(c.max_err <= 0.5);
+    }
+}
+
+#[test]
+fn int8_in_int16_out_table_and_int16_in_int8_out_poly() {
+    let in8 = q(1.0 / 32.0, 0);
+    let k = KernelDef::table(in8, (DType::I16, I16_UNIT), &[&f64::tanh]);
+    assert_eq!(cert_of(&k, 0, in8, I16_UNIT, &f64::tanh).not_correctly_rounded, 0);
+    let out8 = q(1.0 / 127.0, 0);
+    let k = fit_segments(&f64::tanh, (DType::I16, I16_IN), (DType::I8, out8), 5, 3);
+    assert!(cert_of(&k, 0, I16_IN, out8, &f64::tanh).max_err <= 0.51);
+}
+
+#[test]
+fn per_channel_polynomials_use_their_own_coefficients() {
+    let fs: [&dyn Fn(f64) -> f64; 2] = [&|x| 0.5 * x, &|x| -0.25 * x + 0.125];
+    let coefs = [vec![0.0, 0.5], vec![0.125, -0.25]];
+    let io = kernel_io(DType::I16, I16_IN, DType::I16, I16_WIDE, 2);
+    let segs: Vec<Vec<f64>> = coefs.iter().map(|c| polyact::writer::local_poly_from_real(c, I16_IN, I16_WIDE, 0)).collect();
+    let k = KernelDef::Poly(polyact::writer::encode_poly(io, 0, &segs).unwrap());
+    for ch in 0..2 {
+        assert!(cert_of(&k, ch, I16_IN, I16_WIDE, fs[ch]).max_err <= 0.5 + horner_slack(&k));
+    }
+}
+
+#[test]
+fn relu_family_exact_at_equal_scales_and_bounded_when_rescaling() {
+    for (dt, qt) in [(DType::I8, q(1.0 / 16.0, -7)), (DType::I16, q(1.0 / 2048.0, 0))] {
+        let t = (dt, qt);
+        let relu = |x: f64| x.max(0.0);
+        assert_eq!(cert_of(&KernelDef::relu(t, t), 0, qt, qt, &relu).max_err, 0.0);
+        assert_eq!(cert_of(&KernelDef::helu(t, t, 0.05), 0, qt, qt, &relu).max_err, 0.0);
+        assert_eq!(cert_of(&KernelDef::relu6(t, t), 0, qt, qt, &|x: f64| x.clamp(0.0, 6.0)).max_err, 0.0);
+        // Rescale to a coarser, shifted output: requantization error bound.
+        let out = q(qt.scale * 2.7, if dt == DType::I8 { 3 } else { 0 });
+        let c = cert_of(&KernelDef::relu(t, (dt, out)), 0, qt, out, &relu);
+        assert!(c.max_err <= 0.75 && c.max_err > 0.0, "{c:?}");
+        let leaky = |x: f64| if x >= 0.0 { x } else { 0.1 * x };
+        let c = cert_of(&KernelDef::leaky_relu(t, t, 0.1), 0, qt, qt, &leaky);
+        assert!(c.max_err <= 0.75, "{c:?}");
+    }
+}
+
+#[test]
+fn prelu_per_channel_slopes() {
+    let t = (DType::I16, q(1.0 / 2048.0, 0));
+    let alphas = [0.0, 0.25, -0.5, 0.01];
+    let k = KernelDef::prelu(t, t, &alphas);
+    for (ch, &a) in alphas.iter().enumerate() {
+        let f = move |x: f64| if x >= 0.0 { x } else { a * x };
+        let c = cert_of(&k, ch, t.1, t.1, &f);
+        assert!(c.max_err <= 0.75, "channel {ch}: {c:?}");
+    }
+}
+
+#[test]
+fn pau_rational_5_4_int16() {
+    // A PAU (5,4) in its "leaky ReLU" initialization range of coefficients.
+    let p: [f64; 6] = [0.02557, 0.66182, 1.58182, 2.94478, 0.95287, 0.23319];
+    let b: [f64; 4] = [0.50962, 4.18376, 0.37832, 0.32407];
+    let f = |x: f64| {
+        let num: f64 = p.iter().enumerate().map(|(k, c)| c * x.powi(k as i32)).sum();
+        let den: f64 = 1.0 + b.iter().enumerate().map(|(k, c)| c.abs() * x.abs().powi(k as i32 + 1)).sum::<f64>();
+        num / den
+    };
+    let in_q = q(1.0 / 8192.0, 0); // x in [-4, 4)
+    let out_q = q(1.0 / 4096.0, 0);
+    let s = in_q.scale as f64;
+    let num: Vec<f64> = p.iter().enumerate().map(|(k, c)| c * s.powi(k as i32) / out_q.scale as f64).collect();
+    let mut den = vec![1.0];
+    den.extend(b.iter().enumerate().map(|(k, c)| c.abs() * s.powi(k as i32 + 1)));
+    let io = kernel_io(DType::I16, in_q, DType::I16, out_q, 1);
+    let k = KernelDef::Rational(encode_rational(io, &[num], &[den]).unwrap());
+    let c = cert_of(&k, 0, in_q, out_q, &f);
+    assert!(c.max_err <= 0.5 + 1.0 / 64.0, "{c:?}");
+}
+
+#[test]
+fn kernels_saturate_instead_of_wrapping() {
+    // x^3 over [-8, 8) into a [-1, 1) output: most inputs saturate.
+    let k = exact_poly_kernel(&[0.0, 0.0, 0.0, 1.0], (DType::I16, I16_IN), (DType::I16, I16_UNIT)).unwrap();
+    let c = cert_of(&k, 0, I16_IN, I16_UNIT, &|x| x * x * x);
+    assert!(c.max_err <= 0.5 + horner_slack(&k), "{c:?}");
+}

@@ -80,14 +80,18 @@ pub fn local_poly_from_real(coefs: &[f64], in_q: Quant, out_q: Quant, q_center: 
     out
 }
 
+/// Upper limit on fractional bits (only the step-shift limit of 46 matters in
+/// practice; this keeps the f64 scaling finite).
+const MAX_FORMAT: i32 = 400;
+
 /// Largest fractional-bit count that keeps `bound · 2^F` (with a relative
 /// margin and a few ulps of rounding slack) inside an `i32`.
 fn cap_bits(bound: f64) -> i32 {
     if bound <= 0.0 {
-        return 62;
+        return MAX_FORMAT;
     }
     let room = (i32::MAX as f64 - 64.0) / (bound * (1.0 + 1.0 / 1024.0));
-    (room.log2().floor() as i32).min(62)
+    (room.log2().floor() as i32).min(MAX_FORMAT)
 }
 
 /// Fixed-point formats `F_j` for Horner steps with magnitude bounds `bounds[j]`:
@@ -227,7 +231,7 @@ pub fn encode_rational(
     let zp = io.in_zp as f64;
     let r = (zp - io.in_dtype.min() as f64).max(io.in_dtype.max() as f64 - zp);
     let den_bounds = horner_bounds(den, r);
-    let mut g = solve_formats(&den_bounds, 62)?;
+    let mut g = solve_formats(&den_bounds, MAX_FORMAT)?;
     let f = solve_formats(&horner_bounds(num, r), 31.min(g[0]))?;
     if g[0] - f[0] > 31 {
         g = solve_formats(&den_bounds, f[0] + 31)?;
