@@ -5,9 +5,14 @@ use polyact::writer::samples::{every_op, mlp};
 use polyact::DType;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus/blob_parser");
+    let dir =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus/blob_parser");
     std::fs::create_dir_all(&dir)?;
-    let valid = [("every-op", every_op(3)?), ("mlp-i8", mlp(DType::I8, 16, 32, 10, 1)?), ("mlp-i16", mlp(DType::I16, 16, 32, 10, 1)?)];
+    let valid = [
+        ("every-op", every_op(3)?),
+        ("mlp-i8", mlp(DType::I8, 16, 32, 10, 1)?),
+        ("mlp-i16", mlp(DType::I16, 16, 32, 10, 1)?),
+    ];
     for (name, blob) in &valid {
         std::fs::write(dir.join(format!("seed-valid-{name}.pam")), blob)?;
     }
