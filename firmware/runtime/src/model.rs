@@ -279,7 +279,7 @@ impl<'a> Model<'a> {
         let mut high = 0;
         for a in 0..self.header.n_tensors {
             let ta = self.tensor(a)?;
-            let end = ta.offset.checked_add(ta.bytes()).unwrap_or(usize::MAX);
+            let end = ta.offset.saturating_add(ta.bytes());
             if end > self.header.arena_size {
                 return Err(Error::ArenaTooSmall {
                     need: end,

@@ -32,6 +32,7 @@ struct ConvCase {
 }
 
 /// Naive f64 convolution straight from the definition.
+#[allow(clippy::too_many_arguments)]
 fn conv_reference(
     c: &ConvCase,
     x: &[i32],

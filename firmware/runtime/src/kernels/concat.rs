@@ -77,16 +77,12 @@ impl Concat {
             .product();
         let mut out_i = 0;
         for o in 0..outer {
-            for i in 0..self.n {
-                let Some(t) = self.inputs[i] else { continue };
+            let inputs = self.inputs.iter().zip(xs).zip(&self.scales);
+            for ((t, x), &(m, s)) in inputs.take(self.n) {
+                let Some(t) = t else { continue };
                 let block = t.dims[self.axis] * inner;
-                let (m, s) = self.scales[i];
                 for k in 0..block {
-                    let v = requantize(
-                        t.dtype.load(xs[i], o * block + k) - t.quant.zero_point,
-                        m,
-                        s,
-                    );
+                    let v = requantize(t.dtype.load(x, o * block + k) - t.quant.zero_point, m, s);
                     self.output.dtype.store(
                         y,
                         out_i,

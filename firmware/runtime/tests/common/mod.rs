@@ -68,8 +68,9 @@ fn solve(mut a: Vec<Vec<f64>>, mut b: Vec<f64>) -> Vec<f64> {
         }
         for row in col + 1..n {
             let k = a[row][col] / a[col][col];
-            for c in col..n {
-                a[row][c] -= k * a[col][c];
+            let pivot = a[col].clone();
+            for (v, p) in a[row].iter_mut().zip(&pivot).skip(col) {
+                *v -= k * p;
             }
             b[row] -= k * b[col];
         }
