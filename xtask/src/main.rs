@@ -31,6 +31,52 @@ fn run(program: &str, args: &[&str]) {
     }
 }
 
+/// Run `cargo test` streaming its output, and return the summed
+/// `(passed, failed)` over all `test result:` lines.
+fn run_tests(args: &[&str]) -> (u64, u64) {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    eprintln!("+ cargo {}", args.join(" "));
+    let mut child = Command::new("cargo")
+        .args(args)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| {
+            eprintln!("xtask: cannot start cargo: {e}");
+            exit(2)
+        });
+    let (mut passed, mut failed) = (0, 0);
+    if let Some(out) = child.stdout.take() {
+        for line in BufReader::new(out).lines().map_while(Result::ok) {
+            println!("{line}");
+            if let Some(rest) = line.strip_prefix("test result: ") {
+                let count = |word: &str| -> u64 {
+                    rest.split(';')
+                        .find_map(|p| {
+                            p.trim()
+                                .trim_start_matches("ok. ")
+                                .trim_start_matches("FAILED. ")
+                                .strip_suffix(word)
+                        })
+                        .and_then(|n| n.trim().parse().ok())
+                        .unwrap_or(0)
+                };
+                passed += count(" passed");
+                failed += count(" failed");
+            }
+        }
+    }
+    let status = child.wait().unwrap_or_else(|e| {
+        eprintln!("xtask: cargo test did not finish: {e}");
+        exit(2)
+    });
+    if !status.success() {
+        println!("{passed} passed, {} failed", failed.max(1));
+        exit(status.code().unwrap_or(1));
+    }
+    (passed, failed)
+}
+
 fn output(program: &str, args: &[&str]) -> String {
     Command::new(program)
         .args(args)
@@ -96,8 +142,9 @@ fn test() {
             "warnings",
         ],
     );
-    run("cargo", &["test", "--workspace", "--all-features"]);
+    let (passed, failed) = run_tests(&["test", "--workspace", "--features", "polyact/std"]);
     thumb();
+    println!("{passed} passed, {failed} failed");
 }
 
 fn main() {

@@ -19,8 +19,9 @@ fn activation_model(k: &KernelDef, n: usize) -> Vec<u8> {
     let mut b = ModelBuilder::new();
     let kid = b.kernel(k);
     let io = *k.io();
-    let x = b.tensor(io.in_dtype, &[n], q(1.0 / 4096.0, io.in_zp));
-    let y = b.tensor(io.out_dtype, &[n], q(1.0 / 4096.0, io.out_zp));
+    let dims = [n / io.channels, io.channels];
+    let x = b.tensor(io.in_dtype, &dims, q(1.0 / 4096.0, io.in_zp));
+    let y = b.tensor(io.out_dtype, &dims, q(1.0 / 4096.0, io.out_zp));
     b.activation(x, y, kid).set_input(x).set_output(y);
     b.finish().expect("bench model")
 }
@@ -49,8 +50,8 @@ fn activations(c: &mut Criterion) {
     let tanh_seg = |s: usize| vec![0.0, 1.0 - 0.001 * s as f64, 0.0, -0.3];
     let rat = encode_rational(
         kernel_io(t16.0, t16.1, t16.0, t16.1, 1),
-        &[vec![0.0, 4096.0, 0.1, 0.0001, 0.0, 0.0]],
-        &[vec![1.0, 0.0001, 1e-8, 0.0, 1e-16]],
+        &[vec![0.0, 1.0, 1e-5, 1e-10, 0.0, 1e-20]],
+        &[vec![1.0, 1e-5, 1e-10, 0.0, 1e-19]],
     )
     .unwrap();
     let cases: Vec<(&str, KernelDef)> = vec![

@@ -3,9 +3,8 @@
 //! `#![no_std]`, no allocation, no `unsafe`. This crate is the single definition
 //! of every integer result polyact produces: the host tools call it, the
 //! Cortex-M firmware *is* it cross-compiled, and the HDL datapaths are simulated
-//! against it bit for bit. The contract is written down in
-//! [`docs/ARITHMETIC.md`](https://example.invalid/polyact/docs/ARITHMETIC.md)
-//! (in the repository: `docs/ARITHMETIC.md`) and implemented in [`arith`].
+//! against it bit for bit. The contract is written down in the repository's
+//! `docs/ARITHMETIC.md` (included below) and implemented in [`arith`].
 //!
 //! Flow: [`Model::from_bytes`] validates a blob completely (CRC, every offset,
 //! shape, tag, quantization parameter, worst-case accumulator range, and the
@@ -15,6 +14,8 @@
 //! Features: `writer` (blob builder and kernel encoders, needs a heap),
 //! `std` (writer + `std::error::Error` + exhaustive [`certify`]),
 //! `defmt` (`defmt::Format` for errors).
+#![doc = ""]
+#![doc = include_str!("../../../docs/ARITHMETIC.md")]
 #![cfg_attr(not(feature = "std"), no_std)]
 #![forbid(unsafe_code)]
 #![warn(missing_debug_implementations)]
