@@ -90,33 +90,33 @@ impl Geometry {
             dilation: [v[4], v[5]],
             pad: [v[6], v[7], v[8], v[9]],
         };
-        if g.pad[0] >= g.kernel[0]
-            || g.pad[2] >= g.kernel[0]
-            || g.pad[1] >= g.kernel[1]
-            || g.pad[3] >= g.kernel[1]
-        {
-            return Err(bad("padding must be smaller than the kernel"));
-        }
-        let oh = out_extent(
-            in_hwc[0],
-            g.kernel[0],
-            g.stride[0],
-            g.dilation[0],
-            g.pad[0],
-            g.pad[2],
-        );
-        let ow = out_extent(
-            in_hwc[1],
-            g.kernel[1],
-            g.stride[1],
-            g.dilation[1],
-            g.pad[1],
-            g.pad[3],
-        );
-        if oh != Some(out_hwc[0]) || ow != Some(out_hwc[1]) {
-            return Err(bad("output spatial size does not follow from input, kernel, stride, dilation and padding"));
-        }
+        g.check(op)?;
         Ok(g)
+    }
+
+    /// Padding smaller than the window (so every window sees real input) and
+    /// output extents that follow from input, window, stride, dilation, padding.
+    pub fn check(&self, op: usize) -> Result<(), Error> {
+        let bad = |reason| Error::InvalidOp { op, reason };
+        let (k, p) = (self.kernel, self.pad);
+        if p[0] >= k[0] || p[2] >= k[0] || p[1] >= k[1] || p[3] >= k[1] {
+            return Err(bad("padding must be smaller than the kernel window"));
+        }
+        for axis in 0..2 {
+            let (lo, hi) = (p[axis], p[axis + 2]);
+            let o = out_extent(
+                self.in_hwc[axis],
+                k[axis],
+                self.stride[axis],
+                self.dilation[axis],
+                lo,
+                hi,
+            );
+            if o != Some(self.out_hwc[axis]) {
+                return Err(bad("output spatial size does not follow from input, window, stride, dilation and padding"));
+            }
+        }
+        Ok(())
     }
 
     /// Input row/column of kernel tap `k` for output position `o` on `axis`,

@@ -116,19 +116,6 @@ fn geometry(
         dilation: [1, 1],
         pad: [v[4], v[5], v[6], v[7]],
     };
-    if g.pad[0] >= g.kernel[0]
-        || g.pad[2] >= g.kernel[0]
-        || g.pad[1] >= g.kernel[1]
-        || g.pad[3] >= g.kernel[1]
-    {
-        return Err(bad("padding must be smaller than the window"));
-    }
-    let oh = super::conv::out_extent(in_hwc[0], g.kernel[0], g.stride[0], 1, g.pad[0], g.pad[2]);
-    let ow = super::conv::out_extent(in_hwc[1], g.kernel[1], g.stride[1], 1, g.pad[1], g.pad[3]);
-    if oh != Some(out_hwc[0]) || ow != Some(out_hwc[1]) {
-        return Err(bad(
-            "output spatial size does not follow from input, window, stride and padding",
-        ));
-    }
+    g.check(op)?;
     Ok(g)
 }
