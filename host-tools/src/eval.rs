@@ -1,0 +1,157 @@
+//! Evaluation on real data: the quantized model runs in the `polyact` runtime
+//! itself; the float reference is the ONNX model run by tract.
+
+use anyhow::{anyhow, bail, Result};
+use polyact::writer::quantize_value;
+use polyact::{Interpreter, Model};
+use std::path::Path;
+use tract_onnx::prelude::*;
+
+/// Outputs of the float model (tract) for each sample.
+pub fn float_outputs(
+    onnx: &Path,
+    input_dims: &[usize],
+    data: &[Vec<f32>],
+    mut tick: impl FnMut(),
+) -> Result<Vec<Vec<f32>>> {
+    let mut shape = vec![1usize];
+    shape.extend_from_slice(input_dims);
+    let plan = tract_onnx::onnx()
+        .model_for_path(onnx)
+        .and_then(|m| m.with_input_fact(0, f32::fact(&shape).into()))
+        .and_then(|m| m.into_optimized())
+        .and_then(|m| m.into_runnable())
+        .map_err(|e| anyhow!("{}: tract cannot run the float model: {e}", onnx.display()))?;
+    let mut out = Vec::with_capacity(data.len());
+    for x in data {
+        let t = Tensor::from_shape(&shape, x).map_err(|e| anyhow!("{e}"))?;
+        let r = plan
+            .run(tvec!(t.into()))
+            .map_err(|e| anyhow!("{}: float inference failed: {e}", onnx.display()))?;
+        let v = r[0]
+            .to_plain_array_view::<f32>()
+            .map_err(|e| anyhow!("{e}"))?;
+        out.push(v.iter().copied().collect());
+        tick();
+    }
+    Ok(out)
+}
+
+/// Dequantized outputs of the quantized model for each sample.
+pub fn quantized_outputs(
+    blob: &[u8],
+    data: &[Vec<f32>],
+    mut tick: impl FnMut(),
+) -> Result<Vec<Vec<f32>>> {
+    let model = Model::from_bytes(blob).map_err(|e| anyhow!("model blob: {e}"))?;
+    let (ti, to) = (
+        model.input().map_err(|e| anyhow!("{e}"))?,
+        model.output().map_err(|e| anyhow!("{e}"))?,
+    );
+    let mut arena = vec![0u8; model.arena_size()];
+    let mut it = Interpreter::new(model, &mut arena).map_err(|e| anyhow!("{e}"))?;
+    let mut out = Vec::with_capacity(data.len());
+    let mut y = vec![0i32; to.len()];
+    for (i, x) in data.iter().enumerate() {
+        if x.len() != ti.len() {
+            bail!(
+                "sample {i} has {} values, the model input has {}",
+                x.len(),
+                ti.len()
+            );
+        }
+        let q: Vec<i32> = x
+            .iter()
+            .map(|&v| quantize_value(v as f64, ti.dtype, ti.quant))
+            .collect();
+        it.set_input(&q).map_err(|e| anyhow!("{e}"))?;
+        it.invoke()
+            .map_err(|e| anyhow!("inference on sample {i}: {e}"))?;
+        it.get_output(&mut y).map_err(|e| anyhow!("{e}"))?;
+        out.push(
+            y.iter()
+                .map(|&v| to.quant.scale * (v - to.quant.zero_point) as f32)
+                .collect(),
+        );
+        tick();
+    }
+    Ok(out)
+}
+
+/// Float-vs-quantized comparison.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Comparison {
+    pub samples: usize,
+    pub float_accuracy: Option<f64>,
+    pub quant_accuracy: Option<f64>,
+    pub top1_agreement: f64,
+    pub max_abs_error: f64,
+    pub mean_abs_error: f64,
+    pub float_mse_vs_labels: Option<f64>,
+    pub quant_mse_vs_labels: Option<f64>,
+}
+
+fn argmax(v: &[f32]) -> usize {
+    v.iter()
+        .enumerate()
+        .max_by(|a, b| a.1.total_cmp(b.1))
+        .map_or(0, |(i, _)| i)
+}
+
+/// Compare outputs; `labels` are class indices (classification) and
+/// `targets` real values (regression).
+pub fn compare(
+    float: &[Vec<f32>],
+    quant: &[Vec<f32>],
+    labels: Option<&[i64]>,
+    targets: Option<&[Vec<f32>]>,
+) -> Result<Comparison> {
+    if float.len() != quant.len() {
+        bail!("float and quantized runs have different sample counts");
+    }
+    if let Some(l) = labels {
+        if l.len() != float.len() {
+            bail!("{} labels for {} samples", l.len(), float.len());
+        }
+    }
+    let n = float.len().max(1) as f64;
+    let (mut agree, mut maxe, mut sume, mut cnt) = (0usize, 0f64, 0f64, 0usize);
+    for (f, q) in float.iter().zip(quant) {
+        agree += (argmax(f) == argmax(q)) as usize;
+        for (a, b) in f.iter().zip(q) {
+            let e = (a - b).abs() as f64;
+            maxe = maxe.max(e);
+            sume += e;
+            cnt += 1;
+        }
+    }
+    let acc = |outs: &[Vec<f32>]| {
+        labels.map(|l| {
+            outs.iter()
+                .zip(l)
+                .filter(|(o, &y)| argmax(o) as i64 == y)
+                .count() as f64
+                / n
+        })
+    };
+    let mse = |outs: &[Vec<f32>]| {
+        targets.map(|t| {
+            let s: f64 = outs
+                .iter()
+                .zip(t)
+                .flat_map(|(o, y)| o.iter().zip(y).map(|(a, b)| ((a - b) as f64).powi(2)))
+                .sum();
+            s / outs.iter().map(|o| o.len()).sum::<usize>().max(1) as f64
+        })
+    };
+    Ok(Comparison {
+        samples: float.len(),
+        float_accuracy: acc(float),
+        quant_accuracy: acc(quant),
+        top1_agreement: agree as f64 / n,
+        max_abs_error: maxe,
+        mean_abs_error: sume / cnt.max(1) as f64,
+        float_mse_vs_labels: mse(float),
+        quant_mse_vs_labels: mse(quant),
+    })
+}

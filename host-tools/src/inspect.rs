@@ -1,0 +1,107 @@
+//! `polyact inspect`: what a blob contains, from the blob itself (validated by
+//! the runtime), enriched with the quantization report when it is present.
+
+use crate::report::Report;
+use anyhow::{anyhow, Result};
+use polyact::Model;
+use std::fmt::Write;
+
+/// A human-readable description of `blob` (and its `report`, if any).
+pub fn describe(blob: &[u8], report: Option<&Report>) -> Result<String> {
+    let m = Model::from_bytes(blob).map_err(|e| anyhow!("{e}"))?;
+    let (ti, to) = (
+        m.input().map_err(|e| anyhow!("{e}"))?,
+        m.output().map_err(|e| anyhow!("{e}"))?,
+    );
+    let mut s = String::new();
+    let dims = |t: &polyact::TensorInfo| {
+        t.dims[..t.rank]
+            .iter()
+            .map(|d| d.to_string())
+            .collect::<Vec<_>>()
+            .join("x")
+    };
+    writeln!(
+        s,
+        "model: {} bytes, format v{}, {} ops, {} activation kernels, arena {} bytes",
+        blob.len(),
+        polyact::format::FORMAT_VERSION,
+        m.n_ops(),
+        m.n_kernels(),
+        m.arena_size()
+    )?;
+    writeln!(
+        s,
+        "input  {:?} [{}] scale {:e} zp {}",
+        ti.dtype,
+        dims(&ti),
+        ti.quant.scale,
+        ti.quant.zero_point
+    )?;
+    writeln!(
+        s,
+        "output {:?} [{}] scale {:e} zp {}",
+        to.dtype,
+        dims(&to),
+        to.quant.scale,
+        to.quant.zero_point
+    )?;
+    writeln!(
+        s,
+        "{:<3} {:<17} {:<28} {:>13} {:>9} {:>9}  activation",
+        "#", "op", "name", "output", "MACs", "weights"
+    )?;
+    let (mut macs, mut wbytes) = (0, 0);
+    for (i, op) in m.ops().enumerate() {
+        let op = op.map_err(|e| anyhow!("{e}"))?;
+        let layer = report.and_then(|r| r.layers.get(i));
+        let out = out_tensor(&m, i)?;
+        let name = layer.map_or(String::new(), |l| l.name.chars().take(28).collect());
+        let act = match (op.activation(), layer.and_then(|l| l.activation.as_ref())) {
+            (_, Some(a)) => match (a.max_err_lsb, a.mean_err_lsb) {
+                (Some(mx), Some(mn)) => format!(
+                    "{} via {} ({} B), certified max {:.4} / mean {:.4} LSB",
+                    a.function, a.method, a.coef_bytes, mx, mn
+                ),
+                _ => format!("{} via {}", a.function, a.method),
+            },
+            (Some((k, a)), None) => {
+                format!("kernel #{k} {} ({} B)", a.kind.name(), a.constant_bytes())
+            }
+            (None, None) => String::new(),
+        };
+        writeln!(
+            s,
+            "{:<3} {:<17} {:<28} {:>13} {:>9} {:>9}  {act}",
+            i,
+            op.kind().name(),
+            name,
+            out,
+            op.macs(),
+            op.weight_bytes()
+        )?;
+        macs += op.macs();
+        wbytes += op.weight_bytes();
+    }
+    writeln!(
+        s,
+        "total: {macs} MACs, {wbytes} bytes of weights and requantization constants"
+    )?;
+    Ok(s)
+}
+
+fn out_tensor(m: &Model, op: usize) -> Result<String> {
+    let rec = m
+        .op_records()
+        .nth(op)
+        .ok_or_else(|| anyhow!("op {op} missing"))?
+        .map_err(|e| anyhow!("{e}"))?;
+    let t = m
+        .tensor(rec.tensor(rec.n_tensors() - 1))
+        .map_err(|e| anyhow!("{e}"))?;
+    Ok(t.dims[..t.rank]
+        .iter()
+        .map(|d| d.to_string())
+        .collect::<Vec<_>>()
+        .join("x"))
+}

@@ -1,0 +1,113 @@
+//! The float graph the importer produces and the quantizer consumes: layers in
+//! execution order over channels-last tensors (batch dropped), weights already
+//! in the runtime's layouts, activations as scalar functions.
+
+use crate::expr::Expr;
+use polyact::writer::{ConvGeom, PoolGeom};
+
+/// A tensor of the float graph.
+#[derive(Clone, Debug)]
+pub struct TensorDesc {
+    /// The ONNX value name it comes from.
+    pub name: String,
+    /// Channels-last dims without batch.
+    pub dims: Vec<usize>,
+}
+
+impl TensorDesc {
+    pub fn len(&self) -> usize {
+        self.dims.iter().product()
+    }
+    pub fn channels(&self) -> usize {
+        *self.dims.last().unwrap_or(&1)
+    }
+}
+
+/// A layer.
+#[derive(Clone, Debug)]
+pub enum Op {
+    /// `w` is `[n_out][n_in]`.
+    Dense {
+        w: Vec<f32>,
+        b: Vec<f32>,
+    },
+    /// `w` in the runtime layout: Conv `[Cout][kh][kw][Cin]`, depthwise `[kh][kw][Cout]`.
+    Conv {
+        w: Vec<f32>,
+        b: Vec<f32>,
+        geom: ConvGeom,
+        depth_multiplier: Option<usize>,
+        one_d: bool,
+    },
+    Pool {
+        max: bool,
+        geom: PoolGeom,
+    },
+    Add,
+    Concat {
+        axis: usize,
+    },
+    Reshape,
+    Softmax,
+    Act {
+        f: Expr,
+    },
+}
+
+impl Op {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Op::Dense { .. } => "dense",
+            Op::Conv {
+                depth_multiplier: Some(_),
+                ..
+            } => "depthwise_conv2d",
+            Op::Conv { one_d: true, .. } => "conv1d",
+            Op::Conv { .. } => "conv2d",
+            Op::Pool { max: true, .. } => "max_pool",
+            Op::Pool { .. } => "avg_pool",
+            Op::Add => "add",
+            Op::Concat { .. } => "concat",
+            Op::Reshape => "reshape",
+            Op::Softmax => "softmax",
+            Op::Act { .. } => "activation",
+        }
+    }
+}
+
+/// A layer with its operands (tensor indices) and the ONNX node it came from.
+#[derive(Clone, Debug)]
+pub struct Node {
+    pub name: String,
+    pub op: Op,
+    pub inputs: Vec<usize>,
+    pub output: usize,
+}
+
+/// The whole float graph.
+#[derive(Clone, Debug, Default)]
+pub struct Graph {
+    pub tensors: Vec<TensorDesc>,
+    pub nodes: Vec<Node>,
+    pub input: usize,
+    pub output: usize,
+}
+
+impl Graph {
+    pub fn add_tensor(&mut self, name: &str, dims: Vec<usize>) -> usize {
+        self.tensors.push(TensorDesc {
+            name: name.to_string(),
+            dims,
+        });
+        self.tensors.len() - 1
+    }
+
+    /// Nodes that read tensor `t`.
+    pub fn consumers(&self, t: usize) -> impl Iterator<Item = usize> + '_ {
+        self.nodes
+            .iter()
+            .enumerate()
+            .filter(move |(_, n)| n.inputs.contains(&t))
+            .map(|(i, _)| i)
+    }
+}

@@ -1,0 +1,16 @@
+//! polyact host tools: ONNX import, activation lowering with certified error,
+//! quantization and evaluation. The `polyact` binary (src/main.rs) is a thin
+//! CLI over these modules; every integer result comes from the `polyact`
+//! runtime crate itself.
+
+pub mod data;
+pub mod eval;
+pub mod expr;
+pub mod expr_parse;
+pub mod float_eval;
+pub mod inspect;
+pub mod ir;
+pub mod lower;
+pub mod onnx_import;
+pub mod quantize;
+pub mod report;

@@ -1,0 +1,450 @@
+//! Lowering: choose the cheapest runtime kernel for `f` that meets the error
+//! target, and certify it by running the runtime kernel itself on every
+//! representable input.
+//!
+//! Order of preference: ReLU family (no constants) → exact int8 table →
+//! exact polynomial (symbolic) → exact rational (symbolic, PAU) → fitted
+//! piecewise polynomial (smallest coefficient budget that certifies).
+
+use crate::expr::{Expr, Side};
+use anyhow::{bail, Result};
+use polyact::certify::{certify, Certificate};
+use polyact::writer::{
+    encode_poly, encode_rational, kernel_io, local_poly_from_real, segment_center, KernelDef,
+    ModelBuilder,
+};
+use polyact::{DType, Model, Quant};
+
+/// What lowering aims for.
+#[derive(Clone, Copy, Debug)]
+pub struct LowerOpts {
+    /// Largest acceptable certified error in output LSBs.
+    pub error_lsb: f64,
+    /// Largest coefficient budget per channel set for fitted polynomials.
+    pub max_bytes: usize,
+}
+
+impl Default for LowerOpts {
+    fn default() -> Self {
+        // Correct rounding (0.5) plus a documented allowance for the kernel's
+        // internal rounding (Horner steps, requantization).
+        LowerOpts {
+            error_lsb: 0.5 + 1.0 / 64.0,
+            max_bytes: 16 * 1024,
+        }
+    }
+}
+
+/// A chosen kernel with its certificate.
+#[derive(Clone, Debug)]
+pub struct Lowered {
+    pub kernel: KernelDef,
+    /// How it was obtained: "relu", "table", "exact polynomial", "fit 64x3", ...
+    pub method: String,
+    pub max_err: f64,
+    pub mean_err: f64,
+    pub worst_input: i32,
+    pub coef_bytes: usize,
+}
+
+/// Certify `k` against `f` on every input of every channel set.
+pub fn certify_kernel(k: &KernelDef, f: &Expr, in_q: Quant, out_q: Quant) -> Result<Certificate> {
+    let io = k.io();
+    let mut b = ModelBuilder::new();
+    let kid = b.kernel(k);
+    let x = b.tensor(io.in_dtype, &[io.channels], in_q);
+    let y = b.tensor(io.out_dtype, &[io.channels], out_q);
+    b.activation(x, y, kid).set_input(x).set_output(y);
+    let blob = b
+        .finish()
+        .map_err(|e| anyhow::anyhow!("kernel does not validate: {e}"))?;
+    let model = Model::from_bytes(&blob).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let kernel = model.kernel(0).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut total: Option<Certificate> = None;
+    for ch in 0..io.channels {
+        let g = |x: f64| f.eval(x, ch);
+        let c = certify(&kernel, ch, in_q, out_q, &g);
+        total = Some(match total {
+            None => c,
+            Some(t) => Certificate {
+                max_err: t.max_err.max(c.max_err),
+                worst_input: if c.max_err > t.max_err {
+                    c.worst_input
+                } else {
+                    t.worst_input
+                },
+                mean_err: t.mean_err + c.mean_err,
+                inputs: t.inputs + c.inputs,
+                not_correctly_rounded: t.not_correctly_rounded + c.not_correctly_rounded,
+            },
+        });
+    }
+    let mut t = total.expect("at least one channel");
+    t.mean_err /= io.channels as f64;
+    Ok(t)
+}
+
+fn coef_bytes(k: &KernelDef) -> usize {
+    match k {
+        KernelDef::Table { io, entries } => entries.len() * io.out_dtype.size(),
+        KernelDef::Poly(p) => p.coefs.len() * 4,
+        KernelDef::Rational(r) => (r.num.len() + r.den.len()) * 4,
+        KernelDef::PRelu { neg, .. } => neg.len() * 8,
+        _ => 0,
+    }
+}
+
+fn finish(
+    kernel: KernelDef,
+    method: String,
+    f: &Expr,
+    in_q: Quant,
+    out_q: Quant,
+) -> Result<Lowered> {
+    let c = certify_kernel(&kernel, f, in_q, out_q)?;
+    Ok(Lowered {
+        coef_bytes: coef_bytes(&kernel),
+        kernel,
+        method,
+        max_err: c.max_err,
+        mean_err: c.mean_err,
+        worst_input: c.worst_input,
+    })
+}
+
+/// Real input values to probe a function's shape with.
+fn probe_points(in_t: (DType, Quant)) -> Vec<f64> {
+    let step = if in_t.0 == DType::I8 { 1 } else { 7 };
+    (in_t.0.min()..=in_t.0.max())
+        .step_by(step)
+        .map(|q| in_t.1.scale as f64 * (q - in_t.1.zero_point) as f64)
+        .chain([-1.0, -0.5, 0.5, 1.0])
+        .collect()
+}
+
+fn matches(f: &Expr, ch: usize, pts: &[f64], g: impl Fn(f64) -> f64) -> bool {
+    pts.iter().all(|&x| {
+        let (a, b) = (f.eval(x, ch), g(x));
+        (a - b).abs() <= 1e-9 * (1.0 + b.abs())
+    })
+}
+
+/// ReLU, ReLU6, LeakyReLU or PReLU, if `f` is exactly one of them.
+fn relu_family(
+    f: &Expr,
+    in_t: (DType, Quant),
+    out_t: (DType, Quant),
+) -> Option<(KernelDef, &'static str)> {
+    let pts = probe_points(in_t);
+    let channels = f.channels();
+    if channels == 1 {
+        if matches(f, 0, &pts, |x| x.max(0.0)) {
+            return Some((KernelDef::relu(in_t, out_t), "relu"));
+        }
+        if matches(f, 0, &pts, |x| x.clamp(0.0, 6.0)) {
+            return Some((KernelDef::relu6(in_t, out_t), "relu6"));
+        }
+    }
+    let alphas: Vec<f64> = (0..channels).map(|c| f.eval(-1.0, c) / -1.0).collect();
+    let all =
+        (0..channels).all(|c| matches(f, c, &pts, |x| if x >= 0.0 { x } else { alphas[c] * x }));
+    if !all {
+        return None;
+    }
+    if channels == 1 {
+        Some((KernelDef::leaky_relu(in_t, out_t, alphas[0]), "leaky_relu"))
+    } else {
+        Some((KernelDef::prelu(in_t, out_t, &alphas), "prelu"))
+    }
+}
+
+/// Segment bits that put a boundary at raw input `zp` (where `x = 0`).
+fn split_bits_at(zp: i32, dtype: DType) -> Option<u32> {
+    let u = (zp - dtype.min()) as i64;
+    (1..=dtype.bits()).find(|&k| u % (1i64 << (dtype.bits() - k)) == 0)
+}
+
+/// Exact (piecewise in x < 0 / x ≥ 0) polynomial, if `f` is one of degree ≤ 7.
+fn exact_poly(f: &Expr, in_t: (DType, Quant), out_t: (DType, Quant)) -> Option<Result<KernelDef>> {
+    let channels = f.channels();
+    let mut sides = Vec::new();
+    for ch in 0..channels {
+        let (nn, dn) = f.rational(Side::Neg, ch)?;
+        let (np, dp) = f.rational(Side::Pos, ch)?;
+        if dn.len() != 1 || dp.len() != 1 || nn.len() > 8 || np.len() > 8 {
+            return None;
+        }
+        sides.push((nn, np));
+    }
+    let single = sides.iter().all(|(n, p)| n == p);
+    let seg_bits = if single {
+        0
+    } else {
+        split_bits_at(in_t.1.zero_point, in_t.0)?
+    };
+    let io = kernel_io(in_t.0, in_t.1, out_t.0, out_t.1, channels);
+    let mut segs = Vec::new();
+    for (neg, pos) in &sides {
+        let d = neg.len().max(pos.len());
+        for s in 0..1usize << seg_bits {
+            let center = segment_center(in_t.0, seg_bits, s);
+            let p = if center < in_t.1.zero_point { neg } else { pos };
+            let mut p = p.clone();
+            p.resize(d, 0.0);
+            segs.push(local_poly_from_real(&p, in_t.1, out_t.1, center));
+        }
+    }
+    Some(
+        encode_poly(io, seg_bits, &segs)
+            .map(KernelDef::Poly)
+            .map_err(|e| anyhow::anyhow!("{e}")),
+    )
+}
+
+/// Exact rational `P(x) / Q(|x|)` with a safe denominator (PAU), if `f` is one.
+fn exact_rational(
+    f: &Expr,
+    in_t: (DType, Quant),
+    out_t: (DType, Quant),
+) -> Option<Result<KernelDef>> {
+    let channels = f.channels();
+    let (s_in, s_out) = (in_t.1.scale as f64, out_t.1.scale as f64);
+    let (mut nums, mut dens) = (Vec::new(), Vec::new());
+    for ch in 0..channels {
+        let (nn, dn) = f.rational(Side::Neg, ch)?;
+        let (np, dp) = f.rational(Side::Pos, ch)?;
+        if dp.len() < 2 || dp.len() > 8 || np.len() > 8 || dn.len() != dp.len() {
+            return None;
+        }
+        // Normalize both sides so Q(0) = 1, then require Q_neg(x) = Q_pos(−x).
+        let (kp, kn) = (dp[0], dn[0]);
+        if kp <= 0.0 || kn <= 0.0 {
+            return None;
+        }
+        let close = |a: f64, b: f64| (a - b).abs() <= 1e-9 * (1.0 + a.abs().max(b.abs()));
+        let q: Vec<f64> = dp.iter().map(|v| v / kp).collect();
+        let sym = dn
+            .iter()
+            .enumerate()
+            .all(|(k, v)| close(v / kn, q[k] * if k % 2 == 1 { -1.0 } else { 1.0 }));
+        let pn: Vec<f64> = nn.iter().map(|v| v / kn).collect();
+        let pp: Vec<f64> = np.iter().map(|v| v / kp).collect();
+        let same_num = pn.len() == pp.len() && pn.iter().zip(&pp).all(|(a, b)| close(*a, *b));
+        if !sym || !same_num || q.iter().any(|&v| v < 0.0) {
+            return None;
+        }
+        // In units of t = x_q − zp: x = s_in·t; numerator in output LSBs.
+        nums.push(
+            pp.iter()
+                .enumerate()
+                .map(|(k, c)| c * s_in.powi(k as i32) / s_out)
+                .collect::<Vec<f64>>(),
+        );
+        dens.push(
+            q.iter()
+                .enumerate()
+                .map(|(k, c)| c * s_in.powi(k as i32))
+                .collect::<Vec<f64>>(),
+        );
+    }
+    let io = kernel_io(in_t.0, in_t.1, out_t.0, out_t.1, channels);
+    Some(
+        encode_rational(io, &nums, &dens)
+            .map(KernelDef::Rational)
+            .map_err(|e| anyhow::anyhow!("{e}")),
+    )
+}
+
+/// Least-squares fit of every segment (local coordinate, output LSBs).
+pub fn fit_piecewise(
+    f: &Expr,
+    in_t: (DType, Quant),
+    out_t: (DType, Quant),
+    seg_bits: u32,
+    degree: usize,
+) -> Result<KernelDef> {
+    let channels = f.channels();
+    let local = in_t.0.bits() - seg_bits;
+    let half = if local == 0 {
+        1.0
+    } else {
+        2f64.powi(local as i32 - 1)
+    };
+    let n = degree + 1;
+    let (s_in, s_out, zp_in, zp_out) = (
+        in_t.1.scale as f64,
+        out_t.1.scale as f64,
+        in_t.1.zero_point,
+        out_t.1.zero_point as f64,
+    );
+    let (lo_out, hi_out) = (out_t.0.min() as f64, out_t.0.max() as f64);
+    let mut segs = Vec::with_capacity(channels << seg_bits);
+    for ch in 0..channels {
+        for s in 0..1usize << seg_bits {
+            let c = segment_center(in_t.0, seg_bits, s);
+            let (r0, r1) = if local == 0 {
+                (0, 0)
+            } else {
+                (-(half as i32), half as i32 - 1)
+            };
+            let ys: Vec<f64> = (r0..=r1)
+                .map(|r| {
+                    (f.eval(s_in * (c + r - zp_in) as f64, ch) / s_out + zp_out).clamp(-1e12, 1e12)
+                })
+                .collect();
+            // A segment entirely in saturation is the constant bound; elsewhere
+            // fit the unclamped function (smooth) and let the kernel saturate.
+            if ys.iter().all(|&y| y >= hi_out) || ys.iter().all(|&y| y <= lo_out) {
+                let mut p = vec![0.0; n];
+                p[0] = if ys[0] >= hi_out { hi_out } else { lo_out };
+                segs.push(p);
+                continue;
+            }
+            let mut ata = vec![vec![0.0f64; n]; n];
+            let mut atb = vec![0.0f64; n];
+            for (r, &y) in (r0..=r1).zip(&ys) {
+                let u = r as f64 / half;
+                let mut pw = vec![1.0; n];
+                for j in 1..n {
+                    pw[j] = pw[j - 1] * u;
+                }
+                for i in 0..n {
+                    atb[i] += pw[i] * y;
+                    for j in 0..n {
+                        ata[i][j] += pw[i] * pw[j];
+                    }
+                }
+            }
+            let a = solve(ata, atb);
+            segs.push(
+                (0..n)
+                    .map(|j| a[j] / half.powi(j as i32))
+                    .collect::<Vec<f64>>(),
+            );
+        }
+    }
+    let io = kernel_io(in_t.0, in_t.1, out_t.0, out_t.1, channels);
+    Ok(KernelDef::Poly(
+        encode_poly(io, seg_bits, &segs).map_err(|e| anyhow::anyhow!("{e}"))?,
+    ))
+}
+
+fn solve(mut a: Vec<Vec<f64>>, mut b: Vec<f64>) -> Vec<f64> {
+    let n = b.len();
+    for col in 0..n {
+        let p = (col..n)
+            .max_by(|&i, &j| a[i][col].abs().total_cmp(&a[j][col].abs()))
+            .unwrap_or(col);
+        a.swap(col, p);
+        b.swap(col, p);
+        if a[col][col].abs() < 1e-300 {
+            continue;
+        }
+        for row in col + 1..n {
+            let k = a[row][col] / a[col][col];
+            let pivot = a[col].clone();
+            for (v, p) in a[row].iter_mut().zip(&pivot).skip(col) {
+                *v -= k * p;
+            }
+            b[row] -= k * b[col];
+        }
+    }
+    let mut x = vec![0.0; n];
+    for row in (0..n).rev() {
+        let s: f64 = (row + 1..n).map(|c| a[row][c] * x[c]).sum();
+        x[row] = if a[row][row].abs() < 1e-300 {
+            0.0
+        } else {
+            (b[row] - s) / a[row][row]
+        };
+    }
+    x
+}
+
+/// Choose and certify a kernel for `f` between the given input and output types.
+pub fn lower(
+    f: &Expr,
+    in_t: (DType, Quant),
+    out_t: (DType, Quant),
+    opts: &LowerOpts,
+    mut progress: impl FnMut(&str),
+) -> Result<Lowered> {
+    let (in_q, out_q) = (in_t.1, out_t.1);
+    let mut best: Option<Lowered> = None;
+    let consider = |l: Lowered, best: &mut Option<Lowered>| -> bool {
+        let ok = l.max_err <= opts.error_lsb;
+        if best.as_ref().is_none_or(|b| l.max_err < b.max_err) {
+            *best = Some(l);
+        }
+        ok
+    };
+    if let Some((k, name)) = relu_family(f, in_t, out_t) {
+        let l = finish(k, name.to_string(), f, in_q, out_q)?;
+        if consider(l.clone(), &mut best) {
+            return Ok(l);
+        }
+    }
+    if in_t.0 == DType::I8 {
+        let ch = f.channels();
+        let fs: Vec<Box<dyn Fn(f64) -> f64 + '_>> = (0..ch)
+            .map(|c| Box::new(move |x| f.eval(x, c)) as Box<dyn Fn(f64) -> f64>)
+            .collect();
+        let refs: Vec<&dyn Fn(f64) -> f64> = fs.iter().map(|b| b.as_ref()).collect();
+        return finish(
+            KernelDef::table(in_q, out_t, &refs),
+            "table".into(),
+            f,
+            in_q,
+            out_q,
+        );
+    }
+    if let Some(k) = exact_poly(f, in_t, out_t) {
+        let l = finish(k?, "exact polynomial".into(), f, in_q, out_q)?;
+        if consider(l.clone(), &mut best) {
+            return Ok(l);
+        }
+    }
+    if let Some(k) = exact_rational(f, in_t, out_t) {
+        if let Ok(k) = k {
+            let l = finish(k, "exact rational".into(), f, in_q, out_q)?;
+            if consider(l.clone(), &mut best) {
+                return Ok(l);
+            }
+        }
+    }
+    let channels = f.channels();
+    let mut candidates: Vec<(usize, u32, usize)> = Vec::new();
+    for degree in 1..=5usize {
+        for seg_bits in 0..=10u32 {
+            let bytes = (1usize << seg_bits) * (degree + 1) * 4;
+            if bytes <= opts.max_bytes {
+                candidates.push((bytes, seg_bits, degree));
+            }
+        }
+    }
+    candidates.sort();
+    for (bytes, seg_bits, degree) in candidates {
+        progress(&format!(
+            "fit {} segments x degree {degree} ({} B)",
+            1 << seg_bits,
+            bytes * channels
+        ));
+        let Ok(k) = fit_piecewise(f, in_t, out_t, seg_bits, degree) else {
+            continue;
+        };
+        let l = finish(k, format!("fit {}x{degree}", 1 << seg_bits), f, in_q, out_q)?;
+        if consider(l.clone(), &mut best) {
+            return Ok(l);
+        }
+    }
+    match best {
+        Some(b) => bail!(
+            "cannot meet {:.3} LSB within {} B of coefficients: best is {:.3} LSB ({}); pass a larger --error-lsb",
+            opts.error_lsb,
+            opts.max_bytes,
+            b.max_err,
+            b.method
+        ),
+        None => bail!("no kernel could represent the function"),
+    }
+}

@@ -1,0 +1,305 @@
+//! `polyact` — quantize ONNX models with learned and smooth activations for
+//! Cortex-M and FPGA, with certified activation error.
+
+use anyhow::{bail, Context, Result};
+use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use polyact::DType;
+use polyact_tools::lower::{lower, LowerOpts};
+use polyact_tools::quantize::{calibrate, quant_for, quantize, QuantOpts, RangeMode};
+use polyact_tools::report::Report;
+use polyact_tools::{data, eval, expr_parse, inspect, onnx_import};
+use std::path::{Path, PathBuf};
+
+#[derive(Parser)]
+#[command(
+    name = "polyact",
+    version,
+    about = "Fixed-point deployment of networks with learned and smooth activations"
+)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Import an ONNX model, calibrate on real samples, lower and certify every activation, write a model blob.
+    Quantize {
+        model: PathBuf,
+        /// Calibration samples (.npy, float32, first axis = sample).
+        #[arg(long)]
+        calib: PathBuf,
+        /// Activation width.
+        #[arg(long, default_value_t = 8, value_parser = parse_bits)]
+        act_bits: u32,
+        /// Largest certified activation error, in output LSBs (0.5 = correctly rounded).
+        #[arg(long, default_value_t = LowerOpts::default().error_lsb)]
+        error_lsb: f64,
+        /// Calibrate with this percentile of |values| instead of min/max (e.g. 99.99).
+        #[arg(long)]
+        percentile: Option<f64>,
+        #[arg(short, long)]
+        output: PathBuf,
+    },
+    /// Lower one activation function and print its certificate.
+    Fit {
+        /// A name (tanh, gelu, silu, mish, snake, ...) or an expression in x.
+        function: String,
+        #[arg(long, default_value_t = 16, value_parser = parse_bits)]
+        in_bits: u32,
+        /// Real input range LO,HI.
+        #[arg(long, value_parser = parse_range, allow_hyphen_values = true)]
+        range: (f64, f64),
+        /// Real output range LO,HI (default: the function's range over the input range).
+        #[arg(long, value_parser = parse_range, allow_hyphen_values = true)]
+        out_range: Option<(f64, f64)>,
+        #[arg(long)]
+        out_bits: Option<u32>,
+        #[arg(long, default_value_t = LowerOpts::default().error_lsb)]
+        error_lsb: f64,
+    },
+    /// Accuracy of the float model vs the quantized model on real data.
+    Eval {
+        model: PathBuf,
+        #[arg(long)]
+        onnx: PathBuf,
+        #[arg(long)]
+        data: PathBuf,
+        /// Class labels (.npy int64) for classification accuracy.
+        #[arg(long)]
+        labels: Option<PathBuf>,
+        /// Real targets (.npy float32) for regression error.
+        #[arg(long)]
+        targets: Option<PathBuf>,
+        /// Print the comparison as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Layers, shapes, MACs, weight and arena bytes, and each activation's kernel and certificate.
+    Inspect { model: PathBuf },
+}
+
+fn parse_bits(s: &str) -> Result<u32, String> {
+    match s {
+        "8" => Ok(8),
+        "16" => Ok(16),
+        _ => Err(format!("'{s}': activation width must be 8 or 16")),
+    }
+}
+
+fn parse_range(s: &str) -> Result<(f64, f64), String> {
+    let (a, b) = s
+        .split_once(',')
+        .ok_or_else(|| format!("'{s}': expected LO,HI"))?;
+    let (lo, hi): (f64, f64) = (
+        a.trim()
+            .parse()
+            .map_err(|_| format!("'{a}' is not a number"))?,
+        b.trim()
+            .parse()
+            .map_err(|_| format!("'{b}' is not a number"))?,
+    );
+    if !(lo < hi) {
+        return Err(format!("'{s}': LO must be below HI"));
+    }
+    Ok((lo, hi))
+}
+
+fn dtype(bits: u32) -> DType {
+    if bits == 8 {
+        DType::I8
+    } else {
+        DType::I16
+    }
+}
+
+fn bar(len: u64, what: &str) -> ProgressBar {
+    let pb = if std::env::var_os("POLYACT_NO_PROGRESS").is_some() {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::new(len)
+    };
+    pb.set_style(
+        ProgressStyle::with_template("{msg:>12} [{bar:30}] {pos}/{len} {elapsed}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    pb.set_message(what.to_string());
+    pb
+}
+
+fn report_path(blob: &Path) -> PathBuf {
+    let mut p = blob.as_os_str().to_owned();
+    p.push(".json");
+    PathBuf::from(p)
+}
+
+fn main() {
+    if let Err(e) = run() {
+        eprintln!("error: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+fn run() -> Result<()> {
+    match Cli::parse().cmd {
+        Cmd::Quantize {
+            model,
+            calib,
+            act_bits,
+            error_lsb,
+            percentile,
+            output,
+        } => {
+            let g = onnx_import::import(&model)?;
+            let samples = data::read_samples(&calib, g.tensors[g.input].len())?;
+            if samples.is_empty() {
+                bail!("{}: no calibration samples", calib.display());
+            }
+            let pb = bar(samples.len() as u64, "calibrating");
+            let mode = percentile.map_or(RangeMode::MinMax, RangeMode::Percentile);
+            let ranges = calibrate(&g, &samples, mode, || pb.inc(1))?;
+            pb.finish_and_clear();
+            let opts = QuantOpts {
+                act: dtype(act_bits),
+                range: mode,
+                lower: LowerOpts {
+                    error_lsb,
+                    ..LowerOpts::default()
+                },
+            };
+            let spin = bar(0, "lowering");
+            let q = quantize(&g, &ranges, &opts, |m| spin.set_message(m.to_string()))?;
+            spin.finish_and_clear();
+            std::fs::write(&output, &q.blob)
+                .with_context(|| format!("writing {}", output.display()))?;
+            std::fs::write(
+                report_path(&output),
+                serde_json::to_string_pretty(&q.report)?,
+            )?;
+            print!("{}", inspect::describe(&q.blob, Some(&q.report))?);
+            println!(
+                "wrote {} ({} bytes) and {}",
+                output.display(),
+                q.blob.len(),
+                report_path(&output).display()
+            );
+        }
+        Cmd::Fit {
+            function,
+            in_bits,
+            range,
+            out_range,
+            out_bits,
+            error_lsb,
+        } => {
+            let f = expr_parse::parse(&function)?;
+            let (ti, to) = (dtype(in_bits), dtype(out_bits.unwrap_or(in_bits)));
+            let in_q = quant_for(ti, range.0, range.1);
+            let (lo, hi) = out_range.unwrap_or_else(|| {
+                (ti.min()..=ti.max())
+                    .map(|q| f.eval(in_q.scale as f64 * (q - in_q.zero_point) as f64, 0))
+                    .fold((f64::MAX, f64::MIN), |(a, b), y| (a.min(y), b.max(y)))
+            });
+            let out_q = quant_for(to, lo, hi);
+            let pb = bar(0, "fitting");
+            let l = lower(
+                &f,
+                (ti, in_q),
+                (to, out_q),
+                &LowerOpts {
+                    error_lsb,
+                    ..LowerOpts::default()
+                },
+                |m| pb.set_message(m.to_string()),
+            )?;
+            pb.finish_and_clear();
+            println!("function   {f}");
+            println!(
+                "input      {ti:?} scale {:e} zp {} (range {}..{})",
+                in_q.scale, in_q.zero_point, range.0, range.1
+            );
+            println!(
+                "output     {to:?} scale {:e} zp {} (range {lo:.6}..{hi:.6})",
+                out_q.scale, out_q.zero_point
+            );
+            println!(
+                "kernel     {} ({} bytes of coefficients)",
+                l.method, l.coef_bytes
+            );
+            println!(
+                "certified  max error {:.4} LSB (at input {}), mean {:.4} LSB, over all {} inputs",
+                l.max_err,
+                l.worst_input,
+                l.mean_err,
+                1u64 << in_bits
+            );
+        }
+        Cmd::Eval {
+            model,
+            onnx,
+            data: data_path,
+            labels,
+            targets,
+            json,
+        } => {
+            let blob =
+                std::fs::read(&model).with_context(|| format!("reading {}", model.display()))?;
+            let m = polyact::Model::from_bytes(&blob)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", model.display()))?;
+            let ti = m.input().map_err(|e| anyhow::anyhow!("{e}"))?;
+            let dims = ti.dims[..ti.rank].to_vec();
+            let samples = data::read_samples(&data_path, ti.len())?;
+            let labels = labels.map(|p| data::read_labels(&p)).transpose()?;
+            let out_len = m.output().map_err(|e| anyhow::anyhow!("{e}"))?.len();
+            let targets = targets
+                .map(|p| data::read_samples(&p, out_len))
+                .transpose()?;
+            let pb = bar(samples.len() as u64 * 2, "evaluating");
+            let fl = eval::float_outputs(&onnx, &dims, &samples, || pb.inc(1))?;
+            let qu = eval::quantized_outputs(&blob, &samples, || pb.inc(1))?;
+            pb.finish_and_clear();
+            let c = eval::compare(&fl, &qu, labels.as_deref(), targets.as_deref())?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&c)?);
+            } else {
+                println!("samples            {}", c.samples);
+                if let (Some(f), Some(q)) = (c.float_accuracy, c.quant_accuracy) {
+                    println!(
+                        "accuracy           float {:.4}  quantized {:.4}  (delta {:+.2} points)",
+                        f,
+                        q,
+                        100.0 * (q - f)
+                    );
+                }
+                if let (Some(f), Some(q)) = (c.float_mse_vs_labels, c.quant_mse_vs_labels) {
+                    println!("mse vs targets     float {f:.6}  quantized {q:.6}");
+                }
+                println!("top-1 agreement    {:.4}", c.top1_agreement);
+                println!(
+                    "output error       max {:.6}  mean {:.6}",
+                    c.max_abs_error, c.mean_abs_error
+                );
+            }
+        }
+        Cmd::Inspect { model } => {
+            let blob =
+                std::fs::read(&model).with_context(|| format!("reading {}", model.display()))?;
+            let rp = report_path(&model);
+            let report: Option<Report> = match std::fs::read_to_string(&rp) {
+                Ok(s) => Some(
+                    serde_json::from_str(&s)
+                        .with_context(|| format!("{}: not a polyact report", rp.display()))?,
+                ),
+                Err(_) => None,
+            };
+            print!(
+                "{}",
+                inspect::describe(&blob, report.as_ref())
+                    .with_context(|| format!("{}", model.display()))?
+            );
+        }
+    }
+    Ok(())
+}

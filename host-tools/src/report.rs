@@ -1,0 +1,120 @@
+//! What quantization decided, per layer, saved next to the blob as
+//! `MODEL.pam.json` so `inspect` can show certificates and ONNX names
+//! (the blob itself carries only what the runtime needs).
+
+use crate::lower::Lowered;
+use polyact::{DType, Quant};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq)]
+pub struct QuantJson {
+    pub scale: f32,
+    pub zero_point: i32,
+}
+
+impl From<Quant> for QuantJson {
+    fn from(q: Quant) -> Self {
+        QuantJson {
+            scale: q.scale,
+            zero_point: q.zero_point,
+        }
+    }
+}
+
+/// How one activation was lowered and how exact it is.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ActivationReport {
+    pub function: String,
+    pub method: String,
+    pub kernel_index: Option<usize>,
+    pub coef_bytes: usize,
+    /// Certified over every representable input (None for fused clamps,
+    /// whose only error is the requantization rounding).
+    pub max_err_lsb: Option<f64>,
+    pub mean_err_lsb: Option<f64>,
+}
+
+impl ActivationReport {
+    pub fn from_lowered(function: &str, l: &Lowered, kernel_index: usize) -> Self {
+        ActivationReport {
+            function: function.to_string(),
+            method: l.method.clone(),
+            kernel_index: Some(kernel_index),
+            coef_bytes: l.coef_bytes,
+            max_err_lsb: Some(l.max_err),
+            mean_err_lsb: Some(l.mean_err),
+        }
+    }
+
+    pub fn clamp(function: &str, relu6: bool) -> Self {
+        ActivationReport {
+            function: function.to_string(),
+            method: if relu6 {
+                "fused clamp (relu6)"
+            } else {
+                "fused clamp (relu)"
+            }
+            .into(),
+            kernel_index: None,
+            coef_bytes: 0,
+            max_err_lsb: None,
+            mean_err_lsb: None,
+        }
+    }
+}
+
+/// One runtime op.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct LayerReport {
+    pub name: String,
+    pub kind: String,
+    pub input_dims: Vec<usize>,
+    pub output_dims: Vec<usize>,
+    pub macs: usize,
+    pub weight_bytes: usize,
+    pub fused: bool,
+    pub activation: Option<ActivationReport>,
+}
+
+impl LayerReport {
+    pub fn new(name: &str, kind: &str, input_dims: &[usize], output_dims: &[usize]) -> Self {
+        LayerReport {
+            name: name.to_string(),
+            kind: kind.to_string(),
+            input_dims: input_dims.to_vec(),
+            output_dims: output_dims.to_vec(),
+            macs: 0,
+            weight_bytes: 0,
+            fused: false,
+            activation: None,
+        }
+    }
+}
+
+/// The whole model.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Report {
+    pub act_bits: u32,
+    pub layers: Vec<LayerReport>,
+    pub blob_bytes: usize,
+    pub arena_bytes: usize,
+    pub input: QuantJson,
+    pub output: QuantJson,
+}
+
+impl Report {
+    pub fn new(act: DType) -> Self {
+        let q = QuantJson {
+            scale: 1.0,
+            zero_point: 0,
+        };
+        Report {
+            act_bits: act.bits(),
+            layers: Vec::new(),
+            blob_bytes: 0,
+            arena_bytes: 0,
+            input: q,
+            output: q,
+        }
+    }
+}
