@@ -71,6 +71,18 @@ pub fn eval(g: &Graph, input: &[f32]) -> Result<Vec<Vec<f64>>> {
                 }
                 o
             }
+            Op::RmsNorm { eps } => {
+                let c = *od.last().unwrap();
+                let mut o = vec![0.0; x.len()];
+                for r in 0..x.len() / c {
+                    let row = &x[r * c..(r + 1) * c];
+                    let rms = (row.iter().map(|v| v * v).sum::<f64>() / c as f64 + eps).sqrt();
+                    for i in 0..c {
+                        o[r * c + i] = row[i] / rms;
+                    }
+                }
+                o
+            }
             Op::Act { f } => {
                 let c = *od.last().unwrap();
                 x.iter()

@@ -49,6 +49,8 @@ pub enum Op {
     },
     Reshape,
     Softmax,
+    /// `x / sqrt(mean(x²) + eps)` over the innermost axis (unit gains).
+    RmsNorm { eps: f64 },
     Act {
         f: Expr,
     },
@@ -70,6 +72,7 @@ impl Op {
             Op::Concat { .. } => "concat",
             Op::Reshape => "reshape",
             Op::Softmax => "softmax",
+            Op::RmsNorm { .. } => "rms_norm",
             Op::Act { .. } => "activation",
         }
     }

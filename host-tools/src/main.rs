@@ -159,7 +159,7 @@ fn run() -> Result<()> {
             }
             let pb = bar(samples.len() as u64, "calibrating");
             let mode = percentile.map_or(RangeMode::MinMax, RangeMode::Percentile);
-            let ranges = calibrate(&g, &samples, mode, || pb.inc(1))?;
+            let cal = calibrate(&g, &samples, mode, || pb.inc(1))?;
             pb.finish_and_clear();
             let opts = QuantOpts {
                 act: dtype(act_bits),
@@ -170,7 +170,7 @@ fn run() -> Result<()> {
                 },
             };
             let spin = bar(0, "lowering");
-            let q = quantize(&g, &ranges, &opts, |m| spin.set_message(m.to_string()))?;
+            let q = quantize(&g, &cal, &opts, |m| spin.set_message(m.to_string()))?;
             spin.finish_and_clear();
             std::fs::write(&output, &q.blob)
                 .with_context(|| format!("writing {}", output.display()))?;

@@ -40,6 +40,9 @@ enum Val {
         layout: Layout,
         dims: Vec<usize>,
     },
+    /// `expr(m)` of the row statistic `m = mean(src²)` over the last axis —
+    /// pending until multiplied back into `src`, which makes an RMSNorm.
+    Stat { src: usize, expr: Expr },
 }
 
 struct Importer<'a> {
@@ -243,6 +246,9 @@ impl Importer<'_> {
             Val::Const(_) => {
                 bail!("value '{name}' is a constant; polyact needs computed tensors here")
             }
+            Val::Stat { .. } => bail!(
+                "value '{name}' is a per-row statistic that is not used as an RMS normalization"
+            ),
             Val::Act {
                 root,
                 expr: Expr::X,
@@ -280,7 +286,7 @@ impl Importer<'_> {
         let t = self.materialize(&v, name)?;
         match self.val(name)? {
             Val::Act { layout, dims, .. } => Ok((t, layout, dims)),
-            Val::Const(_) => unreachable!(),
+            _ => unreachable!("materialized values are tensors"),
         }
     }
 
@@ -426,6 +432,12 @@ impl Importer<'_> {
         n: &NodeProto,
         build: impl FnOnce(&mut Vec<Expr>) -> Result<Expr>,
     ) -> Result<()> {
+        if let Some(src) = n.input.iter().find_map(|i| match self.vals.get(i) {
+            Some(Val::Stat { src, .. }) => Some(*src),
+            _ => None,
+        }) {
+            return self.stat_elementwise(n, src, build);
+        }
         let mut root: Option<(usize, Layout, Vec<usize>)> = None;
         let mut exprs = Vec::new();
         let mut consts = Vec::new();
@@ -447,6 +459,7 @@ impl Importer<'_> {
                     exprs.push((i, expr));
                 }
                 Val::Const(c) => consts.push((i, c)),
+                Val::Stat { .. } => unreachable!("handled above"),
             }
         }
         let Some((r, layout, dims)) = root else {
@@ -488,6 +501,16 @@ impl Importer<'_> {
             bail!("expects two inputs");
         }
         let (a, b) = (self.val(&n.input[0])?, self.val(&n.input[1])?);
+        if op == Bin::Mul {
+            let pair = match (&a, &b) {
+                (Val::Act { .. }, Val::Stat { src, expr }) => Some((0, *src, expr.clone())),
+                (Val::Stat { src, expr }, Val::Act { .. }) => Some((1, *src, expr.clone())),
+                _ => None,
+            };
+            if let Some((ai, src, g)) = pair {
+                return self.rms_norm(n, ai, src, &g);
+            }
+        }
         if let (Val::Act { root: ra, .. }, Val::Act { root: rb, .. }) = (&a, &b) {
             if ra != rb {
                 if op != Bin::Add {
@@ -875,7 +898,7 @@ impl Importer<'_> {
                 );
                 Ok(())
             }
-            Val::Const(_) => bail!("batch normalization of a constant"),
+            _ => bail!("batch normalization of a constant or statistic"),
         }
     }
 
@@ -947,16 +970,22 @@ impl Importer<'_> {
     }
 
     fn reduce_mean(&mut self, n: &NodeProto) -> Result<()> {
-        let (x, layout, dims) = self.tensor_input(&n.input[0])?;
         let axes: Vec<i64> = match n.input.get(1).filter(|s| !s.is_empty()) {
-            Some(name) => self
-                .constant(name)?
-                .data
-                .iter()
-                .map(|&v| v as i64)
-                .collect(),
+            Some(name) => self.constant(name)?.data.iter().map(|&v| v as i64).collect(),
             None => attr_ints(n, "axes").unwrap_or_default(),
         };
+        // mean(q·q) over the last axis of a plain tensor: the RMSNorm statistic.
+        if let Val::Act { root, expr: Expr::Binary(Bin::Mul, qa, qb), layout: Layout::Plain, dims } = self.val(&n.input[0])? {
+            let last = dims.len() as i64 - 1;
+            if qa == qb && axes.len() == 1 && (axes[0] == -1 || axes[0] == last) && attr_i(n, "keepdims", 1) == 1 {
+                let q = Val::Act { root, expr: *qa, layout: Layout::Plain, dims };
+                let tmp = format!("{}::rms_source", n.output[0]);
+                let src = self.materialize(&q, &tmp)?;
+                self.vals.insert(n.output[0].clone(), Val::Stat { src, expr: Expr::X });
+                return Ok(());
+            }
+        }
+        let (x, layout, dims) = self.tensor_input(&n.input[0])?;
         let rank = dims.len() as i64;
         let mut axes: Vec<usize> = axes
             .iter()
@@ -1003,6 +1032,48 @@ impl Importer<'_> {
             out_layout,
             out,
         );
+        Ok(())
+    }
+
+    /// Elementwise operation on a row statistic (`+ eps`, `sqrt`, `1 / ·`).
+    fn stat_elementwise(&mut self, n: &NodeProto, src: usize, build: impl FnOnce(&mut Vec<Expr>) -> Result<Expr>) -> Result<()> {
+        let mut list = Vec::new();
+        for name in n.input.iter().filter(|s| !s.is_empty()) {
+            match self.val(name)? {
+                Val::Stat { src: s, expr } if s == src => list.push(expr),
+                Val::Const(c) if c.data.len() == 1 => list.push(Expr::Const(c.data.clone())),
+                _ => bail!("a per-row statistic can only be combined with scalar constants"),
+            }
+        }
+        let e = build(&mut list)?;
+        self.vals.insert(n.output[0].clone(), Val::Stat { src, expr: e });
+        Ok(())
+    }
+
+    /// `q · g(mean(q²))` with `g(m) = 1/sqrt(m + eps)`: an RMSNorm of `q`.
+    fn rms_norm(&mut self, n: &NodeProto, act_input: usize, src: usize, g: &Expr) -> Result<()> {
+        let v = self.val(&n.input[act_input])?;
+        // The multiplied value is the statistic's source when it is the same
+        // expression of the same root (it may not be materialized yet).
+        let same = match &v {
+            Val::Act { root, expr, .. } => {
+                *root == src && *expr == Expr::X
+                    || self.g.nodes.iter().any(|nd| nd.output == src && nd.inputs == [*root] && matches!(&nd.op, Op::Act { f } if f == expr))
+            }
+            _ => false,
+        };
+        let t = if same { src } else { self.materialize(&v, &n.input[act_input])? };
+        if t != src {
+            bail!("multiplies a tensor by the row statistic of a different tensor (not an RMS normalization)");
+        }
+        let g1 = g.eval(1.0, 0);
+        let eps = 1.0 / (g1 * g1) - 1.0;
+        let is_rms = eps >= 0.0 && [0.01, 0.5, 2.0, 37.0].iter().all(|&m: &f64| (g.eval(m, 0) * (m + eps).sqrt() - 1.0).abs() < 1e-6);
+        if !is_rms {
+            bail!("row statistic {g} is not 1/sqrt(mean(x^2) + eps): only RMS normalization is supported");
+        }
+        let Val::Act { layout, dims, .. } = v else { unreachable!() };
+        self.layer(n, Op::RmsNorm { eps }, vec![t], layout, dims);
         Ok(())
     }
 

@@ -34,9 +34,10 @@ pub fn calibrate(
     samples: &[Vec<f32>],
     mode: RangeMode,
     mut tick: impl FnMut(),
-) -> Result<Vec<(f64, f64)>> {
+) -> Result<Calibration> {
     let mut all: Vec<Vec<f64>> = vec![Vec::new(); g.tensors.len()];
     let mut ranges = vec![(f64::MAX, f64::MIN); g.tensors.len()];
+    let mut channel_mean: Vec<Vec<f64>> = g.tensors.iter().map(|t| vec![0.0; t.channels()]).collect();
     for (i, s) in samples.iter().enumerate() {
         let vals = float_eval::eval(g, s).with_context(|| format!("calibration sample {i}"))?;
         for (t, v) in vals.iter().enumerate() {
@@ -46,6 +47,11 @@ pub fn calibrate(
                 }
                 ranges[t].0 = ranges[t].0.min(x);
                 ranges[t].1 = ranges[t].1.max(x);
+            }
+            let c = channel_mean[t].len();
+            let per = (v.len() / c.max(1)).max(1) as f64 * samples.len() as f64;
+            for (k, &x) in v.iter().enumerate() {
+                channel_mean[t][k % c] += x / per;
             }
             if let RangeMode::Percentile(_) = mode {
                 all[t].extend_from_slice(v);
@@ -63,7 +69,16 @@ pub fn calibrate(
             ranges[t] = (v[k.min(v.len() - 1)], v[v.len() - 1 - k.min(v.len() - 1)]);
         }
     }
-    Ok(ranges)
+    Ok(Calibration { ranges, channel_mean })
+}
+
+/// What calibration measured per tensor.
+#[derive(Clone, Debug)]
+pub struct Calibration {
+    /// Real `[min, max]` (or percentile range).
+    pub ranges: Vec<(f64, f64)>,
+    /// Mean of each channel (innermost dim), for bias correction.
+    pub channel_mean: Vec<Vec<f64>>,
 }
 
 /// Quantization of a tensor with real range `[lo, hi]`: int8 asymmetric,
@@ -149,11 +164,12 @@ fn weight_quant(w: &[f32], bias: &[f32], s_in: f64, depthwise: bool) -> (Vec<i8>
 /// Quantize graph `g` with calibration ranges `ranges`.
 pub fn quantize(
     g: &Graph,
-    ranges: &[(f64, f64)],
+    cal: &Calibration,
     opts: &QuantOpts,
     mut progress: impl FnMut(&str),
 ) -> Result<Quantized> {
     let act = opts.act;
+    let ranges = &cal.ranges;
     let mut quants: Vec<Quant> = ranges
         .iter()
         .map(|&(lo, hi)| quant_for(act, lo, hi))
@@ -247,6 +263,7 @@ pub fn quantize(
                 );
                 let s_in = quants[x].scale as f64;
                 let (wq, ws) = weight_quant(w, bias, s_in, depthwise);
+                let correction = bias_correction(w, &wq, &ws, &cal.channel_mean[x], depthwise);
                 // The scale the accumulator is requantized to: the layer's own
                 // output (pre-activation) when a kernel is fused, else the output.
                 let mut clamp = None;
@@ -286,7 +303,7 @@ pub fn quantize(
                     let (m, s) = quantize_multiplier(real).filter(|_| real > 0.0).ok_or_else(|| anyhow!("layer '{}': output channel {c} rescale {real:e} is not representable", n.name))?;
                     mults.push(m);
                     shifts.push(s);
-                    let bv = (bias[c] as f64 / (s_in * ws[c])).round();
+                    let bv = ((bias[c] as f64 - correction[c]) / (s_in * ws[c])).round();
                     if bv.abs() > i32::MAX as f64 / 2.0 {
                         bail!("layer '{}': bias of channel {c} does not fit the int32 accumulator at this input scale", n.name);
                     }
@@ -340,6 +357,11 @@ pub fn quantize(
             Op::Softmax => {
                 b.softmax(ids[x], ids[n.output], 1.0);
             }
+            Op::RmsNorm { eps } => {
+                let c = g.tensors[x].channels();
+                b.rms_norm(ids[x], ids[n.output], &vec![127; c], 1.0 / 127.0, *eps);
+                layer.weight_bytes = c;
+            }
             Op::Act { f } => {
                 progress(&format!("lowering activation {}", n.name));
                 let l: Lowered = lower(f, typ(x), typ(n.output), &opts.lower, &mut progress)
@@ -364,6 +386,21 @@ pub fn quantize(
     report.input = quants[g.input].into();
     report.output = quants[g.output].into();
     Ok(Quantized { blob, report })
+}
+
+/// Expected output shift that weight rounding introduces, per output channel:
+/// `Σ (w_q·s − w) · E[x]` over the channel's weights (bias correction, so the
+/// quantized layer is unbiased on the calibration distribution).
+fn bias_correction(w: &[f32], wq: &[i8], ws: &[f64], mean_in: &[f64], depthwise: bool) -> Vec<f64> {
+    let cout = ws.len();
+    let cin = mean_in.len().max(1);
+    let per = w.len() / cout;
+    let mut corr = vec![0.0; cout];
+    for (i, (&wf, &q)) in w.iter().zip(wq).enumerate() {
+        let (oc, ic) = if depthwise { (i % cout, (i % cout) * cin / cout) } else { (i / per, i % cin) };
+        corr[oc] += (q as f64 * ws[oc] - wf as f64) * mean_in.get(ic).copied().unwrap_or(0.0);
+    }
+    corr
 }
 
 /// Turn a runtime validation error into one naming the ONNX layer.
