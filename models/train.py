@@ -41,7 +41,14 @@ DIGITS_MODELS = {
     "digits_helu": (lambda: HeLU(0.05), "HeLU (alpha 0.05)", False, False),
     "digits_hermite": (lambda: Hermite(4), "Hermite He0..He4", True, False),
     "digits_gelu": (lambda: nn.GELU(), "GELU (erf)", True, False),
+    # An activation no library names: polyact must fuse and certify it as is.
+    "digits_custom": (lambda: Custom(), "x*sigmoid(1.702x) + 0.1*sin(x)", False, False),
 }
+
+
+class Custom(nn.Module):
+    def forward(self, x):
+        return x * torch.sigmoid(1.702 * x) + 0.1 * torch.sin(x)
 
 
 def train_digits(name):

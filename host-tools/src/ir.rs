@@ -50,7 +50,9 @@ pub enum Op {
     Reshape,
     Softmax,
     /// `x / sqrt(mean(x²) + eps)` over the innermost axis (unit gains).
-    RmsNorm { eps: f64 },
+    RmsNorm {
+        eps: f64,
+    },
     Act {
         f: Expr,
     },

@@ -42,7 +42,10 @@ enum Val {
     },
     /// `expr(m)` of the row statistic `m = mean(src²)` over the last axis —
     /// pending until multiplied back into `src`, which makes an RMSNorm.
-    Stat { src: usize, expr: Expr },
+    Stat {
+        src: usize,
+        expr: Expr,
+    },
 }
 
 struct Importer<'a> {
@@ -971,17 +974,38 @@ impl Importer<'_> {
 
     fn reduce_mean(&mut self, n: &NodeProto) -> Result<()> {
         let axes: Vec<i64> = match n.input.get(1).filter(|s| !s.is_empty()) {
-            Some(name) => self.constant(name)?.data.iter().map(|&v| v as i64).collect(),
+            Some(name) => self
+                .constant(name)?
+                .data
+                .iter()
+                .map(|&v| v as i64)
+                .collect(),
             None => attr_ints(n, "axes").unwrap_or_default(),
         };
         // mean(q·q) over the last axis of a plain tensor: the RMSNorm statistic.
-        if let Val::Act { root, expr: Expr::Binary(Bin::Mul, qa, qb), layout: Layout::Plain, dims } = self.val(&n.input[0])? {
+        if let Val::Act {
+            root,
+            expr: Expr::Binary(Bin::Mul, qa, qb),
+            layout: Layout::Plain,
+            dims,
+        } = self.val(&n.input[0])?
+        {
             let last = dims.len() as i64 - 1;
-            if qa == qb && axes.len() == 1 && (axes[0] == -1 || axes[0] == last) && attr_i(n, "keepdims", 1) == 1 {
-                let q = Val::Act { root, expr: *qa, layout: Layout::Plain, dims };
+            if qa == qb
+                && axes.len() == 1
+                && (axes[0] == -1 || axes[0] == last)
+                && attr_i(n, "keepdims", 1) == 1
+            {
+                let q = Val::Act {
+                    root,
+                    expr: *qa,
+                    layout: Layout::Plain,
+                    dims,
+                };
                 let tmp = format!("{}::rms_source", n.output[0]);
                 let src = self.materialize(&q, &tmp)?;
-                self.vals.insert(n.output[0].clone(), Val::Stat { src, expr: Expr::X });
+                self.vals
+                    .insert(n.output[0].clone(), Val::Stat { src, expr: Expr::X });
                 return Ok(());
             }
         }
@@ -1036,7 +1060,12 @@ impl Importer<'_> {
     }
 
     /// Elementwise operation on a row statistic (`+ eps`, `sqrt`, `1 / ·`).
-    fn stat_elementwise(&mut self, n: &NodeProto, src: usize, build: impl FnOnce(&mut Vec<Expr>) -> Result<Expr>) -> Result<()> {
+    fn stat_elementwise(
+        &mut self,
+        n: &NodeProto,
+        src: usize,
+        build: impl FnOnce(&mut Vec<Expr>) -> Result<Expr>,
+    ) -> Result<()> {
         let mut list = Vec::new();
         for name in n.input.iter().filter(|s| !s.is_empty()) {
             match self.val(name)? {
@@ -1046,7 +1075,8 @@ impl Importer<'_> {
             }
         }
         let e = build(&mut list)?;
-        self.vals.insert(n.output[0].clone(), Val::Stat { src, expr: e });
+        self.vals
+            .insert(n.output[0].clone(), Val::Stat { src, expr: e });
         Ok(())
     }
 
@@ -1058,21 +1088,34 @@ impl Importer<'_> {
         let same = match &v {
             Val::Act { root, expr, .. } => {
                 *root == src && *expr == Expr::X
-                    || self.g.nodes.iter().any(|nd| nd.output == src && nd.inputs == [*root] && matches!(&nd.op, Op::Act { f } if f == expr))
+                    || self.g.nodes.iter().any(|nd| {
+                        nd.output == src
+                            && nd.inputs == [*root]
+                            && matches!(&nd.op, Op::Act { f } if f == expr)
+                    })
             }
             _ => false,
         };
-        let t = if same { src } else { self.materialize(&v, &n.input[act_input])? };
+        let t = if same {
+            src
+        } else {
+            self.materialize(&v, &n.input[act_input])?
+        };
         if t != src {
             bail!("multiplies a tensor by the row statistic of a different tensor (not an RMS normalization)");
         }
         let g1 = g.eval(1.0, 0);
         let eps = 1.0 / (g1 * g1) - 1.0;
-        let is_rms = eps >= 0.0 && [0.01, 0.5, 2.0, 37.0].iter().all(|&m: &f64| (g.eval(m, 0) * (m + eps).sqrt() - 1.0).abs() < 1e-6);
+        let is_rms = eps >= 0.0
+            && [0.01, 0.5, 2.0, 37.0]
+                .iter()
+                .all(|&m: &f64| (g.eval(m, 0) * (m + eps).sqrt() - 1.0).abs() < 1e-6);
         if !is_rms {
             bail!("row statistic {g} is not 1/sqrt(mean(x^2) + eps): only RMS normalization is supported");
         }
-        let Val::Act { layout, dims, .. } = v else { unreachable!() };
+        let Val::Act { layout, dims, .. } = v else {
+            unreachable!()
+        };
         self.layer(n, Op::RmsNorm { eps }, vec![t], layout, dims);
         Ok(())
     }

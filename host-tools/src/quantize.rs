@@ -37,7 +37,8 @@ pub fn calibrate(
 ) -> Result<Calibration> {
     let mut all: Vec<Vec<f64>> = vec![Vec::new(); g.tensors.len()];
     let mut ranges = vec![(f64::MAX, f64::MIN); g.tensors.len()];
-    let mut channel_mean: Vec<Vec<f64>> = g.tensors.iter().map(|t| vec![0.0; t.channels()]).collect();
+    let mut channel_mean: Vec<Vec<f64>> =
+        g.tensors.iter().map(|t| vec![0.0; t.channels()]).collect();
     for (i, s) in samples.iter().enumerate() {
         let vals = float_eval::eval(g, s).with_context(|| format!("calibration sample {i}"))?;
         for (t, v) in vals.iter().enumerate() {
@@ -69,7 +70,10 @@ pub fn calibrate(
             ranges[t] = (v[k.min(v.len() - 1)], v[v.len() - 1 - k.min(v.len() - 1)]);
         }
     }
-    Ok(Calibration { ranges, channel_mean })
+    Ok(Calibration {
+        ranges,
+        channel_mean,
+    })
 }
 
 /// What calibration measured per tensor.
@@ -397,7 +401,11 @@ fn bias_correction(w: &[f32], wq: &[i8], ws: &[f64], mean_in: &[f64], depthwise:
     let per = w.len() / cout;
     let mut corr = vec![0.0; cout];
     for (i, (&wf, &q)) in w.iter().zip(wq).enumerate() {
-        let (oc, ic) = if depthwise { (i % cout, (i % cout) * cin / cout) } else { (i / per, i % cin) };
+        let (oc, ic) = if depthwise {
+            (i % cout, (i % cout) * cin / cout)
+        } else {
+            (i / per, i % cin)
+        };
         corr[oc] += (q as f64 * ws[oc] - wf as f64) * mean_in.get(ic).copied().unwrap_or(0.0);
     }
     corr
