@@ -1,0 +1,236 @@
+//! Malformed and unsupported inputs: each gives a clear error naming the file
+//! or ONNX node and the reason — no panic, and a nonzero exit from the CLI.
+
+use polyact_tools::{data, onnx_import};
+use prost::Message;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use tract_onnx::pb;
+
+fn tmp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("polyact-bad-inputs-{}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    d.join(name)
+}
+
+fn float_input(name: &str, dims: &[i64]) -> pb::ValueInfoProto {
+    let dim = dims
+        .iter()
+        .map(|&d| pb::tensor_shape_proto::Dimension {
+            value: Some(pb::tensor_shape_proto::dimension::Value::DimValue(d)),
+            ..Default::default()
+        })
+        .collect();
+    pb::ValueInfoProto {
+        name: name.into(),
+        r#type: Some(pb::TypeProto {
+            value: Some(pb::type_proto::Value::TensorType(pb::type_proto::Tensor {
+                elem_type: 1,
+                shape: Some(pb::TensorShapeProto { dim }),
+            })),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
+fn node(op: &str, name: &str, inputs: &[&str], output: &str) -> pb::NodeProto {
+    pb::NodeProto {
+        op_type: op.into(),
+        name: name.into(),
+        input: inputs.iter().map(|s| s.to_string()).collect(),
+        output: vec![output.into()],
+        ..Default::default()
+    }
+}
+
+fn weight(name: &str, dims: &[i64]) -> pb::TensorProto {
+    let n: i64 = dims.iter().product();
+    pb::TensorProto {
+        name: name.into(),
+        dims: dims.to_vec(),
+        data_type: 1,
+        float_data: (0..n).map(|i| (i % 7) as f32 * 0.1 - 0.3).collect(),
+        ..Default::default()
+    }
+}
+
+fn model(
+    nodes: Vec<pb::NodeProto>,
+    inits: Vec<pb::TensorProto>,
+    input_dims: &[i64],
+    file: &str,
+) -> PathBuf {
+    let m = pb::ModelProto {
+        ir_version: 8,
+        opset_import: vec![pb::OperatorSetIdProto {
+            domain: String::new(),
+            version: 17,
+        }],
+        graph: Some(pb::GraphProto {
+            node: nodes,
+            initializer: inits,
+            input: vec![float_input("x", input_dims)],
+            output: vec![float_input("y", &[1, 4])],
+            name: "g".into(),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    let p = tmp(file);
+    std::fs::write(&p, m.encode_to_vec()).unwrap();
+    p
+}
+
+fn import_err(p: &Path) -> String {
+    format!("{:#}", onnx_import::import(p).unwrap_err())
+}
+
+#[test]
+fn not_onnx_and_missing_files() {
+    let p = tmp("garbage.onnx");
+    std::fs::write(&p, b"this is not a protobuf \xff\xff\xff\xff").unwrap();
+    assert!(
+        import_err(&p).contains("not a readable ONNX model"),
+        "{}",
+        import_err(&p)
+    );
+    let e = import_err(Path::new("/nonexistent/model.onnx"));
+    assert!(e.contains("/nonexistent/model.onnx"), "{e}");
+    let real = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/digits_gelu/model.onnx"),
+    )
+    .unwrap();
+    let t = tmp("truncated.onnx");
+    std::fs::write(&t, &real[..real.len() / 3]).unwrap();
+    assert!(onnx_import::import(&t).is_err());
+}
+
+#[test]
+fn unsupported_operator_is_named() {
+    let p = model(
+        vec![
+            node("Gemm", "fc", &["x", "w"], "h"),
+            node("LSTM", "my_lstm", &["h"], "y"),
+        ],
+        vec![weight("w", &[8, 4])],
+        &[1, 8],
+        "lstm.onnx",
+    );
+    let e = import_err(&p);
+    assert!(
+        e.contains("my_lstm") && e.contains("LSTM") && e.contains("unsupported operator"),
+        "{e}"
+    );
+}
+
+#[test]
+fn gating_of_two_tensors_is_refused_with_reason() {
+    let p = model(
+        vec![
+            node("Gemm", "a", &["x", "w"], "h1"),
+            node("Gemm", "b", &["x", "w"], "h2"),
+            node("Mul", "gate", &["h1", "h2"], "y"),
+        ],
+        vec![weight("w", &[8, 4])],
+        &[1, 8],
+        "gate.onnx",
+    );
+    let e = import_err(&p);
+    assert!(
+        e.contains("gate") && e.contains("two different tensors"),
+        "{e}"
+    );
+}
+
+#[test]
+fn shape_mismatch_and_missing_weights() {
+    let p = model(
+        vec![node("Gemm", "fc", &["x", "w"], "y")],
+        vec![weight("w", &[6, 4])],
+        &[1, 8],
+        "mismatch.onnx",
+    );
+    let e = import_err(&p);
+    assert!(e.contains("fc") && e.contains("8 features"), "{e}");
+    let p = model(
+        vec![node("Gemm", "fc", &["x", "nowhere"], "y")],
+        vec![],
+        &[1, 8],
+        "missing.onnx",
+    );
+    let e = import_err(&p);
+    assert!(e.contains("nowhere"), "{e}");
+    let p = model(
+        vec![node("Gemm", "fc", &["x", "w"], "y")],
+        vec![weight("w", &[8, 4])],
+        &[2, 8],
+        "batch.onnx",
+    );
+    assert!(
+        import_err(&p).contains("batch dimension"),
+        "{}",
+        import_err(&p)
+    );
+}
+
+#[test]
+fn bad_data_files() {
+    let p = tmp("text.npy");
+    std::fs::write(&p, b"1,2,3\n").unwrap();
+    assert!(format!("{:#}", data::read_samples(&p, 3).unwrap_err()).contains("text.npy"));
+    let real = Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/digits_gelu/calib.npy");
+    let e = format!("{:#}", data::read_samples(&real, 10).unwrap_err());
+    assert!(e.contains("64 values") && e.contains("has 10"), "{e}");
+    let labels = Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/digits_gelu/test_y.npy");
+    let e = format!("{:#}", data::read_samples(&labels, 1).unwrap_err());
+    assert!(e.contains("float32"), "{e}");
+    let e = format!("{:#}", data::read_labels(&real).unwrap_err());
+    assert!(e.contains("int64"), "{e}");
+}
+
+#[test]
+fn cli_exits_nonzero_with_the_reason() {
+    let bin = env!("CARGO_BIN_EXE_polyact");
+    let p = model(
+        vec![
+            node("Gemm", "fc", &["x", "w"], "h"),
+            node("LSTM", "my_lstm", &["h"], "y"),
+        ],
+        vec![weight("w", &[8, 4])],
+        &[1, 8],
+        "cli.onnx",
+    );
+    let calib = Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/digits_gelu/calib.npy");
+    let out = Command::new(bin)
+        .args([
+            "quantize",
+            p.to_str().unwrap(),
+            "--calib",
+            calib.to_str().unwrap(),
+            "-o",
+            tmp("x.pam").to_str().unwrap(),
+        ])
+        .env("POLYACT_NO_PROGRESS", "1")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("my_lstm") && err.starts_with("error:"),
+        "{err}"
+    );
+    let corrupt = tmp("corrupt.pam");
+    std::fs::write(&corrupt, b"PACT\x01\x00\x30\x00garbage").unwrap();
+    let out = Command::new(bin)
+        .args(["inspect", corrupt.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("corrupt.pam"));
+    let out = Command::new(bin)
+        .args(["fit", "tanh", "--range", "3,1"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+}
