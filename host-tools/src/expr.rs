@@ -6,10 +6,11 @@
 //! `x` are linear, so a PolyReLU or a PAU becomes an exact (piecewise)
 //! polynomial or rational function — extracted, never fitted.
 
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// Unary operations.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Un {
     Neg,
     Abs,
@@ -40,7 +41,7 @@ pub enum Un {
 }
 
 /// Binary operations.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Bin {
     Add,
     Sub,
@@ -54,7 +55,7 @@ pub enum Bin {
 }
 
 /// An expression in one variable `x`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Expr {
     X,
     /// One value, or one per channel.

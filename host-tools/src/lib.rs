@@ -12,5 +12,6 @@ pub mod inspect;
 pub mod ir;
 pub mod lower;
 pub mod onnx_import;
+pub mod plot;
 pub mod quantize;
 pub mod report;

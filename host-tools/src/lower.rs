@@ -47,8 +47,14 @@ pub struct Lowered {
     pub coef_bytes: usize,
 }
 
-/// Certify `k` against `f` on every input of every channel set.
-pub fn certify_kernel(k: &KernelDef, f: &Expr, in_q: Quant, out_q: Quant) -> Result<Certificate> {
+/// Run `use_it` on the runtime's decoding of kernel `k` (serialized into a
+/// one-op model and validated, exactly as a device would see it).
+pub fn with_runtime_kernel<R>(
+    k: &KernelDef,
+    in_q: Quant,
+    out_q: Quant,
+    use_it: impl FnOnce(&polyact::Activation) -> R,
+) -> Result<R> {
     let io = k.io();
     let mut b = ModelBuilder::new();
     let kid = b.kernel(k);
@@ -60,10 +66,20 @@ pub fn certify_kernel(k: &KernelDef, f: &Expr, in_q: Quant, out_q: Quant) -> Res
         .map_err(|e| anyhow::anyhow!("kernel does not validate: {e}"))?;
     let model = Model::from_bytes(&blob).map_err(|e| anyhow::anyhow!("{e}"))?;
     let kernel = model.kernel(0).map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(use_it(&kernel))
+}
+
+/// Certify `k` against `f` on every input of every channel set.
+pub fn certify_kernel(k: &KernelDef, f: &Expr, in_q: Quant, out_q: Quant) -> Result<Certificate> {
+    with_runtime_kernel(k, in_q, out_q, |kernel| certify_all(kernel, f, in_q, out_q))
+}
+
+fn certify_all(kernel: &polyact::Activation, f: &Expr, in_q: Quant, out_q: Quant) -> Certificate {
+    let io = kernel.io;
     let mut total: Option<Certificate> = None;
     for ch in 0..io.channels {
         let g = |x: f64| f.eval(x, ch);
-        let c = certify(&kernel, ch, in_q, out_q, &g);
+        let c = certify(kernel, ch, in_q, out_q, &g);
         total = Some(match total {
             None => c,
             Some(t) => Certificate {
@@ -81,7 +97,7 @@ pub fn certify_kernel(k: &KernelDef, f: &Expr, in_q: Quant, out_q: Quant) -> Res
     }
     let mut t = total.expect("at least one channel");
     t.mean_err /= io.channels as f64;
-    Ok(t)
+    t
 }
 
 fn coef_bytes(k: &KernelDef) -> usize {

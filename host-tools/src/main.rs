@@ -5,10 +5,10 @@ use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use polyact::DType;
-use polyact_tools::lower::{lower, LowerOpts};
+use polyact_tools::lower::{lower, with_runtime_kernel, LowerOpts};
 use polyact_tools::quantize::{calibrate, quant_for, quantize, QuantOpts, RangeMode};
 use polyact_tools::report::Report;
-use polyact_tools::{data, eval, expr_parse, inspect, onnx_import};
+use polyact_tools::{data, eval, expr_parse, inspect, onnx_import, plot};
 use std::path::{Path, PathBuf};
 
 #[derive(Parser)]
@@ -58,6 +58,9 @@ enum Cmd {
         out_bits: Option<u32>,
         #[arg(long, default_value_t = LowerOpts::default().error_lsb)]
         error_lsb: f64,
+        /// Write an SVG plot of f against the kernel and of the error curve.
+        #[arg(long)]
+        plot: Option<PathBuf>,
     },
     /// Accuracy of the float model vs the quantized model on real data.
     Eval {
@@ -77,7 +80,12 @@ enum Cmd {
         json: bool,
     },
     /// Layers, shapes, MACs, weight and arena bytes, and each activation's kernel and certificate.
-    Inspect { model: PathBuf },
+    Inspect {
+        model: PathBuf,
+        /// Write one SVG plot per activation kernel into this directory.
+        #[arg(long)]
+        plot_dir: Option<PathBuf>,
+    },
 }
 
 fn parse_bits(s: &str) -> Result<u32, String> {
@@ -127,6 +135,29 @@ fn bar(len: u64, what: &str) -> ProgressBar {
     );
     pb.set_message(what.to_string());
     pb
+}
+
+/// One SVG per certified activation of a quantized model.
+fn plot_report(blob: &[u8], report: Option<&Report>, dir: &Path, rp: &Path) -> Result<()> {
+    let Some(report) = report else {
+        bail!("plots need the quantization report {}", rp.display())
+    };
+    std::fs::create_dir_all(dir)?;
+    let m = polyact::Model::from_bytes(blob).map_err(|e| anyhow::anyhow!("{e}"))?;
+    for (i, l) in report.layers.iter().enumerate() {
+        let Some(a) = &l.activation else { continue };
+        let (Some(f), Some(k), Some(qi), Some(qo)) =
+            (&a.expr, a.kernel_index, a.in_quant, a.out_quant)
+        else {
+            continue;
+        };
+        let kernel = m.kernel(k).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let p = dir.join(format!("op{i:02}_kernel{k}.svg"));
+        let title = format!("op {i} {}: {}", l.name, a.method);
+        plot::plot_kernel(&p, &title, f, &kernel, 0, qi.into(), qo.into())?;
+        println!("plot {}", p.display());
+    }
+    Ok(())
 }
 
 fn report_path(blob: &Path) -> PathBuf {
@@ -193,6 +224,7 @@ fn run() -> Result<()> {
             out_range,
             out_bits,
             error_lsb,
+            plot,
         } => {
             let f = expr_parse::parse(&function)?;
             let (ti, to) = (dtype(in_bits), dtype(out_bits.unwrap_or(in_bits)));
@@ -235,6 +267,13 @@ fn run() -> Result<()> {
                 l.mean_err,
                 1u64 << in_bits
             );
+            if let Some(p) = plot {
+                let title = format!("{function}: {}, max {:.3} LSB", l.method, l.max_err);
+                with_runtime_kernel(&l.kernel, in_q, out_q, |k| {
+                    plot::plot_kernel(&p, &title, &f, k, 0, in_q, out_q)
+                })??;
+                println!("plot       {}", p.display());
+            }
         }
         Cmd::Eval {
             model,
@@ -283,7 +322,7 @@ fn run() -> Result<()> {
                 );
             }
         }
-        Cmd::Inspect { model } => {
+        Cmd::Inspect { model, plot_dir } => {
             let blob =
                 std::fs::read(&model).with_context(|| format!("reading {}", model.display()))?;
             let rp = report_path(&model);
@@ -299,6 +338,9 @@ fn run() -> Result<()> {
                 inspect::describe(&blob, report.as_ref())
                     .with_context(|| format!("{}", model.display()))?
             );
+            if let Some(dir) = plot_dir {
+                plot_report(&blob, report.as_ref(), &dir, &rp)?;
+            }
         }
     }
     Ok(())

@@ -291,10 +291,13 @@ pub fn quantize(
                                 format!("layer '{}': activation {f}", g.nodes[a].name)
                             })?;
                         let kid = b.kernel(&l.kernel);
+                        let (qi, qo) = (quants[n.output], quants[out_t]);
                         layer.activation = Some(ActivationReport::from_lowered(
-                            &format!("{f}"),
+                            f,
                             &l,
                             kid.0 as usize,
+                            qi,
+                            qo,
                         ));
                         kernel = Some(kid);
                     }
@@ -371,10 +374,13 @@ pub fn quantize(
                 let l: Lowered = lower(f, typ(x), typ(n.output), &opts.lower, &mut progress)
                     .with_context(|| format!("layer '{}': activation {f}", n.name))?;
                 let kid = b.kernel(&l.kernel);
+                let (qi, qo) = (quants[x], quants[n.output]);
                 layer.activation = Some(ActivationReport::from_lowered(
-                    &format!("{f}"),
+                    f,
                     &l,
                     kid.0 as usize,
+                    qi,
+                    qo,
                 ));
                 b.activation(ids[x], ids[n.output], kid);
             }

@@ -12,6 +12,15 @@ pub struct QuantJson {
     pub zero_point: i32,
 }
 
+impl From<QuantJson> for Quant {
+    fn from(q: QuantJson) -> Self {
+        Quant {
+            scale: q.scale,
+            zero_point: q.zero_point,
+        }
+    }
+}
+
 impl From<Quant> for QuantJson {
     fn from(q: Quant) -> Self {
         QuantJson {
@@ -25,6 +34,11 @@ impl From<Quant> for QuantJson {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ActivationReport {
     pub function: String,
+    /// The function itself, for plots and re-certification.
+    pub expr: Option<crate::expr::Expr>,
+    /// Input and output quantization of the kernel.
+    pub in_quant: Option<QuantJson>,
+    pub out_quant: Option<QuantJson>,
     pub method: String,
     pub kernel_index: Option<usize>,
     pub coef_bytes: usize,
@@ -35,9 +49,18 @@ pub struct ActivationReport {
 }
 
 impl ActivationReport {
-    pub fn from_lowered(function: &str, l: &Lowered, kernel_index: usize) -> Self {
+    pub fn from_lowered(
+        f: &crate::expr::Expr,
+        l: &Lowered,
+        kernel_index: usize,
+        in_q: Quant,
+        out_q: Quant,
+    ) -> Self {
         ActivationReport {
-            function: function.to_string(),
+            function: f.to_string(),
+            expr: Some(f.clone()),
+            in_quant: Some(in_q.into()),
+            out_quant: Some(out_q.into()),
             method: l.method.clone(),
             kernel_index: Some(kernel_index),
             coef_bytes: l.coef_bytes,
@@ -49,6 +72,9 @@ impl ActivationReport {
     pub fn clamp(function: &str, relu6: bool) -> Self {
         ActivationReport {
             function: function.to_string(),
+            expr: None,
+            in_quant: None,
+            out_quant: None,
             method: if relu6 {
                 "fused clamp (relu6)"
             } else {
