@@ -11,6 +11,7 @@ pub mod float_eval;
 pub mod inspect;
 pub mod ir;
 pub mod lower;
+pub mod model_zoo;
 pub mod onnx_import;
 pub mod plot;
 pub mod quantize;

@@ -5,6 +5,7 @@
 //! - `thumb`: build the runtime for every Cortex-M target.
 //! - `demo`:  the main job — build a model in code, run it, print the result.
 //! - `bench`: criterion benchmarks of the kernels.
+//! - `models-table`: regenerate the results table in models/README.md.
 
 use std::process::{exit, Command};
 
@@ -166,6 +167,17 @@ fn main() {
                 "demo",
             ],
         ),
+        "models-table" => run(
+            "cargo",
+            &[
+                "run",
+                "--release",
+                "-p",
+                "polyact-tools",
+                "--example",
+                "models_table",
+            ],
+        ),
         "bench" => run(
             "cargo",
             &[
@@ -179,7 +191,7 @@ fn main() {
             ],
         ),
         _ => {
-            eprintln!("usage: cargo xtask <setup|test|thumb|demo|bench>");
+            eprintln!("usage: cargo xtask <setup|test|thumb|demo|bench|models-table>");
             exit(2)
         }
     }

@@ -1,0 +1,107 @@
+//! The example models in `models/`: each directory holds `model.onnx`,
+//! `calib.npy`, `test_x.npy`, `test_y.npy`, `float_out.npy` and `meta.json`.
+//! One function takes a model through the whole flow (import, calibrate,
+//! quantize, run in the runtime, compare with the float model); the tests and
+//! the README table generator both use it.
+
+use crate::quantize::{calibrate, quantize, QuantOpts, RangeMode};
+use crate::{data, eval, float_eval, lower::LowerOpts, onnx_import};
+use anyhow::{bail, Context, Result};
+use polyact::DType;
+use std::path::Path;
+
+/// What `meta.json` says about a model.
+#[derive(Clone, Debug, serde::Deserialize)]
+pub struct Meta {
+    pub data: String,
+    pub activations: String,
+    pub task: String,
+    pub metric: String,
+    pub float_metric: f64,
+    pub parameters: usize,
+    pub exporter: String,
+    #[serde(default)]
+    pub baseline: Option<serde_json::Value>,
+}
+
+/// A model taken through quantization and evaluation at one activation width.
+#[derive(Clone, Debug)]
+pub struct ZooResult {
+    pub meta: Meta,
+    pub comparison: eval::Comparison,
+    pub blob_bytes: usize,
+    pub weight_bytes: usize,
+    pub arena_bytes: usize,
+    /// Largest certified activation error over the model's kernels (LSB).
+    pub max_activation_err: Option<f64>,
+    /// Largest |importer float graph − PyTorch| over the stored float outputs.
+    pub importer_vs_torch: f64,
+}
+
+pub fn read_meta(dir: &Path) -> Result<Meta> {
+    let p = dir.join("meta.json");
+    let s = std::fs::read_to_string(&p).with_context(|| format!("reading {}", p.display()))?;
+    serde_json::from_str(&s).with_context(|| format!("{}: not a model description", p.display()))
+}
+
+/// Import, calibrate, quantize at `act`, and evaluate the model in `dir`.
+pub fn evaluate(dir: &Path, act: DType) -> Result<ZooResult> {
+    let meta = read_meta(dir)?;
+    let onnx = dir.join("model.onnx");
+    let g = onnx_import::import(&onnx)?;
+    let (n_in, n_out) = (g.tensors[g.input].len(), g.tensors[g.output].len());
+    let calib = data::read_samples(&dir.join("calib.npy"), n_in)?;
+    let test_x = data::read_samples(&dir.join("test_x.npy"), n_in)?;
+    let torch_out = data::read_samples(&dir.join("float_out.npy"), n_out)?;
+    let mut importer_vs_torch = 0f64;
+    for (x, want) in test_x.iter().zip(&torch_out) {
+        let got = &float_eval::eval(&g, x)?[g.output];
+        for (a, b) in got.iter().zip(want) {
+            importer_vs_torch = importer_vs_torch.max((a - *b as f64).abs());
+        }
+    }
+    let cal = calibrate(&g, &calib, RangeMode::MinMax, || {})?;
+    let opts = QuantOpts {
+        act,
+        range: RangeMode::MinMax,
+        lower: LowerOpts::default(),
+    };
+    let q = quantize(&g, &cal, &opts, |_| {})?;
+    let fl = eval::float_outputs(&onnx, &g.tensors[g.input].dims, &test_x, || {})?;
+    let qu = eval::quantized_outputs(&q.blob, &test_x, || {})?;
+    let (labels, targets) = match meta.task.as_str() {
+        "regression" => (
+            None,
+            Some(data::read_samples(&dir.join("test_y.npy"), n_out)?),
+        ),
+        "classification" => (Some(data::read_labels(&dir.join("test_y.npy"))?), None),
+        t => bail!("{}: unknown task '{t}'", dir.display()),
+    };
+    let comparison = eval::compare(&fl, &qu, labels.as_deref(), targets.as_deref())?;
+    let max_activation_err = q
+        .report
+        .layers
+        .iter()
+        .filter_map(|l| l.activation.as_ref()?.max_err_lsb)
+        .reduce(f64::max);
+    Ok(ZooResult {
+        meta,
+        comparison,
+        blob_bytes: q.blob.len(),
+        weight_bytes: q.report.layers.iter().map(|l| l.weight_bytes).sum(),
+        arena_bytes: q.report.arena_bytes,
+        max_activation_err,
+        importer_vs_torch,
+    })
+}
+
+/// The metric a model reports: accuracy, or MSE against its targets.
+pub fn metric(r: &ZooResult, quantized: bool) -> f64 {
+    let c = &r.comparison;
+    match (quantized, r.meta.task.as_str()) {
+        (false, "regression") => c.float_mse_vs_labels.unwrap_or(f64::NAN),
+        (true, "regression") => c.quant_mse_vs_labels.unwrap_or(f64::NAN),
+        (false, _) => c.float_accuracy.unwrap_or(f64::NAN),
+        (true, _) => c.quant_accuracy.unwrap_or(f64::NAN),
+    }
+}
