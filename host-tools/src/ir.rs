@@ -18,6 +18,9 @@ impl TensorDesc {
     pub fn len(&self) -> usize {
         self.dims.iter().product()
     }
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
     pub fn channels(&self) -> usize {
         *self.dims.last().unwrap_or(&1)
     }

@@ -420,12 +420,10 @@ pub fn lower(
             return Ok(l);
         }
     }
-    if let Some(k) = exact_rational(f, in_t, out_t) {
-        if let Ok(k) = k {
-            let l = finish(k, "exact rational".into(), f, in_q, out_q)?;
-            if consider(l.clone(), &mut best) {
-                return Ok(l);
-            }
+    if let Some(Ok(k)) = exact_rational(f, in_t, out_t) {
+        let l = finish(k, "exact rational".into(), f, in_q, out_q)?;
+        if consider(l.clone(), &mut best) {
+            return Ok(l);
         }
     }
     let channels = f.channels();

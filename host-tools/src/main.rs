@@ -108,7 +108,7 @@ fn parse_range(s: &str) -> Result<(f64, f64), String> {
             .parse()
             .map_err(|_| format!("'{b}' is not a number"))?,
     );
-    if !(lo < hi) {
+    if lo >= hi || lo.is_nan() || hi.is_nan() {
         return Err(format!("'{s}': LO must be below HI"));
     }
     Ok((lo, hi))
