@@ -7,6 +7,7 @@ pub mod data;
 pub mod eval;
 pub mod expr;
 pub mod expr_parse;
+pub mod flash;
 pub mod float_eval;
 pub mod inspect;
 pub mod ir;

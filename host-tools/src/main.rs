@@ -8,7 +8,7 @@ use polyact::DType;
 use polyact_tools::lower::{lower, with_runtime_kernel, LowerOpts};
 use polyact_tools::quantize::{calibrate, quant_for, quantize, QuantOpts, RangeMode};
 use polyact_tools::report::Report;
-use polyact_tools::{data, eval, expr_parse, inspect, onnx_import, plot};
+use polyact_tools::{data, eval, expr_parse, flash, inspect, onnx_import, plot};
 use std::path::{Path, PathBuf};
 
 #[derive(Parser)]
@@ -79,6 +79,22 @@ enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    /// Run a model on a microcontroller: an emulated Cortex-M board (QEMU).
+    Flash {
+        model: PathBuf,
+        /// qemu-m4 (mps2-an386), qemu-m3 (an385), qemu-m7 (an500) or qemu-m0 (micro:bit).
+        #[arg(long, default_value = "qemu-m4")]
+        board: String,
+        /// Inputs (.npy float32); default: one all-zero input.
+        #[arg(long)]
+        inputs: Option<PathBuf>,
+        /// Use at most this many inputs.
+        #[arg(long)]
+        count: Option<usize>,
+        /// Print per-layer instruction counts (QEMU -icount), flash, RAM and arena.
+        #[arg(long)]
+        profile: bool,
+    },
     /// Layers, shapes, MACs, weight and arena bytes, and each activation's kernel and certificate.
     Inspect {
         model: PathBuf,
@@ -135,6 +151,50 @@ fn bar(len: u64, what: &str) -> ProgressBar {
     );
     pb.set_message(what.to_string());
     pb
+}
+
+fn flash_cmd(model: &Path, board: &str, inputs: Option<&Path>, count: Option<usize>, profile: bool) -> Result<()> {
+    let blob = std::fs::read(model).with_context(|| format!("reading {}", model.display()))?;
+    let m = polyact::Model::from_bytes(&blob).map_err(|e| anyhow::anyhow!("{}: {e}", model.display()))?;
+    let b = flash::board(board)?;
+    if m.arena_size() > b.arena_bytes {
+        bail!("{}: needs a {} byte arena; {} has {} bytes — refused before flashing", model.display(), m.arena_size(), b.name, b.arena_bytes);
+    }
+    let (ti, to) = (m.input().map_err(|e| anyhow::anyhow!("{e}"))?, m.output().map_err(|e| anyhow::anyhow!("{e}"))?);
+    let mut samples = match inputs {
+        Some(p) => data::read_samples(p, ti.len())?,
+        None => vec![vec![0.0; ti.len()]],
+    };
+    if let Some(n) = count {
+        samples.truncate(n);
+    }
+    let vectors = flash::quantize_inputs(&blob, &samples)?;
+    let elf = flash::firmware(b)?;
+    let run = flash::run_qemu(b, &elf, &blob, &vectors, profile, std::time::Duration::from_secs(600))?;
+    for l in &run.log {
+        println!("[{}] {l}", b.name);
+    }
+    if run.exit_code != 0 {
+        bail!("the firmware on {} exited with status {}", b.name, run.exit_code);
+    }
+    let per = to.bytes();
+    for (i, out) in run.outputs.chunks(per.max(1)).take(5).enumerate() {
+        let vals: Vec<String> = (0..to.len()).map(|k| format!("{:.4}", to.quant.scale * (to.dtype.load(out, k) - to.quant.zero_point) as f32)).collect();
+        println!("output {i}: [{}]", vals.join(", "));
+    }
+    if profile {
+        let elf_bytes = std::fs::read(&elf)?;
+        let (fl, ram) = flash::elf_sizes(&elf_bytes)?;
+        println!("{:<4} {:<18} {:>12} {:>14}", "op", "kind", "ticks", "instructions");
+        for (i, op) in m.ops().enumerate() {
+            let op = op.map_err(|e| anyhow::anyhow!("{e}"))?;
+            let t = run.op_ticks.get(i).copied().unwrap_or(0);
+            println!("{i:<4} {:<18} {t:>12} {:>14.0}", op.kind().name(), t as f64 * b.instructions_per_tick);
+        }
+        println!("per inference: {} ticks = {:.0} instructions ({} under -icount shift=0)", run.mean_ticks, run.mean_ticks as f64 * b.instructions_per_tick, b.name);
+        println!("firmware: flash {fl} bytes, static RAM {ram} bytes (arena {} bytes included); model {} bytes in its own partition; model arena {} bytes", b.arena_bytes, blob.len(), m.arena_size());
+    }
+    Ok(())
 }
 
 /// One SVG per certified activation of a quantized model.
@@ -322,6 +382,7 @@ fn run() -> Result<()> {
                 );
             }
         }
+        Cmd::Flash { model, board, inputs, count, profile } => flash_cmd(&model, &board, inputs.as_deref(), count, profile)?,
         Cmd::Inspect { model, plot_dir } => {
             let blob =
                 std::fs::read(&model).with_context(|| format!("reading {}", model.display()))?;

@@ -33,6 +33,7 @@ pub mod interpreter;
 pub mod kernels;
 pub mod model;
 pub mod ops;
+pub mod vectors;
 #[cfg(feature = "writer")]
 pub mod writer;
 

@@ -1,0 +1,196 @@
+//! Running a model on a microcontroller: QEMU's Cortex-M machines (the model
+//! and its inputs are placed in their own flash partitions with `-device
+//! loader`, so the firmware is built once per board), or a real board through
+//! probe-rs.
+
+use anyhow::{anyhow, bail, Context, Result};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+use wait_timeout::ChildExt;
+
+/// An emulated board the firmware supports.
+#[derive(Clone, Copy, Debug)]
+pub struct Board {
+    pub name: &'static str,
+    pub machine: &'static str,
+    pub cpu: &'static str,
+    pub target: &'static str,
+    pub feature: &'static str,
+    pub model_partition: (u64, usize),
+    pub vector_partition: (u64, usize),
+    /// The firmware's arena (`ARENA_BYTES` in `firmware/boards/qemu/src/board.rs`).
+    pub arena_bytes: usize,
+    /// Instructions per SysTick tick under `-icount shift=0`.
+    pub instructions_per_tick: f64,
+}
+
+/// Boards, by the name `polyact flash --board` takes.
+pub const BOARDS: [Board; 4] = [
+    Board { name: "qemu-m4", machine: "mps2-an386", cpu: "cortex-m4", target: "thumbv7em-none-eabihf", feature: "board-mps2-an386", model_partition: (0x10_0000, 0x10_0000), vector_partition: (0x20_0000, 0x20_0000), arena_bytes: 256 * 1024, instructions_per_tick: 40.0 },
+    Board { name: "qemu-m3", machine: "mps2-an385", cpu: "cortex-m3", target: "thumbv7m-none-eabi", feature: "board-mps2-an385", model_partition: (0x10_0000, 0x10_0000), vector_partition: (0x20_0000, 0x20_0000), arena_bytes: 256 * 1024, instructions_per_tick: 40.0 },
+    Board { name: "qemu-m7", machine: "mps2-an500", cpu: "cortex-m7", target: "thumbv7em-none-eabihf", feature: "board-mps2-an500", model_partition: (0x10_0000, 0x10_0000), vector_partition: (0x20_0000, 0x20_0000), arena_bytes: 256 * 1024, instructions_per_tick: 40.0 },
+    Board { name: "qemu-m0", machine: "microbit", cpu: "cortex-m0", target: "thumbv6m-none-eabi", feature: "board-microbit", model_partition: (0x2_0000, 0x1_0000), vector_partition: (0x3_0000, 0x1_0000), arena_bytes: 8 * 1024, instructions_per_tick: 62.5 },
+];
+
+/// Quantize float samples with the model's input quantization into a
+/// test-vector partition.
+pub fn quantize_inputs(blob: &[u8], samples: &[Vec<f32>]) -> Result<Vec<u8>> {
+    let m = polyact::Model::from_bytes(blob).map_err(|e| anyhow!("{e}"))?;
+    let t = m.input().map_err(|e| anyhow!("{e}"))?;
+    let mut data = vec![0u8; samples.len() * t.bytes()];
+    for (i, s) in samples.iter().enumerate() {
+        if s.len() != t.len() {
+            bail!("input {i} has {} values, the model expects {}", s.len(), t.len());
+        }
+        let buf = &mut data[i * t.bytes()..(i + 1) * t.bytes()];
+        for (k, &v) in s.iter().enumerate() {
+            t.dtype.store(buf, k, polyact::writer::quantize_value(v as f64, t.dtype, t.quant));
+        }
+    }
+    Ok(polyact::vectors::write_vectors(&data, t.bytes()))
+}
+
+/// Look a board up by name.
+pub fn board(name: &str) -> Result<&'static Board> {
+    BOARDS.iter().find(|b| b.name == name).ok_or_else(|| {
+        let names: Vec<&str> = BOARDS.iter().map(|b| b.name).collect();
+        anyhow!("unknown board '{name}' (boards: {})", names.join(", "))
+    })
+}
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// Build (if needed) and return the firmware ELF for `board`.
+pub fn firmware(board: &Board) -> Result<PathBuf> {
+    let dir = repo_root().join("firmware/boards");
+    let target_dir = dir.join("target").join(board.name);
+    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .current_dir(&dir)
+        .args(["build", "--quiet", "--release", "-p", "polyact-fw-qemu", "--target", board.target, "--features", board.feature])
+        .env("CARGO_TARGET_DIR", &target_dir)
+        .status()
+        .context("running cargo to build the firmware")?;
+    if !status.success() {
+        bail!("building the {} firmware failed (is the {} target installed? `cargo xtask setup`)", board.name, board.target);
+    }
+    Ok(target_dir.join(board.target).join("release/polyact-fw-qemu"))
+}
+
+/// Flash and RAM the firmware occupies (from its ELF sections).
+pub fn elf_sizes(elf: &[u8]) -> Result<(u64, u64)> {
+    use object::{Object, ObjectSection, SectionKind};
+    let f = object::File::parse(elf).map_err(|e| anyhow!("not an ELF: {e}"))?;
+    let (mut flash, mut ram) = (0, 0);
+    for s in f.sections() {
+        let name = s.name().unwrap_or("");
+        match s.kind() {
+            SectionKind::Text | SectionKind::ReadOnlyData | SectionKind::ReadOnlyString if s.address() < 0x2000_0000 => flash += s.size(),
+            SectionKind::Data => {
+                flash += s.size();
+                ram += s.size();
+            }
+            SectionKind::UninitializedData => ram += s.size(),
+            _ if name == ".vector_table" => flash += s.size(),
+            _ => {}
+        }
+    }
+    Ok((flash, ram))
+}
+
+/// What one QEMU run produced.
+#[derive(Clone, Debug)]
+pub struct QemuRun {
+    /// QEMU's exit code (0 when the firmware exited successfully).
+    pub exit_code: i32,
+    /// Decoded defmt log lines.
+    pub log: Vec<String>,
+    /// Raw output tensor bytes, one vector after the other.
+    pub outputs: Vec<u8>,
+    /// SysTick ticks per op (first inference), then the mean per inference.
+    pub op_ticks: Vec<u64>,
+    pub mean_ticks: u64,
+}
+
+/// Decode a defmt byte stream with the firmware's ELF.
+pub fn decode_defmt(elf: &[u8], bytes: &[u8]) -> Result<Vec<String>> {
+    let table = defmt_decoder::Table::parse(elf).map_err(|e| anyhow!("defmt table: {e}"))?.ok_or_else(|| anyhow!("the firmware has no defmt table"))?;
+    let mut dec = table.new_stream_decoder();
+    dec.received(bytes);
+    let mut lines = Vec::new();
+    loop {
+        match dec.decode() {
+            Ok(frame) => {
+                let level = frame.level().map(|l| format!("{l:?}").to_uppercase()).unwrap_or_default();
+                lines.push(format!("{level:<5} {}", frame.display_message()));
+            }
+            Err(defmt_decoder::DecodeError::UnexpectedEof) => break,
+            Err(defmt_decoder::DecodeError::Malformed) => {
+                lines.push("(malformed defmt frame)".into());
+                break;
+            }
+        }
+    }
+    Ok(lines)
+}
+
+/// Run the firmware with `model` and `vectors` in their partitions.
+pub fn run_qemu(board: &Board, elf_path: &Path, model: &[u8], vectors: &[u8], icount: bool, timeout: Duration) -> Result<QemuRun> {
+    if model.len() > board.model_partition.1 {
+        bail!("the model ({} bytes) does not fit {}'s {} byte model partition", model.len(), board.name, board.model_partition.1);
+    }
+    if vectors.len() > board.vector_partition.1 {
+        bail!("the inputs ({} bytes) do not fit {}'s {} byte vector partition; pass fewer", vectors.len(), board.name, board.vector_partition.1);
+    }
+    let work = tempdir()?;
+    std::fs::write(work.join("model.bin"), model)?;
+    std::fs::write(work.join("vectors.bin"), vectors)?;
+    let mut cmd = Command::new("qemu-system-arm");
+    cmd.current_dir(&work).args(["-machine", board.machine, "-cpu", board.cpu, "-nographic", "-monitor", "none", "-serial", "none", "-semihosting-config", "enable=on,target=native", "-kernel"]).arg(elf_path);
+    cmd.arg("-device").arg(format!("loader,file=model.bin,addr={:#x}", board.model_partition.0));
+    cmd.arg("-device").arg(format!("loader,file=vectors.bin,addr={:#x}", board.vector_partition.0));
+    if icount {
+        cmd.args(["-icount", "shift=0"]);
+    }
+    let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().context("starting qemu-system-arm (is it installed? `cargo xtask setup`)")?;
+    let mut stdout = child.stdout.take().ok_or_else(|| anyhow!("no qemu stdout"))?;
+    let reader = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = stdout.read_to_end(&mut buf);
+        buf
+    });
+    let status = match child.wait_timeout(timeout)? {
+        Some(s) => s,
+        None => {
+            let _ = child.kill();
+            bail!("the firmware did not finish within {timeout:?} on {}", board.name);
+        }
+    };
+    let raw = reader.join().map_err(|_| anyhow!("qemu output reader failed"))?;
+    let mut err = String::new();
+    if let Some(mut e) = child.stderr.take() {
+        let _ = e.read_to_string(&mut err);
+    }
+    let elf = std::fs::read(elf_path)?;
+    let log = decode_defmt(&elf, &raw)?;
+    if log.is_empty() && !status.success() {
+        bail!("qemu failed on {}: {}", board.name, err.trim());
+    }
+    let outputs = std::fs::read(work.join("polyact-results.bin")).unwrap_or_default();
+    let prof = std::fs::read(work.join("polyact-profile.bin")).unwrap_or_default();
+    let mut ticks: Vec<u64> = prof.chunks_exact(8).map(|c| u64::from_le_bytes(c.try_into().unwrap())).collect();
+    let mean_ticks = ticks.pop().unwrap_or(0);
+    let _ = std::fs::remove_dir_all(&work);
+    Ok(QemuRun { exit_code: status.code().unwrap_or(-1), log, outputs, op_ticks: ticks, mean_ticks })
+}
+
+fn tempdir() -> Result<PathBuf> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let d = std::env::temp_dir().join(format!("polyact-qemu-{}-{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed)));
+    std::fs::create_dir_all(&d)?;
+    Ok(d)
+}
