@@ -28,10 +28,50 @@ pub struct Board {
 
 /// Boards, by the name `polyact flash --board` takes.
 pub const BOARDS: [Board; 4] = [
-    Board { name: "qemu-m4", machine: "mps2-an386", cpu: "cortex-m4", target: "thumbv7em-none-eabihf", feature: "board-mps2-an386", model_partition: (0x10_0000, 0x10_0000), vector_partition: (0x20_0000, 0x20_0000), arena_bytes: 256 * 1024, instructions_per_tick: 40.0 },
-    Board { name: "qemu-m3", machine: "mps2-an385", cpu: "cortex-m3", target: "thumbv7m-none-eabi", feature: "board-mps2-an385", model_partition: (0x10_0000, 0x10_0000), vector_partition: (0x20_0000, 0x20_0000), arena_bytes: 256 * 1024, instructions_per_tick: 40.0 },
-    Board { name: "qemu-m7", machine: "mps2-an500", cpu: "cortex-m7", target: "thumbv7em-none-eabihf", feature: "board-mps2-an500", model_partition: (0x10_0000, 0x10_0000), vector_partition: (0x20_0000, 0x20_0000), arena_bytes: 256 * 1024, instructions_per_tick: 40.0 },
-    Board { name: "qemu-m0", machine: "microbit", cpu: "cortex-m0", target: "thumbv6m-none-eabi", feature: "board-microbit", model_partition: (0x2_0000, 0x1_0000), vector_partition: (0x3_0000, 0x1_0000), arena_bytes: 8 * 1024, instructions_per_tick: 62.5 },
+    Board {
+        name: "qemu-m4",
+        machine: "mps2-an386",
+        cpu: "cortex-m4",
+        target: "thumbv7em-none-eabihf",
+        feature: "board-mps2-an386",
+        model_partition: (0x10_0000, 0x10_0000),
+        vector_partition: (0x20_0000, 0x20_0000),
+        arena_bytes: 256 * 1024,
+        instructions_per_tick: 40.0,
+    },
+    Board {
+        name: "qemu-m3",
+        machine: "mps2-an385",
+        cpu: "cortex-m3",
+        target: "thumbv7m-none-eabi",
+        feature: "board-mps2-an385",
+        model_partition: (0x10_0000, 0x10_0000),
+        vector_partition: (0x20_0000, 0x20_0000),
+        arena_bytes: 256 * 1024,
+        instructions_per_tick: 40.0,
+    },
+    Board {
+        name: "qemu-m7",
+        machine: "mps2-an500",
+        cpu: "cortex-m7",
+        target: "thumbv7em-none-eabihf",
+        feature: "board-mps2-an500",
+        model_partition: (0x10_0000, 0x10_0000),
+        vector_partition: (0x20_0000, 0x20_0000),
+        arena_bytes: 256 * 1024,
+        instructions_per_tick: 40.0,
+    },
+    Board {
+        name: "qemu-m0",
+        machine: "microbit",
+        cpu: "cortex-m0",
+        target: "thumbv6m-none-eabi",
+        feature: "board-microbit",
+        model_partition: (0x2_0000, 0x1_0000),
+        vector_partition: (0x3_0000, 0x1_0000),
+        arena_bytes: 8 * 1024,
+        instructions_per_tick: 62.5,
+    },
 ];
 
 /// Quantize float samples with the model's input quantization into a
@@ -42,14 +82,39 @@ pub fn quantize_inputs(blob: &[u8], samples: &[Vec<f32>]) -> Result<Vec<u8>> {
     let mut data = vec![0u8; samples.len() * t.bytes()];
     for (i, s) in samples.iter().enumerate() {
         if s.len() != t.len() {
-            bail!("input {i} has {} values, the model expects {}", s.len(), t.len());
+            bail!(
+                "input {i} has {} values, the model expects {}",
+                s.len(),
+                t.len()
+            );
         }
         let buf = &mut data[i * t.bytes()..(i + 1) * t.bytes()];
         for (k, &v) in s.iter().enumerate() {
-            t.dtype.store(buf, k, polyact::writer::quantize_value(v as f64, t.dtype, t.quant));
+            t.dtype.store(
+                buf,
+                k,
+                polyact::writer::quantize_value(v as f64, t.dtype, t.quant),
+            );
         }
     }
     Ok(polyact::vectors::write_vectors(&data, t.bytes()))
+}
+
+/// Refuse, before flashing, a model the board cannot hold or run.
+pub fn check_fits(board: &Board, blob: &[u8]) -> Result<()> {
+    let m = polyact::Model::from_bytes(blob).map_err(|e| anyhow!("model: {e}"))?;
+    if m.arena_size() > board.arena_bytes {
+        bail!(
+            "the model needs a {} byte arena; {} has {} bytes — refused before flashing",
+            m.arena_size(),
+            board.name,
+            board.arena_bytes
+        );
+    }
+    if blob.len() > board.model_partition.1 {
+        bail!("the model ({} bytes) does not fit {}'s {} byte model partition — refused before flashing", blob.len(), board.name, board.model_partition.1);
+    }
+    Ok(())
 }
 
 /// Look a board up by name.
@@ -70,14 +135,30 @@ pub fn firmware(board: &Board) -> Result<PathBuf> {
     let target_dir = dir.join("target").join(board.name);
     let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
         .current_dir(&dir)
-        .args(["build", "--quiet", "--release", "-p", "polyact-fw-qemu", "--target", board.target, "--features", board.feature])
+        .args([
+            "build",
+            "--quiet",
+            "--release",
+            "-p",
+            "polyact-fw-qemu",
+            "--target",
+            board.target,
+            "--features",
+            board.feature,
+        ])
         .env("CARGO_TARGET_DIR", &target_dir)
         .status()
         .context("running cargo to build the firmware")?;
     if !status.success() {
-        bail!("building the {} firmware failed (is the {} target installed? `cargo xtask setup`)", board.name, board.target);
+        bail!(
+            "building the {} firmware failed (is the {} target installed? `cargo xtask setup`)",
+            board.name,
+            board.target
+        );
     }
-    Ok(target_dir.join(board.target).join("release/polyact-fw-qemu"))
+    Ok(target_dir
+        .join(board.target)
+        .join("release/polyact-fw-qemu"))
 }
 
 /// Flash and RAM the firmware occupies (from its ELF sections).
@@ -88,7 +169,11 @@ pub fn elf_sizes(elf: &[u8]) -> Result<(u64, u64)> {
     for s in f.sections() {
         let name = s.name().unwrap_or("");
         match s.kind() {
-            SectionKind::Text | SectionKind::ReadOnlyData | SectionKind::ReadOnlyString if s.address() < 0x2000_0000 => flash += s.size(),
+            SectionKind::Text | SectionKind::ReadOnlyData | SectionKind::ReadOnlyString
+                if s.address() < 0x2000_0000 =>
+            {
+                flash += s.size()
+            }
             SectionKind::Data => {
                 flash += s.size();
                 ram += s.size();
@@ -117,14 +202,19 @@ pub struct QemuRun {
 
 /// Decode a defmt byte stream with the firmware's ELF.
 pub fn decode_defmt(elf: &[u8], bytes: &[u8]) -> Result<Vec<String>> {
-    let table = defmt_decoder::Table::parse(elf).map_err(|e| anyhow!("defmt table: {e}"))?.ok_or_else(|| anyhow!("the firmware has no defmt table"))?;
+    let table = defmt_decoder::Table::parse(elf)
+        .map_err(|e| anyhow!("defmt table: {e}"))?
+        .ok_or_else(|| anyhow!("the firmware has no defmt table"))?;
     let mut dec = table.new_stream_decoder();
     dec.received(bytes);
     let mut lines = Vec::new();
     loop {
         match dec.decode() {
             Ok(frame) => {
-                let level = frame.level().map(|l| format!("{l:?}").to_uppercase()).unwrap_or_default();
+                let level = frame
+                    .level()
+                    .map(|l| format!("{l:?}").to_uppercase())
+                    .unwrap_or_default();
                 lines.push(format!("{level:<5} {}", frame.display_message()));
             }
             Err(defmt_decoder::DecodeError::UnexpectedEof) => break,
@@ -138,25 +228,70 @@ pub fn decode_defmt(elf: &[u8], bytes: &[u8]) -> Result<Vec<String>> {
 }
 
 /// Run the firmware with `model` and `vectors` in their partitions.
-pub fn run_qemu(board: &Board, elf_path: &Path, model: &[u8], vectors: &[u8], icount: bool, timeout: Duration) -> Result<QemuRun> {
+pub fn run_qemu(
+    board: &Board,
+    elf_path: &Path,
+    model: &[u8],
+    vectors: &[u8],
+    icount: bool,
+    timeout: Duration,
+) -> Result<QemuRun> {
     if model.len() > board.model_partition.1 {
-        bail!("the model ({} bytes) does not fit {}'s {} byte model partition", model.len(), board.name, board.model_partition.1);
+        bail!(
+            "the model ({} bytes) does not fit {}'s {} byte model partition",
+            model.len(),
+            board.name,
+            board.model_partition.1
+        );
     }
     if vectors.len() > board.vector_partition.1 {
-        bail!("the inputs ({} bytes) do not fit {}'s {} byte vector partition; pass fewer", vectors.len(), board.name, board.vector_partition.1);
+        bail!(
+            "the inputs ({} bytes) do not fit {}'s {} byte vector partition; pass fewer",
+            vectors.len(),
+            board.name,
+            board.vector_partition.1
+        );
     }
     let work = tempdir()?;
     std::fs::write(work.join("model.bin"), model)?;
     std::fs::write(work.join("vectors.bin"), vectors)?;
     let mut cmd = Command::new("qemu-system-arm");
-    cmd.current_dir(&work).args(["-machine", board.machine, "-cpu", board.cpu, "-nographic", "-monitor", "none", "-serial", "none", "-semihosting-config", "enable=on,target=native", "-kernel"]).arg(elf_path);
-    cmd.arg("-device").arg(format!("loader,file=model.bin,addr={:#x}", board.model_partition.0));
-    cmd.arg("-device").arg(format!("loader,file=vectors.bin,addr={:#x}", board.vector_partition.0));
+    cmd.current_dir(&work)
+        .args([
+            "-machine",
+            board.machine,
+            "-cpu",
+            board.cpu,
+            "-nographic",
+            "-monitor",
+            "none",
+            "-serial",
+            "none",
+            "-semihosting-config",
+            "enable=on,target=native",
+            "-kernel",
+        ])
+        .arg(elf_path);
+    cmd.arg("-device").arg(format!(
+        "loader,file=model.bin,addr={:#x}",
+        board.model_partition.0
+    ));
+    cmd.arg("-device").arg(format!(
+        "loader,file=vectors.bin,addr={:#x}",
+        board.vector_partition.0
+    ));
     if icount {
         cmd.args(["-icount", "shift=0"]);
     }
-    let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().context("starting qemu-system-arm (is it installed? `cargo xtask setup`)")?;
-    let mut stdout = child.stdout.take().ok_or_else(|| anyhow!("no qemu stdout"))?;
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .context("starting qemu-system-arm (is it installed? `cargo xtask setup`)")?;
+    let mut stdout = child
+        .stdout
+        .take()
+        .ok_or_else(|| anyhow!("no qemu stdout"))?;
     let reader = std::thread::spawn(move || {
         let mut buf = Vec::new();
         let _ = stdout.read_to_end(&mut buf);
@@ -166,10 +301,15 @@ pub fn run_qemu(board: &Board, elf_path: &Path, model: &[u8], vectors: &[u8], ic
         Some(s) => s,
         None => {
             let _ = child.kill();
-            bail!("the firmware did not finish within {timeout:?} on {}", board.name);
+            bail!(
+                "the firmware did not finish within {timeout:?} on {}",
+                board.name
+            );
         }
     };
-    let raw = reader.join().map_err(|_| anyhow!("qemu output reader failed"))?;
+    let raw = reader
+        .join()
+        .map_err(|_| anyhow!("qemu output reader failed"))?;
     let mut err = String::new();
     if let Some(mut e) = child.stderr.take() {
         let _ = e.read_to_string(&mut err);
@@ -181,16 +321,29 @@ pub fn run_qemu(board: &Board, elf_path: &Path, model: &[u8], vectors: &[u8], ic
     }
     let outputs = std::fs::read(work.join("polyact-results.bin")).unwrap_or_default();
     let prof = std::fs::read(work.join("polyact-profile.bin")).unwrap_or_default();
-    let mut ticks: Vec<u64> = prof.chunks_exact(8).map(|c| u64::from_le_bytes(c.try_into().unwrap())).collect();
+    let mut ticks: Vec<u64> = prof
+        .chunks_exact(8)
+        .map(|c| u64::from_le_bytes(c.try_into().unwrap()))
+        .collect();
     let mean_ticks = ticks.pop().unwrap_or(0);
     let _ = std::fs::remove_dir_all(&work);
-    Ok(QemuRun { exit_code: status.code().unwrap_or(-1), log, outputs, op_ticks: ticks, mean_ticks })
+    Ok(QemuRun {
+        exit_code: status.code().unwrap_or(-1),
+        log,
+        outputs,
+        op_ticks: ticks,
+        mean_ticks,
+    })
 }
 
 fn tempdir() -> Result<PathBuf> {
     use std::sync::atomic::{AtomicUsize, Ordering};
     static N: AtomicUsize = AtomicUsize::new(0);
-    let d = std::env::temp_dir().join(format!("polyact-qemu-{}-{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed)));
+    let d = std::env::temp_dir().join(format!(
+        "polyact-qemu-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    ));
     std::fs::create_dir_all(&d)?;
     Ok(d)
 }

@@ -153,14 +153,22 @@ fn bar(len: u64, what: &str) -> ProgressBar {
     pb
 }
 
-fn flash_cmd(model: &Path, board: &str, inputs: Option<&Path>, count: Option<usize>, profile: bool) -> Result<()> {
+fn flash_cmd(
+    model: &Path,
+    board: &str,
+    inputs: Option<&Path>,
+    count: Option<usize>,
+    profile: bool,
+) -> Result<()> {
     let blob = std::fs::read(model).with_context(|| format!("reading {}", model.display()))?;
-    let m = polyact::Model::from_bytes(&blob).map_err(|e| anyhow::anyhow!("{}: {e}", model.display()))?;
+    let m = polyact::Model::from_bytes(&blob)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", model.display()))?;
     let b = flash::board(board)?;
-    if m.arena_size() > b.arena_bytes {
-        bail!("{}: needs a {} byte arena; {} has {} bytes — refused before flashing", model.display(), m.arena_size(), b.name, b.arena_bytes);
-    }
-    let (ti, to) = (m.input().map_err(|e| anyhow::anyhow!("{e}"))?, m.output().map_err(|e| anyhow::anyhow!("{e}"))?);
+    flash::check_fits(b, &blob).with_context(|| format!("{}", model.display()))?;
+    let (ti, to) = (
+        m.input().map_err(|e| anyhow::anyhow!("{e}"))?,
+        m.output().map_err(|e| anyhow::anyhow!("{e}"))?,
+    );
     let mut samples = match inputs {
         Some(p) => data::read_samples(p, ti.len())?,
         None => vec![vec![0.0; ti.len()]],
@@ -170,28 +178,58 @@ fn flash_cmd(model: &Path, board: &str, inputs: Option<&Path>, count: Option<usi
     }
     let vectors = flash::quantize_inputs(&blob, &samples)?;
     let elf = flash::firmware(b)?;
-    let run = flash::run_qemu(b, &elf, &blob, &vectors, profile, std::time::Duration::from_secs(600))?;
+    let run = flash::run_qemu(
+        b,
+        &elf,
+        &blob,
+        &vectors,
+        profile,
+        std::time::Duration::from_secs(600),
+    )?;
     for l in &run.log {
         println!("[{}] {l}", b.name);
     }
     if run.exit_code != 0 {
-        bail!("the firmware on {} exited with status {}", b.name, run.exit_code);
+        bail!(
+            "the firmware on {} exited with status {}",
+            b.name,
+            run.exit_code
+        );
     }
     let per = to.bytes();
     for (i, out) in run.outputs.chunks(per.max(1)).take(5).enumerate() {
-        let vals: Vec<String> = (0..to.len()).map(|k| format!("{:.4}", to.quant.scale * (to.dtype.load(out, k) - to.quant.zero_point) as f32)).collect();
+        let vals: Vec<String> = (0..to.len())
+            .map(|k| {
+                format!(
+                    "{:.4}",
+                    to.quant.scale * (to.dtype.load(out, k) - to.quant.zero_point) as f32
+                )
+            })
+            .collect();
         println!("output {i}: [{}]", vals.join(", "));
     }
     if profile {
         let elf_bytes = std::fs::read(&elf)?;
         let (fl, ram) = flash::elf_sizes(&elf_bytes)?;
-        println!("{:<4} {:<18} {:>12} {:>14}", "op", "kind", "ticks", "instructions");
+        println!(
+            "{:<4} {:<18} {:>12} {:>14}",
+            "op", "kind", "ticks", "instructions"
+        );
         for (i, op) in m.ops().enumerate() {
             let op = op.map_err(|e| anyhow::anyhow!("{e}"))?;
             let t = run.op_ticks.get(i).copied().unwrap_or(0);
-            println!("{i:<4} {:<18} {t:>12} {:>14.0}", op.kind().name(), t as f64 * b.instructions_per_tick);
+            println!(
+                "{i:<4} {:<18} {t:>12} {:>14.0}",
+                op.kind().name(),
+                t as f64 * b.instructions_per_tick
+            );
         }
-        println!("per inference: {} ticks = {:.0} instructions ({} under -icount shift=0)", run.mean_ticks, run.mean_ticks as f64 * b.instructions_per_tick, b.name);
+        println!(
+            "per inference: {} ticks = {:.0} instructions ({} under -icount shift=0)",
+            run.mean_ticks,
+            run.mean_ticks as f64 * b.instructions_per_tick,
+            b.name
+        );
         println!("firmware: flash {fl} bytes, static RAM {ram} bytes (arena {} bytes included); model {} bytes in its own partition; model arena {} bytes", b.arena_bytes, blob.len(), m.arena_size());
     }
     Ok(())
@@ -382,7 +420,13 @@ fn run() -> Result<()> {
                 );
             }
         }
-        Cmd::Flash { model, board, inputs, count, profile } => flash_cmd(&model, &board, inputs.as_deref(), count, profile)?,
+        Cmd::Flash {
+            model,
+            board,
+            inputs,
+            count,
+            profile,
+        } => flash_cmd(&model, &board, inputs.as_deref(), count, profile)?,
         Cmd::Inspect { model, plot_dir } => {
             let blob =
                 std::fs::read(&model).with_context(|| format!("reading {}", model.display()))?;

@@ -26,26 +26,44 @@ impl<'a> Vectors<'a> {
     /// Parse and check a partition (which may be longer than its content).
     pub fn from_bytes(bytes: &'a [u8]) -> Result<Vectors<'a>, Error> {
         if bytes.len() < VECTORS_HEADER_LEN {
-            return Err(Error::Truncated { what: "vector partition header", need: VECTORS_HEADER_LEN, have: bytes.len() });
+            return Err(Error::Truncated {
+                what: "vector partition header",
+                need: VECTORS_HEADER_LEN,
+                have: bytes.len(),
+            });
         }
         if bytes[..4] != VECTORS_MAGIC {
-            return Err(Error::BadField { what: "vector partition magic", value: le_u32_at(bytes, 0) as i64 });
+            return Err(Error::BadField {
+                what: "vector partition magic",
+                value: le_u32_at(bytes, 0) as i64,
+            });
         }
         let version = le_u16_at(bytes, 4);
         if version != 1 {
-            return Err(Error::UnsupportedVersion { found: version, supported: 1 });
+            return Err(Error::UnsupportedVersion {
+                found: version,
+                supported: 1,
+            });
         }
         if le_u16_at(bytes, 6) != 0 {
-            return Err(Error::BadField { what: "vector partition reserved field", value: le_u16_at(bytes, 6) as i64 });
+            return Err(Error::BadField {
+                what: "vector partition reserved field",
+                value: le_u16_at(bytes, 6) as i64,
+            });
         }
         let count = le_u32_at(bytes, 8) as usize;
         let per = le_u32_at(bytes, 12) as usize;
-        let len = count.checked_mul(per).ok_or(Error::BadField { what: "vector count", value: count as i64 })?;
-        let data = bytes.get(VECTORS_HEADER_LEN..VECTORS_HEADER_LEN + len).ok_or(Error::Truncated {
-            what: "vector data",
-            need: VECTORS_HEADER_LEN + len,
-            have: bytes.len(),
+        let len = count.checked_mul(per).ok_or(Error::BadField {
+            what: "vector count",
+            value: count as i64,
         })?;
+        let data = bytes
+            .get(VECTORS_HEADER_LEN..VECTORS_HEADER_LEN + len)
+            .ok_or(Error::Truncated {
+                what: "vector data",
+                need: VECTORS_HEADER_LEN + len,
+                have: bytes.len(),
+            })?;
         let stored = le_u32_at(bytes, 16);
         let computed = crc32fast::hash(data);
         if stored != computed {
@@ -71,7 +89,9 @@ impl<'a> Vectors<'a> {
 
     /// Vector `i` (empty if out of range).
     pub fn get(&self, i: usize) -> &'a [u8] {
-        self.data.get(i * self.per..(i + 1) * self.per).unwrap_or(&[])
+        self.data
+            .get(i * self.per..(i + 1) * self.per)
+            .unwrap_or(&[])
     }
 }
 

@@ -1,0 +1,198 @@
+//! Cross-target differential test: for every example model, 1000 inputs give
+//! byte-identical outputs on the host runtime and on emulated Cortex-M4 and
+//! Cortex-M0 (QEMU), plus boot-time refusal of a corrupt model partition and
+//! refusal before flashing of a model too large for the board.
+//!
+//! Needs `qemu-system-arm` and the thumb targets (`cargo xtask setup`).
+
+use polyact::{DType, Interpreter, Model};
+use polyact_tools::flash::{board, check_fits, firmware, quantize_inputs, run_qemu, Board};
+use polyact_tools::model_zoo;
+use polyact_tools::quantize::{calibrate, quantize, QuantOpts, RangeMode};
+use polyact_tools::{data, lower::LowerOpts, onnx_import};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+const N: usize = 1000;
+
+fn dir(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../models")
+        .join(name)
+}
+
+fn quantized(name: &str, act: DType) -> (Vec<u8>, Vec<Vec<f32>>) {
+    let d = dir(name);
+    let g = onnx_import::import(&d.join("model.onnx")).unwrap();
+    let n_in = g.tensors[g.input].len();
+    let cal = calibrate(
+        &g,
+        &data::read_samples(&d.join("calib.npy"), n_in).unwrap(),
+        RangeMode::MinMax,
+        || {},
+    )
+    .unwrap();
+    let q = quantize(
+        &g,
+        &cal,
+        &QuantOpts {
+            act,
+            range: RangeMode::MinMax,
+            lower: LowerOpts::default(),
+        },
+        |_| {},
+    )
+    .unwrap();
+    // 1000 real test inputs: the test set, cycled with a deterministic
+    // perturbation so repeats are not identical.
+    let test = data::read_samples(&d.join("test_x.npy"), n_in).unwrap();
+    let inputs = (0..N)
+        .map(|i| {
+            test[i % test.len()]
+                .iter()
+                .enumerate()
+                .map(|(k, &v)| v * (1.0 + 0.02 * (((i / test.len()) * 31 + k) % 7) as f32 - 0.06))
+                .collect()
+        })
+        .collect();
+    (q.blob, inputs)
+}
+
+fn host_outputs(blob: &[u8], vectors: &[u8]) -> Vec<u8> {
+    let m = Model::from_bytes(blob).unwrap();
+    let v = polyact::vectors::Vectors::from_bytes(vectors).unwrap();
+    let mut arena = vec![0u8; m.arena_size()];
+    let mut it = Interpreter::new(m, &mut arena).unwrap();
+    let mut out = Vec::new();
+    for i in 0..v.len() {
+        it.input_bytes_mut().unwrap().copy_from_slice(v.get(i));
+        it.invoke().unwrap();
+        out.extend_from_slice(it.output_bytes().unwrap());
+    }
+    out
+}
+
+fn differential(name: &str, act: DType, boards: &[&Board]) {
+    let (blob, inputs) = quantized(name, act);
+    let in_bytes = Model::from_bytes(&blob).unwrap().input().unwrap().bytes();
+    for b in boards {
+        check_fits(b, &blob).unwrap();
+        let elf = firmware(b).unwrap();
+        // As many inputs per boot as the board's vector partition holds.
+        let per_boot =
+            ((b.vector_partition.1 - polyact::vectors::VECTORS_HEADER_LEN) / in_bytes).min(N);
+        let mut checked = 0;
+        for chunk in inputs.chunks(per_boot) {
+            let vectors = quantize_inputs(&blob, chunk).unwrap();
+            let want = host_outputs(&blob, &vectors);
+            let run = run_qemu(b, &elf, &blob, &vectors, false, Duration::from_secs(900)).unwrap();
+            assert_eq!(run.exit_code, 0, "{name} on {}: {:?}", b.name, run.log);
+            assert_eq!(
+                run.outputs.len(),
+                want.len(),
+                "{name} on {}: {:?}",
+                b.name,
+                run.log
+            );
+            let first_diff = run.outputs.iter().zip(&want).position(|(a, b)| a != b);
+            assert_eq!(
+                first_diff, None,
+                "{name} {act:?} on {}: outputs differ from the host runtime",
+                b.name
+            );
+            checked += chunk.len();
+        }
+        assert_eq!(checked, N);
+        println!("{name} {act:?} on {}: {N} inputs byte-identical", b.name);
+    }
+}
+
+#[test]
+fn digits_models_on_m0_and_m4() {
+    let (m0, m4) = (board("qemu-m0").unwrap(), board("qemu-m4").unwrap());
+    for name in [
+        "digits_polyrelu",
+        "digits_pau",
+        "digits_helu",
+        "digits_hermite",
+        "digits_gelu",
+        "digits_polynorm",
+        "digits_custom",
+    ] {
+        differential(name, DType::I8, &[m0, m4]);
+    }
+    // int16 exercises the 16x8 path, the polynomial and rational kernels and
+    // the 64-bit division on the M0 (no divider).
+    for name in ["digits_pau", "digits_gelu", "digits_polynorm"] {
+        differential(name, DType::I16, &[m0, m4]);
+    }
+}
+
+#[test]
+fn sine_and_motion_on_m0_and_m4() {
+    let (m0, m4) = (board("qemu-m0").unwrap(), board("qemu-m4").unwrap());
+    differential("sine", DType::I8, &[m0, m4]);
+    differential("sine", DType::I16, &[m0, m4]);
+    differential("motion_conv1d", DType::I8, &[m0, m4]);
+    differential("motion_conv1d", DType::I16, &[m0, m4]);
+}
+
+#[test]
+fn mnist_on_m4_and_refused_on_m0() {
+    let m4 = board("qemu-m4").unwrap();
+    differential("mnist_dwconv", DType::I8, &[m4]);
+    let (blob, _) = quantized("mnist_dwconv", DType::I8);
+    let e = check_fits(board("qemu-m0").unwrap(), &blob)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("arena") && e.contains("refused before flashing"),
+        "{e}"
+    );
+}
+
+#[test]
+fn corrupt_model_partition_is_refused_at_boot() {
+    let m4 = board("qemu-m4").unwrap();
+    let (mut blob, inputs) = quantized("digits_gelu", DType::I8);
+    let vectors = quantize_inputs(&blob, &inputs[..1]).unwrap();
+    let n = blob.len();
+    blob[n - 10] ^= 0x55;
+    let run = run_qemu(
+        m4,
+        &firmware(m4).unwrap(),
+        &blob,
+        &vectors,
+        false,
+        Duration::from_secs(120),
+    )
+    .unwrap();
+    assert_ne!(run.exit_code, 0);
+    assert!(
+        run.log.iter().any(|l| l.starts_with("ERROR")
+            && l.contains("model partition rejected")
+            && l.contains("CRC")),
+        "{:?}",
+        run.log
+    );
+    assert!(run.outputs.is_empty());
+}
+
+#[test]
+fn profile_counts_instructions_deterministically() {
+    let m4 = board("qemu-m4").unwrap();
+    let (blob, inputs) = quantized("sine", DType::I8);
+    let vectors = quantize_inputs(&blob, &inputs[..10]).unwrap();
+    let elf = firmware(m4).unwrap();
+    let a = run_qemu(m4, &elf, &blob, &vectors, true, Duration::from_secs(120)).unwrap();
+    let b = run_qemu(m4, &elf, &blob, &vectors, true, Duration::from_secs(120)).unwrap();
+    assert_eq!(a.exit_code, 0);
+    assert_eq!(
+        (a.mean_ticks, &a.op_ticks),
+        (b.mean_ticks, &b.op_ticks),
+        "icount runs must repeat exactly"
+    );
+    assert_eq!(a.op_ticks.len(), Model::from_bytes(&blob).unwrap().n_ops());
+    assert!(a.mean_ticks > 0 && a.op_ticks.iter().sum::<u64>() <= a.mean_ticks);
+    let _ = model_zoo::read_meta(&dir("sine")).unwrap();
+}
