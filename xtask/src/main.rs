@@ -1,6 +1,7 @@
 //! `cargo xtask <command>` — project automation in Rust (no shell scripts to port).
 //!
-//! - `setup`: install what builds and tests need (rustup targets, components).
+//! - `setup`: install what builds and tests need (rustup targets and
+//!   components, qemu-system-arm from apt).
 //! - `test`:  the full test suite CI runs (setup, fmt, clippy, tests, thumb builds).
 //! - `thumb`: build the runtime for every Cortex-M target.
 //! - `demo`:  the main job — build a model in code, run it, print the result.
@@ -98,6 +99,7 @@ fn setup() {
         args.extend(missing);
         run("rustup", &args);
     }
+    apt_setup();
     let components = output("rustup", &["component", "list", "--installed"]);
     for c in ["clippy", "rustfmt"] {
         if !components.lines().any(|l| l.starts_with(c)) {
