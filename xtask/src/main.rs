@@ -2,8 +2,9 @@
 //!
 //! - `setup`: install what builds and tests need (rustup targets and
 //!   components, qemu-system-arm from apt).
-//! - `test`:  the full test suite CI runs (setup, fmt, clippy, tests, thumb builds).
-//! - `thumb`: build the runtime for every Cortex-M target.
+//! - `test`:  the full suite CI runs (setup, fmt, clippy, tests, thumb and
+//!   firmware builds).
+//! - `thumb`: build the runtime and every board's firmware.
 //! - `demo`:  the main job — build a model in code, run it, print the result.
 //! - `bench`: criterion benchmarks of the kernels.
 //! - `models-table`: regenerate the results table in models/README.md.
@@ -18,9 +19,27 @@ const THUMB_TARGETS: [&str; 4] = [
     "thumbv8m.main-none-eabihf",
 ];
 
+/// QEMU boards: (name, target, feature); each builds into its own target dir,
+/// the same one `polyact flash` uses.
+const QEMU_BOARDS: [(&str, &str, &str); 4] = [
+    ("qemu-m4", "thumbv7em-none-eabihf", "board-mps2-an386"),
+    ("qemu-m3", "thumbv7m-none-eabi", "board-mps2-an385"),
+    ("qemu-m7", "thumbv7em-none-eabihf", "board-mps2-an500"),
+    ("qemu-m0", "thumbv6m-none-eabi", "board-microbit"),
+];
+
+/// Debian packages the tests need: (command proving presence, package).
+const APT_PACKAGES: [(&str, &str); 1] = [("qemu-system-arm", "qemu-system-arm")];
+
 fn run(program: &str, args: &[&str]) {
-    eprintln!("+ {program} {}", args.join(" "));
+    run_in(".", &[], program, args)
+}
+
+fn run_in(dir: &str, env: &[(&str, &str)], program: &str, args: &[&str]) {
+    eprintln!("+ (in {dir}) {program} {}", args.join(" "));
     let status = Command::new(program)
+        .current_dir(dir)
+        .envs(env.iter().copied())
         .args(args)
         .status()
         .unwrap_or_else(|e| {
@@ -33,8 +52,6 @@ fn run(program: &str, args: &[&str]) {
     }
 }
 
-/// Run `cargo test` streaming its output, and return the summed
-/// `(passed, failed)` over all `test result:` lines.
 fn run_tests(args: &[&str]) -> (u64, u64) {
     use std::io::{BufRead, BufReader};
     use std::process::Stdio;
@@ -87,6 +104,38 @@ fn output(program: &str, args: &[&str]) -> String {
         .unwrap_or_default()
 }
 
+fn apt_setup() {
+    let present = |cmd: &str| {
+        Command::new(cmd)
+            .arg("--version")
+            .output()
+            .map(|o| o.status.success())
+            .unwrap_or(false)
+    };
+    let missing: Vec<&str> = APT_PACKAGES
+        .iter()
+        .filter(|(cmd, _)| !present(cmd))
+        .map(|(_, pkg)| *pkg)
+        .collect();
+    if missing.is_empty() {
+        return;
+    }
+    let root = output("id", &["-u"]).trim() == "0";
+    let apt = |args: &[&str]| {
+        if root {
+            run("apt-get", args)
+        } else {
+            let mut a = vec!["apt-get"];
+            a.extend_from_slice(args);
+            run("sudo", &a)
+        }
+    };
+    apt(&["update", "-q"]);
+    let mut args = vec!["install", "-y", "-q", "--no-install-recommends"];
+    args.extend(missing);
+    apt(&args);
+}
+
 fn setup() {
     let installed = output("rustup", &["target", "list", "--installed"]);
     let missing: Vec<&str> = THUMB_TARGETS
@@ -99,13 +148,13 @@ fn setup() {
         args.extend(missing);
         run("rustup", &args);
     }
-    apt_setup();
     let components = output("rustup", &["component", "list", "--installed"]);
     for c in ["clippy", "rustfmt"] {
         if !components.lines().any(|l| l.starts_with(c)) {
             run("rustup", &["component", "add", c]);
         }
     }
+    apt_setup();
 }
 
 fn thumb() {
@@ -128,11 +177,35 @@ fn thumb() {
             ],
         );
     }
+    for (name, target, feature) in QEMU_BOARDS {
+        let target_dir = format!("target/{name}");
+        run_in(
+            "firmware/boards",
+            &[("CARGO_TARGET_DIR", &target_dir)],
+            "cargo",
+            &[
+                "build",
+                "--release",
+                "-p",
+                "polyact-fw-qemu",
+                "--target",
+                target,
+                "--features",
+                feature,
+            ],
+        );
+    }
 }
 
 fn test() {
     setup();
     run("cargo", &["fmt", "--all", "--check"]);
+    run_in(
+        "firmware/boards",
+        &[],
+        "cargo",
+        &["fmt", "--all", "--check"],
+    );
     run(
         "cargo",
         &[
@@ -145,8 +218,8 @@ fn test() {
             "warnings",
         ],
     );
-    let (passed, failed) = run_tests(&["test", "--workspace", "--features", "polyact/std"]);
     thumb();
+    let (passed, failed) = run_tests(&["test", "--workspace", "--features", "polyact/std"]);
     println!("{passed} passed, {failed} failed");
 }
 
@@ -169,17 +242,6 @@ fn main() {
                 "demo",
             ],
         ),
-        "models-table" => run(
-            "cargo",
-            &[
-                "run",
-                "--release",
-                "-p",
-                "polyact-tools",
-                "--example",
-                "models_table",
-            ],
-        ),
         "bench" => run(
             "cargo",
             &[
@@ -190,6 +252,17 @@ fn main() {
                 "std",
                 "--bench",
                 "kernels",
+            ],
+        ),
+        "models-table" => run(
+            "cargo",
+            &[
+                "run",
+                "--release",
+                "-p",
+                "polyact-tools",
+                "--example",
+                "models_table",
             ],
         ),
         _ => {

@@ -49,7 +49,12 @@ fn partition(p: (usize, usize)) -> &'static [u8] {
 
 /// Exit status: 0 ok, 2 model rejected, 3 vectors rejected, 4 inference error, 5 host I/O.
 fn run() -> u8 {
-    defmt::info!("polyact firmware on {=str}: model partition {=usize:#x}, arena {=usize} bytes", board::NAME, board::MODEL_PARTITION.0, board::ARENA_BYTES);
+    defmt::info!(
+        "polyact firmware on {=str}: model partition {=usize:#x}, arena {=usize} bytes",
+        board::NAME,
+        board::MODEL_PARTITION.0,
+        board::ARENA_BYTES
+    );
     let model = match Model::from_bytes(partition(board::MODEL_PARTITION)) {
         Ok(m) => m,
         Err(e) => {
@@ -74,19 +79,29 @@ fn run() -> u8 {
             return 2;
         }
     };
-    let (Some(mut results), Some(mut profile_file)) = (HostFile::create(b"polyact-results.bin\0"), HostFile::create(b"polyact-profile.bin\0")) else {
+    let (Some(mut results), Some(mut profile_file)) = (
+        HostFile::create(b"polyact-results.bin\0"),
+        HostFile::create(b"polyact-profile.bin\0"),
+    ) else {
         defmt::error!("cannot create the result files on the host");
         return 5;
     };
     let n_ops = model.n_ops().min(MAX_PROFILED_OPS);
-    let mut prof = Profile { start: 0, ticks: [0; MAX_PROFILED_OPS] };
+    let mut prof = Profile {
+        start: 0,
+        ticks: [0; MAX_PROFILED_OPS],
+    };
     let (mut min, mut max, mut sum) = (u64::MAX, 0u64, 0u64);
     for i in 0..vectors.len() {
         let input = vectors.get(i);
         match it.input_bytes_mut() {
             Ok(buf) if buf.len() == input.len() => buf.copy_from_slice(input),
             _ => {
-                defmt::error!("vector {=usize} has {=usize} bytes; the model input has a different size", i, input.len());
+                defmt::error!(
+                    "vector {=usize} has {=usize} bytes; the model input has a different size",
+                    i,
+                    input.len()
+                );
                 return 3;
             }
         }
@@ -132,7 +147,11 @@ fn main() -> ! {
     }
     let status = run();
     defmt::info!("exit status {=u8}", status);
-    debug::exit(if status == 0 { debug::EXIT_SUCCESS } else { debug::EXIT_FAILURE });
+    debug::exit(if status == 0 {
+        debug::EXIT_SUCCESS
+    } else {
+        debug::EXIT_FAILURE
+    });
     loop {
         cortex_m::asm::wfi();
     }
