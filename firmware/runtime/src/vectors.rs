@@ -65,7 +65,7 @@ impl<'a> Vectors<'a> {
                 have: bytes.len(),
             })?;
         let stored = le_u32_at(bytes, 16);
-        let computed = crc32fast::hash(data);
+        let computed = crate::format::header::CRC32.checksum(data);
         if stored != computed {
             return Err(Error::CrcMismatch { stored, computed });
         }
@@ -105,7 +105,11 @@ pub fn write_vectors(data: &[u8], bytes_per_vector: usize) -> alloc::vec::Vec<u8
     out.extend_from_slice(&0u16.to_le_bytes());
     out.extend_from_slice(&(count as u32).to_le_bytes());
     out.extend_from_slice(&(bytes_per_vector as u32).to_le_bytes());
-    out.extend_from_slice(&crc32fast::hash(&data[..count * bytes_per_vector]).to_le_bytes());
+    out.extend_from_slice(
+        &crate::format::header::CRC32
+            .checksum(&data[..count * bytes_per_vector])
+            .to_le_bytes(),
+    );
     out.extend_from_slice(&data[..count * bytes_per_vector]);
     out
 }

@@ -29,9 +29,14 @@ pub struct Header {
     pub data_off: usize,
 }
 
-/// CRC32 (IEEE) of a blob with its CRC field taken as zero.
+/// CRC-32/ISO-HDLC (the zlib / IEEE 802.3 CRC), with a 1 KiB table: small
+/// enough for flash-constrained targets.
+pub const CRC32: crc::Crc<u32, crc::Table<1>> =
+    crc::Crc::<u32, crc::Table<1>>::new(&crc::CRC_32_ISO_HDLC);
+
+/// CRC32 of a blob with its CRC field taken as zero.
 pub fn blob_crc(blob: &[u8]) -> u32 {
-    let mut h = crc32fast::Hasher::new();
+    let mut h = CRC32.digest();
     h.update(&blob[..CRC_FIELD.min(blob.len())]);
     if blob.len() >= CRC_FIELD + 4 {
         h.update(&[0u8; 4]);
