@@ -1,0 +1,155 @@
+//! What every polyact firmware does, whatever the board: validate the model
+//! partition (CRC and full validation by the runtime) and the test-vector
+//! partition, run every vector, hand the outputs to the board, profile each
+//! op with the board's counter, and log through defmt.
+#![no_std]
+
+use polyact::interpreter::Observer;
+use polyact::vectors::Vectors;
+use polyact::{Interpreter, Model, OpKind};
+
+/// Most ops whose counts are recorded individually.
+pub const MAX_PROFILED_OPS: usize = 64;
+
+/// What a board provides.
+pub trait Board {
+    /// Board name for the log.
+    const NAME: &'static str;
+    /// A monotonic counter (cycles, or SysTick ticks under QEMU `-icount`).
+    fn now(&self) -> u64;
+    /// Deliver the output tensor of vector `index`; false on failure.
+    fn output(&mut self, index: usize, bytes: &[u8]) -> bool;
+    /// Deliver the per-op counts of the first inference and the mean per inference.
+    fn profile(&mut self, op_counts: &[u64], mean: u64) -> bool;
+}
+
+/// Exit status of [`run`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, defmt::Format)]
+#[repr(u8)]
+pub enum Status {
+    Ok = 0,
+    ModelRejected = 2,
+    VectorsRejected = 3,
+    InferenceFailed = 4,
+    HostIo = 5,
+}
+
+struct Profile<'b, B: Board> {
+    board: &'b B,
+    start: u64,
+    counts: [u64; MAX_PROFILED_OPS],
+}
+
+impl<B: Board> Observer for Profile<'_, B> {
+    fn op_start(&mut self, _i: usize, _k: OpKind) {
+        self.start = self.board.now();
+    }
+    fn op_end(&mut self, i: usize, _k: OpKind) {
+        if let Some(t) = self.counts.get_mut(i) {
+            *t = self.board.now() - self.start;
+        }
+    }
+}
+
+/// Run the model in `model_partition` on every vector of `vector_partition`.
+pub fn run<B: Board>(
+    board: &mut B,
+    model_partition: &[u8],
+    vector_partition: &[u8],
+    arena: &mut [u8],
+) -> Status {
+    defmt::info!(
+        "polyact firmware on {=str}: arena {=usize} bytes",
+        B::NAME,
+        arena.len()
+    );
+    let model = match Model::from_bytes(model_partition) {
+        Ok(m) => m,
+        Err(e) => {
+            defmt::error!("model partition rejected: {}", e);
+            return Status::ModelRejected;
+        }
+    };
+    let vectors = match Vectors::from_bytes(vector_partition) {
+        Ok(v) => v,
+        Err(e) => {
+            defmt::error!("vector partition rejected: {}", e);
+            return Status::VectorsRejected;
+        }
+    };
+    defmt::info!(
+        "model ok: {=usize} bytes, {=usize} ops, {=usize} kernels, arena {=usize} bytes; {=usize} vectors",
+        model.blob().len(),
+        model.n_ops(),
+        model.n_kernels(),
+        model.arena_size(),
+        vectors.len()
+    );
+    let mut it = match Interpreter::new(model, arena) {
+        Ok(it) => it,
+        Err(e) => {
+            defmt::error!("model rejected: {}", e);
+            return Status::ModelRejected;
+        }
+    };
+    let n_ops = model.n_ops().min(MAX_PROFILED_OPS);
+    let mut first = [0u64; MAX_PROFILED_OPS];
+    let (mut min, mut max, mut sum) = (u64::MAX, 0u64, 0u64);
+    for i in 0..vectors.len() {
+        let input = vectors.get(i);
+        match it.input_bytes_mut() {
+            Ok(buf) if buf.len() == input.len() => buf.copy_from_slice(input),
+            _ => {
+                defmt::error!(
+                    "vector {=usize} has {=usize} bytes; the model input has a different size",
+                    i,
+                    input.len()
+                );
+                return Status::VectorsRejected;
+            }
+        }
+        let mut prof = Profile {
+            board: &*board,
+            start: 0,
+            counts: [0; MAX_PROFILED_OPS],
+        };
+        let t0 = prof.board.now();
+        if let Err(e) = it.invoke_observed(&mut prof) {
+            defmt::error!("inference {=usize} failed: {}", i, e);
+            return Status::InferenceFailed;
+        }
+        let t = prof.board.now() - t0;
+        if i == 0 {
+            first = prof.counts;
+        }
+        min = min.min(t);
+        max = max.max(t);
+        sum += t;
+        let ok = match it.output_bytes() {
+            Ok(out) => board.output(i, out),
+            Err(e) => {
+                defmt::error!("output: {}", e);
+                return Status::InferenceFailed;
+            }
+        };
+        if !ok {
+            defmt::error!("cannot deliver output {=usize}", i);
+            return Status::HostIo;
+        }
+    }
+    let mean = sum / vectors.len().max(1) as u64;
+    for (op, c) in first.iter().enumerate().take(n_ops) {
+        defmt::info!("op {=usize}: {=u64}", op, c);
+    }
+    defmt::info!(
+        "{=usize} inferences; count per inference min {=u64} mean {=u64} max {=u64}",
+        vectors.len(),
+        min,
+        mean,
+        max
+    );
+    if !board.profile(&first[..n_ops], mean) {
+        return Status::HostIo;
+    }
+    Status::Ok
+}
