@@ -12,10 +12,7 @@ pub fn read_samples(path: &Path, sample_len: usize) -> Result<Vec<Vec<f32>>> {
         .map_err(|e| anyhow!("{}: not a float32 .npy array: {e}", path.display()))?;
     let shape = arr.shape().to_vec();
     if shape.is_empty() {
-        bail!(
-            "{}: expected an array of samples, found a scalar",
-            path.display()
-        );
+        bail!("{}: expected an array of samples, found a scalar", path.display());
     }
     let per: usize = shape[1..].iter().product();
     if per != sample_len {
@@ -41,8 +38,5 @@ pub fn read_labels(path: &Path) -> Result<Vec<i64>> {
     if let Ok(a) = ndarray::ArrayD::<i32>::read_npy(open()?) {
         return Ok(a.iter().map(|&v| v as i64).collect());
     }
-    bail!(
-        "{}: labels must be an int64 or int32 .npy array",
-        path.display()
-    )
+    bail!("{}: labels must be an int64 or int32 .npy array", path.display())
 }

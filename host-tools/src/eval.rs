@@ -25,12 +25,8 @@ pub fn float_outputs(
     let mut out = Vec::with_capacity(data.len());
     for x in data {
         let t = Tensor::from_shape(&shape, x).map_err(|e| anyhow!("{e}"))?;
-        let r = plan
-            .run(tvec!(t.into()))
-            .map_err(|e| anyhow!("{}: float inference failed: {e}", onnx.display()))?;
-        let v = r[0]
-            .to_plain_array_view::<f32>()
-            .map_err(|e| anyhow!("{e}"))?;
+        let r = plan.run(tvec!(t.into())).map_err(|e| anyhow!("{}: float inference failed: {e}", onnx.display()))?;
+        let v = r[0].to_plain_array_view::<f32>().map_err(|e| anyhow!("{e}"))?;
         out.push(v.iter().copied().collect());
         tick();
     }
@@ -38,41 +34,22 @@ pub fn float_outputs(
 }
 
 /// Dequantized outputs of the quantized model for each sample.
-pub fn quantized_outputs(
-    blob: &[u8],
-    data: &[Vec<f32>],
-    mut tick: impl FnMut(),
-) -> Result<Vec<Vec<f32>>> {
+pub fn quantized_outputs(blob: &[u8], data: &[Vec<f32>], mut tick: impl FnMut()) -> Result<Vec<Vec<f32>>> {
     let model = Model::from_bytes(blob).map_err(|e| anyhow!("model blob: {e}"))?;
-    let (ti, to) = (
-        model.input().map_err(|e| anyhow!("{e}"))?,
-        model.output().map_err(|e| anyhow!("{e}"))?,
-    );
+    let (ti, to) = (model.input().map_err(|e| anyhow!("{e}"))?, model.output().map_err(|e| anyhow!("{e}"))?);
     let mut arena = vec![0u8; model.arena_size()];
     let mut it = Interpreter::new(model, &mut arena).map_err(|e| anyhow!("{e}"))?;
     let mut out = Vec::with_capacity(data.len());
     let mut y = vec![0i32; to.len()];
     for (i, x) in data.iter().enumerate() {
         if x.len() != ti.len() {
-            bail!(
-                "sample {i} has {} values, the model input has {}",
-                x.len(),
-                ti.len()
-            );
+            bail!("sample {i} has {} values, the model input has {}", x.len(), ti.len());
         }
-        let q: Vec<i32> = x
-            .iter()
-            .map(|&v| quantize_value(v as f64, ti.dtype, ti.quant))
-            .collect();
+        let q: Vec<i32> = x.iter().map(|&v| quantize_value(v as f64, ti.dtype, ti.quant)).collect();
         it.set_input(&q).map_err(|e| anyhow!("{e}"))?;
-        it.invoke()
-            .map_err(|e| anyhow!("inference on sample {i}: {e}"))?;
+        it.invoke().map_err(|e| anyhow!("inference on sample {i}: {e}"))?;
         it.get_output(&mut y).map_err(|e| anyhow!("{e}"))?;
-        out.push(
-            y.iter()
-                .map(|&v| to.quant.scale * (v - to.quant.zero_point) as f32)
-                .collect(),
-        );
+        out.push(y.iter().map(|&v| to.quant.scale * (v - to.quant.zero_point) as f32).collect());
         tick();
     }
     Ok(out)
@@ -92,10 +69,7 @@ pub struct Comparison {
 }
 
 fn argmax(v: &[f32]) -> usize {
-    v.iter()
-        .enumerate()
-        .max_by(|a, b| a.1.total_cmp(b.1))
-        .map_or(0, |(i, _)| i)
+    v.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).map_or(0, |(i, _)| i)
 }
 
 /// Compare outputs; `labels` are class indices (classification) and
@@ -126,21 +100,12 @@ pub fn compare(
         }
     }
     let acc = |outs: &[Vec<f32>]| {
-        labels.map(|l| {
-            outs.iter()
-                .zip(l)
-                .filter(|(o, &y)| argmax(o) as i64 == y)
-                .count() as f64
-                / n
-        })
+        labels.map(|l| outs.iter().zip(l).filter(|(o, &y)| argmax(o) as i64 == y).count() as f64 / n)
     };
     let mse = |outs: &[Vec<f32>]| {
         targets.map(|t| {
-            let s: f64 = outs
-                .iter()
-                .zip(t)
-                .flat_map(|(o, y)| o.iter().zip(y).map(|(a, b)| ((a - b) as f64).powi(2)))
-                .sum();
+            let s: f64 =
+                outs.iter().zip(t).flat_map(|(o, y)| o.iter().zip(y).map(|(a, b)| ((a - b) as f64).powi(2))).sum();
             s / outs.iter().map(|o| o.len()).sum::<usize>().max(1) as f64
         })
     };

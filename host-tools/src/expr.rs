@@ -150,9 +150,7 @@ pub type Poly = Vec<f64>;
 
 fn padd(a: &Poly, b: &Poly) -> Poly {
     let n = a.len().max(b.len());
-    (0..n)
-        .map(|i| a.get(i).unwrap_or(&0.0) + b.get(i).unwrap_or(&0.0))
-        .collect()
+    (0..n).map(|i| a.get(i).unwrap_or(&0.0) + b.get(i).unwrap_or(&0.0)).collect()
 }
 
 fn pmul(a: &Poly, b: &Poly) -> Poly {
@@ -300,10 +298,7 @@ impl Expr {
                     let (nb, db) = b.rational(side, ch)?;
                     match op {
                         Bin::Add => (padd(&pmul(&na, &db), &pmul(&nb, &da)), pmul(&da, &db)),
-                        Bin::Sub => (
-                            padd(&pmul(&na, &db), &pscale(&pmul(&nb, &da), -1.0)),
-                            pmul(&da, &db),
-                        ),
+                        Bin::Sub => (padd(&pmul(&na, &db), &pscale(&pmul(&nb, &da), -1.0)), pmul(&da, &db)),
                         Bin::Mul => (pmul(&na, &nb), pmul(&da, &db)),
                         Bin::Div => (pmul(&na, &db), pmul(&da, &nb)),
                         _ => return None,
@@ -366,35 +361,19 @@ mod tests {
     #[test]
     fn polyrelu_is_piecewise_polynomial() {
         let r = Expr::un(Un::Relu, Expr::X);
-        let e = Expr::bin(
-            Bin::Add,
-            Expr::c(0.5),
-            Expr::bin(Bin::Mul, Expr::c(2.0), Expr::bin(Bin::Pow, r, Expr::c(2.0))),
-        );
-        assert_eq!(
-            e.rational(Side::Pos, 0),
-            Some((vec![0.5, 0.0, 2.0], vec![1.0]))
-        );
+        let e =
+            Expr::bin(Bin::Add, Expr::c(0.5), Expr::bin(Bin::Mul, Expr::c(2.0), Expr::bin(Bin::Pow, r, Expr::c(2.0))));
+        assert_eq!(e.rational(Side::Pos, 0), Some((vec![0.5, 0.0, 2.0], vec![1.0])));
         assert_eq!(e.rational(Side::Neg, 0), Some((vec![0.5], vec![1.0])));
     }
 
     #[test]
     fn pau_is_rational_in_abs() {
         let ax = Expr::un(Un::Abs, Expr::X);
-        let den = Expr::bin(
-            Bin::Add,
-            Expr::c(1.0),
-            Expr::bin(Bin::Mul, Expr::c(0.5), ax),
-        );
+        let den = Expr::bin(Bin::Add, Expr::c(1.0), Expr::bin(Bin::Mul, Expr::c(0.5), ax));
         let e = Expr::bin(Bin::Div, Expr::bin(Bin::Mul, Expr::X, Expr::X), den);
-        assert_eq!(
-            e.rational(Side::Pos, 0),
-            Some((vec![0.0, 0.0, 1.0], vec![1.0, 0.5]))
-        );
-        assert_eq!(
-            e.rational(Side::Neg, 0),
-            Some((vec![0.0, 0.0, 1.0], vec![1.0, -0.5]))
-        );
+        assert_eq!(e.rational(Side::Pos, 0), Some((vec![0.0, 0.0, 1.0], vec![1.0, 0.5])));
+        assert_eq!(e.rational(Side::Neg, 0), Some((vec![0.0, 0.0, 1.0], vec![1.0, -0.5])));
         assert!(Expr::un(Un::Tanh, Expr::X).rational(Side::Pos, 0).is_none());
     }
 }

@@ -29,11 +29,7 @@ fn named(name: &str, a: Expr) -> Result<Expr> {
         "hardsigmoid" => u(Un::HardSigmoid(1.0 / 6.0, 0.5)),
         "silu" | "swish" => Ok(Expr::bin(Bin::Mul, a.clone(), Expr::un(Un::Sigmoid, a))),
         // Snake with a = 1: x + sin²(x)
-        "snake" => Ok(Expr::bin(
-            Bin::Add,
-            a.clone(),
-            Expr::bin(Bin::Pow, Expr::un(Un::Sin, a), Expr::c(2.0)),
-        )),
+        "snake" => Ok(Expr::bin(Bin::Add, a.clone(), Expr::bin(Bin::Pow, Expr::un(Un::Sin, a), Expr::c(2.0)))),
         _ => bail!("unknown function '{name}'"),
     }
 }
@@ -102,16 +98,12 @@ impl P<'_> {
             return Ok(e);
         }
         let start = self.i;
-        let c = *self
-            .s
-            .get(self.i)
-            .ok_or_else(|| anyhow!("unexpected end of expression"))?;
+        let c = *self.s.get(self.i).ok_or_else(|| anyhow!("unexpected end of expression"))?;
         if c.is_ascii_digit() || c == b'.' {
             while self.i < self.s.len()
                 && (self.s[self.i].is_ascii_digit()
                     || b".eE".contains(&self.s[self.i])
-                    || ((self.s[self.i] == b'-' || self.s[self.i] == b'+')
-                        && b"eE".contains(&self.s[self.i - 1])))
+                    || ((self.s[self.i] == b'-' || self.s[self.i] == b'+') && b"eE".contains(&self.s[self.i - 1])))
             {
                 self.i += 1;
             }
@@ -119,9 +111,7 @@ impl P<'_> {
             return Ok(Expr::c(t.parse().map_err(|_| anyhow!("bad number '{t}'"))?));
         }
         if c.is_ascii_alphabetic() {
-            while self.i < self.s.len()
-                && (self.s[self.i].is_ascii_alphanumeric() || self.s[self.i] == b'_')
-            {
+            while self.i < self.s.len() && (self.s[self.i].is_ascii_alphanumeric() || self.s[self.i] == b'_') {
                 self.i += 1;
             }
             let name = std::str::from_utf8(&self.s[start..self.i])?.to_ascii_lowercase();
@@ -153,19 +143,11 @@ pub fn parse(s: &str) -> Result<Expr> {
             return Ok(e);
         }
     }
-    let mut p = P {
-        s: t.as_bytes(),
-        i: 0,
-    };
-    let e = p
-        .expr()
-        .map_err(|e| anyhow!("cannot parse function '{s}': {e}"))?;
+    let mut p = P { s: t.as_bytes(), i: 0 };
+    let e = p.expr().map_err(|e| anyhow!("cannot parse function '{s}': {e}"))?;
     p.ws();
     if p.i != p.s.len() {
-        bail!(
-            "cannot parse function '{s}': unexpected text at position {}",
-            p.i
-        );
+        bail!("cannot parse function '{s}': unexpected text at position {}", p.i);
     }
     Ok(e)
 }

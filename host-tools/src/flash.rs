@@ -82,19 +82,11 @@ pub fn quantize_inputs(blob: &[u8], samples: &[Vec<f32>]) -> Result<Vec<u8>> {
     let mut data = vec![0u8; samples.len() * t.bytes()];
     for (i, s) in samples.iter().enumerate() {
         if s.len() != t.len() {
-            bail!(
-                "input {i} has {} values, the model expects {}",
-                s.len(),
-                t.len()
-            );
+            bail!("input {i} has {} values, the model expects {}", s.len(), t.len());
         }
         let buf = &mut data[i * t.bytes()..(i + 1) * t.bytes()];
         for (k, &v) in s.iter().enumerate() {
-            t.dtype.store(
-                buf,
-                k,
-                polyact::writer::quantize_value(v as f64, t.dtype, t.quant),
-            );
+            t.dtype.store(buf, k, polyact::writer::quantize_value(v as f64, t.dtype, t.quant));
         }
     }
     Ok(polyact::vectors::write_vectors(&data, t.bytes()))
@@ -112,7 +104,12 @@ pub fn check_fits(board: &Board, blob: &[u8]) -> Result<()> {
         );
     }
     if blob.len() > board.model_partition.1 {
-        bail!("the model ({} bytes) does not fit {}'s {} byte model partition — refused before flashing", blob.len(), board.name, board.model_partition.1);
+        bail!(
+            "the model ({} bytes) does not fit {}'s {} byte model partition — refused before flashing",
+            blob.len(),
+            board.name,
+            board.model_partition.1
+        );
     }
     Ok(())
 }
@@ -156,9 +153,7 @@ pub fn firmware(board: &Board) -> Result<PathBuf> {
             board.target
         );
     }
-    Ok(target_dir
-        .join(board.target)
-        .join("release/polyact-fw-qemu"))
+    Ok(target_dir.join(board.target).join("release/polyact-fw-qemu"))
 }
 
 /// Flash and RAM the firmware occupies (from its ELF sections).
@@ -211,10 +206,7 @@ pub fn decode_defmt(elf: &[u8], bytes: &[u8]) -> Result<Vec<String>> {
     loop {
         match dec.decode() {
             Ok(frame) => {
-                let level = frame
-                    .level()
-                    .map(|l| format!("{l:?}").to_uppercase())
-                    .unwrap_or_default();
+                let level = frame.level().map(|l| format!("{l:?}").to_uppercase()).unwrap_or_default();
                 lines.push(format!("{level:<5} {}", frame.display_message()));
             }
             Err(defmt_decoder::DecodeError::UnexpectedEof) => break,
@@ -272,14 +264,8 @@ pub fn run_qemu(
             "-kernel",
         ])
         .arg(elf_path);
-    cmd.arg("-device").arg(format!(
-        "loader,file=model.bin,addr={:#x}",
-        board.model_partition.0
-    ));
-    cmd.arg("-device").arg(format!(
-        "loader,file=vectors.bin,addr={:#x}",
-        board.vector_partition.0
-    ));
+    cmd.arg("-device").arg(format!("loader,file=model.bin,addr={:#x}", board.model_partition.0));
+    cmd.arg("-device").arg(format!("loader,file=vectors.bin,addr={:#x}", board.vector_partition.0));
     if icount {
         cmd.args(["-icount", "shift=0"]);
     }
@@ -288,10 +274,7 @@ pub fn run_qemu(
         .stderr(Stdio::piped())
         .spawn()
         .context("starting qemu-system-arm (is it installed? `cargo xtask setup`)")?;
-    let mut stdout = child
-        .stdout
-        .take()
-        .ok_or_else(|| anyhow!("no qemu stdout"))?;
+    let mut stdout = child.stdout.take().ok_or_else(|| anyhow!("no qemu stdout"))?;
     let reader = std::thread::spawn(move || {
         let mut buf = Vec::new();
         let _ = stdout.read_to_end(&mut buf);
@@ -301,15 +284,10 @@ pub fn run_qemu(
         Some(s) => s,
         None => {
             let _ = child.kill();
-            bail!(
-                "the firmware did not finish within {timeout:?} on {}",
-                board.name
-            );
+            bail!("the firmware did not finish within {timeout:?} on {}", board.name);
         }
     };
-    let raw = reader
-        .join()
-        .map_err(|_| anyhow!("qemu output reader failed"))?;
+    let raw = reader.join().map_err(|_| anyhow!("qemu output reader failed"))?;
     let mut err = String::new();
     if let Some(mut e) = child.stderr.take() {
         let _ = e.read_to_string(&mut err);
@@ -321,29 +299,17 @@ pub fn run_qemu(
     }
     let outputs = std::fs::read(work.join("polyact-results.bin")).unwrap_or_default();
     let prof = std::fs::read(work.join("polyact-profile.bin")).unwrap_or_default();
-    let mut ticks: Vec<u64> = prof
-        .chunks_exact(8)
-        .map(|c| u64::from_le_bytes(c.try_into().unwrap()))
-        .collect();
+    let mut ticks: Vec<u64> = prof.chunks_exact(8).map(|c| u64::from_le_bytes(c.try_into().unwrap())).collect();
     let mean_ticks = ticks.pop().unwrap_or(0);
     let _ = std::fs::remove_dir_all(&work);
-    Ok(QemuRun {
-        exit_code: status.code().unwrap_or(-1),
-        log,
-        outputs,
-        op_ticks: ticks,
-        mean_ticks,
-    })
+    Ok(QemuRun { exit_code: status.code().unwrap_or(-1), log, outputs, op_ticks: ticks, mean_ticks })
 }
 
 fn tempdir() -> Result<PathBuf> {
     use std::sync::atomic::{AtomicUsize, Ordering};
     static N: AtomicUsize = AtomicUsize::new(0);
-    let d = std::env::temp_dir().join(format!(
-        "polyact-qemu-{}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
-    ));
+    let d =
+        std::env::temp_dir().join(format!("polyact-qemu-{}-{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed)));
     std::fs::create_dir_all(&d)?;
     Ok(d)
 }

@@ -9,11 +9,7 @@ use anyhow::{bail, Result};
 pub fn eval(g: &Graph, input: &[f32]) -> Result<Vec<Vec<f64>>> {
     let mut v: Vec<Vec<f64>> = vec![Vec::new(); g.tensors.len()];
     if input.len() != g.tensors[g.input].len() {
-        bail!(
-            "input has {} values, the model expects {}",
-            input.len(),
-            g.tensors[g.input].len()
-        );
+        bail!("input has {} values, the model expects {}", input.len(), g.tensors[g.input].len());
     }
     v[g.input] = input.iter().map(|&x| x as f64).collect();
     for n in &g.nodes {
@@ -36,13 +32,7 @@ pub fn eval(g: &Graph, input: &[f32]) -> Result<Vec<Vec<f64>>> {
                 }
                 o
             }
-            Op::Conv {
-                w,
-                b,
-                geom,
-                depth_multiplier,
-                ..
-            } => conv(x, hwc(id), hwc(od), w, b, geom, *depth_multiplier),
+            Op::Conv { w, b, geom, depth_multiplier, .. } => conv(x, hwc(id), hwc(od), w, b, geom, *depth_multiplier),
             Op::Pool { max, geom } => pool(x, hwc(id), hwc(od), geom, *max),
             Op::Add => x.iter().zip(&v[n.inputs[1]]).map(|(a, b)| a + b).collect(),
             Op::Concat { axis } => {
@@ -85,10 +75,7 @@ pub fn eval(g: &Graph, input: &[f32]) -> Result<Vec<Vec<f64>>> {
             }
             Op::Act { f } => {
                 let c = *od.last().unwrap();
-                x.iter()
-                    .enumerate()
-                    .map(|(i, &xv)| f.eval(xv, i % c))
-                    .collect()
+                x.iter().enumerate().map(|(i, &xv)| f.eval(xv, i % c)).collect()
             }
         };
         v[n.output] = out;
@@ -129,19 +116,15 @@ fn conv(
                         continue;
                     };
                     for kx in 0..kw {
-                        let Some(ix) = tap(ox, kx, g.stride[1], g.dilation[1], g.pad[1], i[1])
-                        else {
+                        let Some(ix) = tap(ox, kx, g.stride[1], g.dilation[1], g.pad[1], i[1]) else {
                             continue;
                         };
                         let px = (iy * i[1] + ix) * i[2];
                         match dm {
-                            Some(dm) => {
-                                acc += x[px + oc / dm] * w[(ky * kw + kx) * o[2] + oc] as f64
-                            }
+                            Some(dm) => acc += x[px + oc / dm] * w[(ky * kw + kx) * o[2] + oc] as f64,
                             None => {
                                 for ic in 0..i[2] {
-                                    acc += x[px + ic]
-                                        * w[((oc * kh + ky) * kw + kx) * i[2] + ic] as f64;
+                                    acc += x[px + ic] * w[((oc * kh + ky) * kw + kx) * i[2] + ic] as f64;
                                 }
                             }
                         }
@@ -154,13 +137,7 @@ fn conv(
     out
 }
 
-fn pool(
-    x: &[f64],
-    i: [usize; 3],
-    o: [usize; 3],
-    g: &polyact::writer::PoolGeom,
-    max: bool,
-) -> Vec<f64> {
+fn pool(x: &[f64], i: [usize; 3], o: [usize; 3], g: &polyact::writer::PoolGeom, max: bool) -> Vec<f64> {
     let mut out = Vec::with_capacity(o.iter().product());
     for oy in 0..o[0] {
         for ox in 0..o[1] {

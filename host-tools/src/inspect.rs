@@ -9,18 +9,9 @@ use std::fmt::Write;
 /// A human-readable description of `blob` (and its `report`, if any).
 pub fn describe(blob: &[u8], report: Option<&Report>) -> Result<String> {
     let m = Model::from_bytes(blob).map_err(|e| anyhow!("{e}"))?;
-    let (ti, to) = (
-        m.input().map_err(|e| anyhow!("{e}"))?,
-        m.output().map_err(|e| anyhow!("{e}"))?,
-    );
+    let (ti, to) = (m.input().map_err(|e| anyhow!("{e}"))?, m.output().map_err(|e| anyhow!("{e}"))?);
     let mut s = String::new();
-    let dims = |t: &polyact::TensorInfo| {
-        t.dims[..t.rank]
-            .iter()
-            .map(|d| d.to_string())
-            .collect::<Vec<_>>()
-            .join("x")
-    };
+    let dims = |t: &polyact::TensorInfo| t.dims[..t.rank].iter().map(|d| d.to_string()).collect::<Vec<_>>().join("x");
     writeln!(
         s,
         "model: {} bytes, format v{}, {} ops, {} activation kernels, arena {} bytes",
@@ -30,27 +21,9 @@ pub fn describe(blob: &[u8], report: Option<&Report>) -> Result<String> {
         m.n_kernels(),
         m.arena_size()
     )?;
-    writeln!(
-        s,
-        "input  {:?} [{}] scale {:e} zp {}",
-        ti.dtype,
-        dims(&ti),
-        ti.quant.scale,
-        ti.quant.zero_point
-    )?;
-    writeln!(
-        s,
-        "output {:?} [{}] scale {:e} zp {}",
-        to.dtype,
-        dims(&to),
-        to.quant.scale,
-        to.quant.zero_point
-    )?;
-    writeln!(
-        s,
-        "{:<3} {:<17} {:<28} {:>13} {:>9} {:>9}  activation",
-        "#", "op", "name", "output", "MACs", "weights"
-    )?;
+    writeln!(s, "input  {:?} [{}] scale {:e} zp {}", ti.dtype, dims(&ti), ti.quant.scale, ti.quant.zero_point)?;
+    writeln!(s, "output {:?} [{}] scale {:e} zp {}", to.dtype, dims(&to), to.quant.scale, to.quant.zero_point)?;
+    writeln!(s, "{:<3} {:<17} {:<28} {:>13} {:>9} {:>9}  activation", "#", "op", "name", "output", "MACs", "weights")?;
     let (mut macs, mut wbytes) = (0, 0);
     for (i, op) in m.ops().enumerate() {
         let op = op.map_err(|e| anyhow!("{e}"))?;
@@ -83,25 +56,12 @@ pub fn describe(blob: &[u8], report: Option<&Report>) -> Result<String> {
         macs += op.macs();
         wbytes += op.weight_bytes();
     }
-    writeln!(
-        s,
-        "total: {macs} MACs, {wbytes} bytes of weights and requantization constants"
-    )?;
+    writeln!(s, "total: {macs} MACs, {wbytes} bytes of weights and requantization constants")?;
     Ok(s)
 }
 
 fn out_tensor(m: &Model, op: usize) -> Result<String> {
-    let rec = m
-        .op_records()
-        .nth(op)
-        .ok_or_else(|| anyhow!("op {op} missing"))?
-        .map_err(|e| anyhow!("{e}"))?;
-    let t = m
-        .tensor(rec.tensor(rec.n_tensors() - 1))
-        .map_err(|e| anyhow!("{e}"))?;
-    Ok(t.dims[..t.rank]
-        .iter()
-        .map(|d| d.to_string())
-        .collect::<Vec<_>>()
-        .join("x"))
+    let rec = m.op_records().nth(op).ok_or_else(|| anyhow!("op {op} missing"))?.map_err(|e| anyhow!("{e}"))?;
+    let t = m.tensor(rec.tensor(rec.n_tensors() - 1)).map_err(|e| anyhow!("{e}"))?;
+    Ok(t.dims[..t.rank].iter().map(|d| d.to_string()).collect::<Vec<_>>().join("x"))
 }

@@ -65,10 +65,7 @@ impl Op {
     pub fn name(&self) -> &'static str {
         match self {
             Op::Dense { .. } => "dense",
-            Op::Conv {
-                depth_multiplier: Some(_),
-                ..
-            } => "depthwise_conv2d",
+            Op::Conv { depth_multiplier: Some(_), .. } => "depthwise_conv2d",
             Op::Conv { one_d: true, .. } => "conv1d",
             Op::Conv { .. } => "conv2d",
             Op::Pool { max: true, .. } => "max_pool",
@@ -103,19 +100,12 @@ pub struct Graph {
 
 impl Graph {
     pub fn add_tensor(&mut self, name: &str, dims: Vec<usize>) -> usize {
-        self.tensors.push(TensorDesc {
-            name: name.to_string(),
-            dims,
-        });
+        self.tensors.push(TensorDesc { name: name.to_string(), dims });
         self.tensors.len() - 1
     }
 
     /// Nodes that read tensor `t`.
     pub fn consumers(&self, t: usize) -> impl Iterator<Item = usize> + '_ {
-        self.nodes
-            .iter()
-            .enumerate()
-            .filter(move |(_, n)| n.inputs.contains(&t))
-            .map(|(i, _)| i)
+        self.nodes.iter().enumerate().filter(move |(_, n)| n.inputs.contains(&t)).map(|(i, _)| i)
     }
 }

@@ -10,8 +10,7 @@ use crate::expr::{Expr, Side};
 use anyhow::{bail, Result};
 use polyact::certify::{certify, Certificate};
 use polyact::writer::{
-    encode_poly, encode_rational, kernel_io, local_poly_from_real, segment_center, KernelDef,
-    ModelBuilder,
+    encode_poly, encode_rational, kernel_io, local_poly_from_real, segment_center, KernelDef, ModelBuilder,
 };
 use polyact::{DType, Model, Quant};
 
@@ -28,10 +27,7 @@ impl Default for LowerOpts {
     fn default() -> Self {
         // Correct rounding (0.5) plus a documented allowance for the kernel's
         // internal rounding (Horner steps, requantization).
-        LowerOpts {
-            error_lsb: 0.5 + 1.0 / 64.0,
-            max_bytes: 16 * 1024,
-        }
+        LowerOpts { error_lsb: 0.5 + 1.0 / 64.0, max_bytes: 16 * 1024 }
     }
 }
 
@@ -61,9 +57,7 @@ pub fn with_runtime_kernel<R>(
     let x = b.tensor(io.in_dtype, &[io.channels], in_q);
     let y = b.tensor(io.out_dtype, &[io.channels], out_q);
     b.activation(x, y, kid).set_input(x).set_output(y);
-    let blob = b
-        .finish()
-        .map_err(|e| anyhow::anyhow!("kernel does not validate: {e}"))?;
+    let blob = b.finish().map_err(|e| anyhow::anyhow!("kernel does not validate: {e}"))?;
     let model = Model::from_bytes(&blob).map_err(|e| anyhow::anyhow!("{e}"))?;
     let kernel = model.kernel(0).map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(use_it(&kernel))
@@ -84,11 +78,7 @@ fn certify_all(kernel: &polyact::Activation, f: &Expr, in_q: Quant, out_q: Quant
             None => c,
             Some(t) => Certificate {
                 max_err: t.max_err.max(c.max_err),
-                worst_input: if c.max_err > t.max_err {
-                    c.worst_input
-                } else {
-                    t.worst_input
-                },
+                worst_input: if c.max_err > t.max_err { c.worst_input } else { t.worst_input },
                 mean_err: t.mean_err + c.mean_err,
                 inputs: t.inputs + c.inputs,
                 not_correctly_rounded: t.not_correctly_rounded + c.not_correctly_rounded,
@@ -110,13 +100,7 @@ fn coef_bytes(k: &KernelDef) -> usize {
     }
 }
 
-fn finish(
-    kernel: KernelDef,
-    method: String,
-    f: &Expr,
-    in_q: Quant,
-    out_q: Quant,
-) -> Result<Lowered> {
+fn finish(kernel: KernelDef, method: String, f: &Expr, in_q: Quant, out_q: Quant) -> Result<Lowered> {
     let c = certify_kernel(&kernel, f, in_q, out_q)?;
     Ok(Lowered {
         coef_bytes: coef_bytes(&kernel),
@@ -146,11 +130,7 @@ fn matches(f: &Expr, ch: usize, pts: &[f64], g: impl Fn(f64) -> f64) -> bool {
 }
 
 /// ReLU, ReLU6, LeakyReLU or PReLU, if `f` is exactly one of them.
-fn relu_family(
-    f: &Expr,
-    in_t: (DType, Quant),
-    out_t: (DType, Quant),
-) -> Option<(KernelDef, &'static str)> {
+fn relu_family(f: &Expr, in_t: (DType, Quant), out_t: (DType, Quant)) -> Option<(KernelDef, &'static str)> {
     let pts = probe_points(in_t);
     let channels = f.channels();
     if channels == 1 {
@@ -162,8 +142,7 @@ fn relu_family(
         }
     }
     let alphas: Vec<f64> = (0..channels).map(|c| f.eval(-1.0, c) / -1.0).collect();
-    let all =
-        (0..channels).all(|c| matches(f, c, &pts, |x| if x >= 0.0 { x } else { alphas[c] * x }));
+    let all = (0..channels).all(|c| matches(f, c, &pts, |x| if x >= 0.0 { x } else { alphas[c] * x }));
     if !all {
         return None;
     }
@@ -193,11 +172,7 @@ fn exact_poly(f: &Expr, in_t: (DType, Quant), out_t: (DType, Quant)) -> Option<R
         sides.push((nn, np));
     }
     let single = sides.iter().all(|(n, p)| n == p);
-    let seg_bits = if single {
-        0
-    } else {
-        split_bits_at(in_t.1.zero_point, in_t.0)?
-    };
+    let seg_bits = if single { 0 } else { split_bits_at(in_t.1.zero_point, in_t.0)? };
     let io = kernel_io(in_t.0, in_t.1, out_t.0, out_t.1, channels);
     let mut segs = Vec::new();
     for (neg, pos) in &sides {
@@ -210,19 +185,11 @@ fn exact_poly(f: &Expr, in_t: (DType, Quant), out_t: (DType, Quant)) -> Option<R
             segs.push(local_poly_from_real(&p, in_t.1, out_t.1, center));
         }
     }
-    Some(
-        encode_poly(io, seg_bits, &segs)
-            .map(KernelDef::Poly)
-            .map_err(|e| anyhow::anyhow!("{e}")),
-    )
+    Some(encode_poly(io, seg_bits, &segs).map(KernelDef::Poly).map_err(|e| anyhow::anyhow!("{e}")))
 }
 
 /// Exact rational `P(x) / Q(|x|)` with a safe denominator (PAU), if `f` is one.
-fn exact_rational(
-    f: &Expr,
-    in_t: (DType, Quant),
-    out_t: (DType, Quant),
-) -> Option<Result<KernelDef>> {
+fn exact_rational(f: &Expr, in_t: (DType, Quant), out_t: (DType, Quant)) -> Option<Result<KernelDef>> {
     let channels = f.channels();
     let (s_in, s_out) = (in_t.1.scale as f64, out_t.1.scale as f64);
     let (mut nums, mut dens) = (Vec::new(), Vec::new());
@@ -239,10 +206,7 @@ fn exact_rational(
         }
         let close = |a: f64, b: f64| (a - b).abs() <= 1e-9 * (1.0 + a.abs().max(b.abs()));
         let q: Vec<f64> = dp.iter().map(|v| v / kp).collect();
-        let sym = dn
-            .iter()
-            .enumerate()
-            .all(|(k, v)| close(v / kn, q[k] * if k % 2 == 1 { -1.0 } else { 1.0 }));
+        let sym = dn.iter().enumerate().all(|(k, v)| close(v / kn, q[k] * if k % 2 == 1 { -1.0 } else { 1.0 }));
         let pn: Vec<f64> = nn.iter().map(|v| v / kn).collect();
         let pp: Vec<f64> = np.iter().map(|v| v / kp).collect();
         let same_num = pn.len() == pp.len() && pn.iter().zip(&pp).all(|(a, b)| close(*a, *b));
@@ -250,25 +214,11 @@ fn exact_rational(
             return None;
         }
         // In units of t = x_q − zp: x = s_in·t; numerator in output LSBs.
-        nums.push(
-            pp.iter()
-                .enumerate()
-                .map(|(k, c)| c * s_in.powi(k as i32) / s_out)
-                .collect::<Vec<f64>>(),
-        );
-        dens.push(
-            q.iter()
-                .enumerate()
-                .map(|(k, c)| c * s_in.powi(k as i32))
-                .collect::<Vec<f64>>(),
-        );
+        nums.push(pp.iter().enumerate().map(|(k, c)| c * s_in.powi(k as i32) / s_out).collect::<Vec<f64>>());
+        dens.push(q.iter().enumerate().map(|(k, c)| c * s_in.powi(k as i32)).collect::<Vec<f64>>());
     }
     let io = kernel_io(in_t.0, in_t.1, out_t.0, out_t.1, channels);
-    Some(
-        encode_rational(io, &nums, &dens)
-            .map(KernelDef::Rational)
-            .map_err(|e| anyhow::anyhow!("{e}")),
-    )
+    Some(encode_rational(io, &nums, &dens).map(KernelDef::Rational).map_err(|e| anyhow::anyhow!("{e}")))
 }
 
 /// Least-squares fit of every segment (local coordinate, output LSBs).
@@ -281,32 +231,18 @@ pub fn fit_piecewise(
 ) -> Result<KernelDef> {
     let channels = f.channels();
     let local = in_t.0.bits() - seg_bits;
-    let half = if local == 0 {
-        1.0
-    } else {
-        2f64.powi(local as i32 - 1)
-    };
+    let half = if local == 0 { 1.0 } else { 2f64.powi(local as i32 - 1) };
     let n = degree + 1;
-    let (s_in, s_out, zp_in, zp_out) = (
-        in_t.1.scale as f64,
-        out_t.1.scale as f64,
-        in_t.1.zero_point,
-        out_t.1.zero_point as f64,
-    );
+    let (s_in, s_out, zp_in, zp_out) =
+        (in_t.1.scale as f64, out_t.1.scale as f64, in_t.1.zero_point, out_t.1.zero_point as f64);
     let (lo_out, hi_out) = (out_t.0.min() as f64, out_t.0.max() as f64);
     let mut segs = Vec::with_capacity(channels << seg_bits);
     for ch in 0..channels {
         for s in 0..1usize << seg_bits {
             let c = segment_center(in_t.0, seg_bits, s);
-            let (r0, r1) = if local == 0 {
-                (0, 0)
-            } else {
-                (-(half as i32), half as i32 - 1)
-            };
+            let (r0, r1) = if local == 0 { (0, 0) } else { (-(half as i32), half as i32 - 1) };
             let ys: Vec<f64> = (r0..=r1)
-                .map(|r| {
-                    (f.eval(s_in * (c + r - zp_in) as f64, ch) / s_out + zp_out).clamp(-1e12, 1e12)
-                })
+                .map(|r| (f.eval(s_in * (c + r - zp_in) as f64, ch) / s_out + zp_out).clamp(-1e12, 1e12))
                 .collect();
             // A segment entirely in saturation is the constant bound; elsewhere
             // fit the unclamped function (smooth) and let the kernel saturate.
@@ -332,25 +268,17 @@ pub fn fit_piecewise(
                 }
             }
             let a = solve(ata, atb);
-            segs.push(
-                (0..n)
-                    .map(|j| a[j] / half.powi(j as i32))
-                    .collect::<Vec<f64>>(),
-            );
+            segs.push((0..n).map(|j| a[j] / half.powi(j as i32)).collect::<Vec<f64>>());
         }
     }
     let io = kernel_io(in_t.0, in_t.1, out_t.0, out_t.1, channels);
-    Ok(KernelDef::Poly(
-        encode_poly(io, seg_bits, &segs).map_err(|e| anyhow::anyhow!("{e}"))?,
-    ))
+    Ok(KernelDef::Poly(encode_poly(io, seg_bits, &segs).map_err(|e| anyhow::anyhow!("{e}"))?))
 }
 
 fn solve(mut a: Vec<Vec<f64>>, mut b: Vec<f64>) -> Vec<f64> {
     let n = b.len();
     for col in 0..n {
-        let p = (col..n)
-            .max_by(|&i, &j| a[i][col].abs().total_cmp(&a[j][col].abs()))
-            .unwrap_or(col);
+        let p = (col..n).max_by(|&i, &j| a[i][col].abs().total_cmp(&a[j][col].abs())).unwrap_or(col);
         a.swap(col, p);
         b.swap(col, p);
         if a[col][col].abs() < 1e-300 {
@@ -368,11 +296,7 @@ fn solve(mut a: Vec<Vec<f64>>, mut b: Vec<f64>) -> Vec<f64> {
     let mut x = vec![0.0; n];
     for row in (0..n).rev() {
         let s: f64 = (row + 1..n).map(|c| a[row][c] * x[c]).sum();
-        x[row] = if a[row][row].abs() < 1e-300 {
-            0.0
-        } else {
-            (b[row] - s) / a[row][row]
-        };
+        x[row] = if a[row][row].abs() < 1e-300 { 0.0 } else { (b[row] - s) / a[row][row] };
     }
     x
 }
@@ -402,17 +326,10 @@ pub fn lower(
     }
     if in_t.0 == DType::I8 {
         let ch = f.channels();
-        let fs: Vec<Box<dyn Fn(f64) -> f64 + '_>> = (0..ch)
-            .map(|c| Box::new(move |x| f.eval(x, c)) as Box<dyn Fn(f64) -> f64>)
-            .collect();
+        let fs: Vec<Box<dyn Fn(f64) -> f64 + '_>> =
+            (0..ch).map(|c| Box::new(move |x| f.eval(x, c)) as Box<dyn Fn(f64) -> f64>).collect();
         let refs: Vec<&dyn Fn(f64) -> f64> = fs.iter().map(|b| b.as_ref()).collect();
-        return finish(
-            KernelDef::table(in_q, out_t, &refs),
-            "table".into(),
-            f,
-            in_q,
-            out_q,
-        );
+        return finish(KernelDef::table(in_q, out_t, &refs), "table".into(), f, in_q, out_q);
     }
     if let Some(k) = exact_poly(f, in_t, out_t) {
         let l = finish(k?, "exact polynomial".into(), f, in_q, out_q)?;
@@ -438,11 +355,7 @@ pub fn lower(
     }
     candidates.sort();
     for (bytes, seg_bits, degree) in candidates {
-        progress(&format!(
-            "fit {} segments x degree {degree} ({} B)",
-            1 << seg_bits,
-            bytes * channels
-        ));
+        progress(&format!("fit {} segments x degree {degree} ({} B)", 1 << seg_bits, bytes * channels));
         let Ok(k) = fit_piecewise(f, in_t, out_t, seg_bits, degree) else {
             continue;
         };

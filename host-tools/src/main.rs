@@ -12,11 +12,7 @@ use polyact_tools::{data, eval, expr_parse, flash, inspect, onnx_import, plot};
 use std::path::{Path, PathBuf};
 
 #[derive(Parser)]
-#[command(
-    name = "polyact",
-    version,
-    about = "Fixed-point deployment of networks with learned and smooth activations"
-)]
+#[command(name = "polyact", version, about = "Fixed-point deployment of networks with learned and smooth activations")]
 struct Cli {
     #[command(subcommand)]
     cmd: Cmd,
@@ -113,16 +109,10 @@ fn parse_bits(s: &str) -> Result<u32, String> {
 }
 
 fn parse_range(s: &str) -> Result<(f64, f64), String> {
-    let (a, b) = s
-        .split_once(',')
-        .ok_or_else(|| format!("'{s}': expected LO,HI"))?;
+    let (a, b) = s.split_once(',').ok_or_else(|| format!("'{s}': expected LO,HI"))?;
     let (lo, hi): (f64, f64) = (
-        a.trim()
-            .parse()
-            .map_err(|_| format!("'{a}' is not a number"))?,
-        b.trim()
-            .parse()
-            .map_err(|_| format!("'{b}' is not a number"))?,
+        a.trim().parse().map_err(|_| format!("'{a}' is not a number"))?,
+        b.trim().parse().map_err(|_| format!("'{b}' is not a number"))?,
     );
     if lo >= hi || lo.is_nan() || hi.is_nan() {
         return Err(format!("'{s}': LO must be below HI"));
@@ -139,11 +129,8 @@ fn dtype(bits: u32) -> DType {
 }
 
 fn bar(len: u64, what: &str) -> ProgressBar {
-    let pb = if std::env::var_os("POLYACT_NO_PROGRESS").is_some() {
-        ProgressBar::hidden()
-    } else {
-        ProgressBar::new(len)
-    };
+    let pb =
+        if std::env::var_os("POLYACT_NO_PROGRESS").is_some() { ProgressBar::hidden() } else { ProgressBar::new(len) };
     pb.set_style(
         ProgressStyle::with_template("{msg:>12} [{bar:30}] {pos}/{len} {elapsed}")
             .unwrap_or_else(|_| ProgressStyle::default_bar())
@@ -153,22 +140,12 @@ fn bar(len: u64, what: &str) -> ProgressBar {
     pb
 }
 
-fn flash_cmd(
-    model: &Path,
-    board: &str,
-    inputs: Option<&Path>,
-    count: Option<usize>,
-    profile: bool,
-) -> Result<()> {
+fn flash_cmd(model: &Path, board: &str, inputs: Option<&Path>, count: Option<usize>, profile: bool) -> Result<()> {
     let blob = std::fs::read(model).with_context(|| format!("reading {}", model.display()))?;
-    let m = polyact::Model::from_bytes(&blob)
-        .map_err(|e| anyhow::anyhow!("{}: {e}", model.display()))?;
+    let m = polyact::Model::from_bytes(&blob).map_err(|e| anyhow::anyhow!("{}: {e}", model.display()))?;
     let b = flash::board(board)?;
     flash::check_fits(b, &blob).with_context(|| format!("{}", model.display()))?;
-    let (ti, to) = (
-        m.input().map_err(|e| anyhow::anyhow!("{e}"))?,
-        m.output().map_err(|e| anyhow::anyhow!("{e}"))?,
-    );
+    let (ti, to) = (m.input().map_err(|e| anyhow::anyhow!("{e}"))?, m.output().map_err(|e| anyhow::anyhow!("{e}"))?);
     let mut samples = match inputs {
         Some(p) => data::read_samples(p, ti.len())?,
         None => vec![vec![0.0; ti.len()]],
@@ -178,51 +155,28 @@ fn flash_cmd(
     }
     let vectors = flash::quantize_inputs(&blob, &samples)?;
     let elf = flash::firmware(b)?;
-    let run = flash::run_qemu(
-        b,
-        &elf,
-        &blob,
-        &vectors,
-        profile,
-        std::time::Duration::from_secs(600),
-    )?;
+    let run = flash::run_qemu(b, &elf, &blob, &vectors, profile, std::time::Duration::from_secs(600))?;
     for l in &run.log {
         println!("[{}] {l}", b.name);
     }
     if run.exit_code != 0 {
-        bail!(
-            "the firmware on {} exited with status {}",
-            b.name,
-            run.exit_code
-        );
+        bail!("the firmware on {} exited with status {}", b.name, run.exit_code);
     }
     let per = to.bytes();
     for (i, out) in run.outputs.chunks(per.max(1)).take(5).enumerate() {
         let vals: Vec<String> = (0..to.len())
-            .map(|k| {
-                format!(
-                    "{:.4}",
-                    to.quant.scale * (to.dtype.load(out, k) - to.quant.zero_point) as f32
-                )
-            })
+            .map(|k| format!("{:.4}", to.quant.scale * (to.dtype.load(out, k) - to.quant.zero_point) as f32))
             .collect();
         println!("output {i}: [{}]", vals.join(", "));
     }
     if profile {
         let elf_bytes = std::fs::read(&elf)?;
         let (fl, ram) = flash::elf_sizes(&elf_bytes)?;
-        println!(
-            "{:<4} {:<18} {:>12} {:>14}",
-            "op", "kind", "ticks", "instructions"
-        );
+        println!("{:<4} {:<18} {:>12} {:>14}", "op", "kind", "ticks", "instructions");
         for (i, op) in m.ops().enumerate() {
             let op = op.map_err(|e| anyhow::anyhow!("{e}"))?;
             let t = run.op_ticks.get(i).copied().unwrap_or(0);
-            println!(
-                "{i:<4} {:<18} {t:>12} {:>14.0}",
-                op.kind().name(),
-                t as f64 * b.instructions_per_tick
-            );
+            println!("{i:<4} {:<18} {t:>12} {:>14.0}", op.kind().name(), t as f64 * b.instructions_per_tick);
         }
         println!(
             "per inference: {} ticks = {:.0} instructions ({} under -icount shift=0)",
@@ -237,16 +191,12 @@ fn flash_cmd(
 
 /// One SVG per certified activation of a quantized model.
 fn plot_report(blob: &[u8], report: Option<&Report>, dir: &Path, rp: &Path) -> Result<()> {
-    let Some(report) = report else {
-        bail!("plots need the quantization report {}", rp.display())
-    };
+    let Some(report) = report else { bail!("plots need the quantization report {}", rp.display()) };
     std::fs::create_dir_all(dir)?;
     let m = polyact::Model::from_bytes(blob).map_err(|e| anyhow::anyhow!("{e}"))?;
     for (i, l) in report.layers.iter().enumerate() {
         let Some(a) = &l.activation else { continue };
-        let (Some(f), Some(k), Some(qi), Some(qo)) =
-            (&a.expr, a.kernel_index, a.in_quant, a.out_quant)
-        else {
+        let (Some(f), Some(k), Some(qi), Some(qo)) = (&a.expr, a.kernel_index, a.in_quant, a.out_quant) else {
             continue;
         };
         let kernel = m.kernel(k).map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -273,14 +223,7 @@ fn main() {
 
 fn run() -> Result<()> {
     match Cli::parse().cmd {
-        Cmd::Quantize {
-            model,
-            calib,
-            act_bits,
-            error_lsb,
-            percentile,
-            output,
-        } => {
+        Cmd::Quantize { model, calib, act_bits, error_lsb, percentile, output } => {
             let g = onnx_import::import(&model)?;
             let samples = data::read_samples(&calib, g.tensors[g.input].len())?;
             if samples.is_empty() {
@@ -290,40 +233,17 @@ fn run() -> Result<()> {
             let mode = percentile.map_or(RangeMode::MinMax, RangeMode::Percentile);
             let cal = calibrate(&g, &samples, mode, || pb.inc(1))?;
             pb.finish_and_clear();
-            let opts = QuantOpts {
-                act: dtype(act_bits),
-                range: mode,
-                lower: LowerOpts {
-                    error_lsb,
-                    ..LowerOpts::default()
-                },
-            };
+            let opts =
+                QuantOpts { act: dtype(act_bits), range: mode, lower: LowerOpts { error_lsb, ..LowerOpts::default() } };
             let spin = bar(0, "lowering");
             let q = quantize(&g, &cal, &opts, |m| spin.set_message(m.to_string()))?;
             spin.finish_and_clear();
-            std::fs::write(&output, &q.blob)
-                .with_context(|| format!("writing {}", output.display()))?;
-            std::fs::write(
-                report_path(&output),
-                serde_json::to_string_pretty(&q.report)?,
-            )?;
+            std::fs::write(&output, &q.blob).with_context(|| format!("writing {}", output.display()))?;
+            std::fs::write(report_path(&output), serde_json::to_string_pretty(&q.report)?)?;
             print!("{}", inspect::describe(&q.blob, Some(&q.report))?);
-            println!(
-                "wrote {} ({} bytes) and {}",
-                output.display(),
-                q.blob.len(),
-                report_path(&output).display()
-            );
+            println!("wrote {} ({} bytes) and {}", output.display(), q.blob.len(), report_path(&output).display());
         }
-        Cmd::Fit {
-            function,
-            in_bits,
-            range,
-            out_range,
-            out_bits,
-            error_lsb,
-            plot,
-        } => {
+        Cmd::Fit { function, in_bits, range, out_range, out_bits, error_lsb, plot } => {
             let f = expr_parse::parse(&function)?;
             let (ti, to) = (dtype(in_bits), dtype(out_bits.unwrap_or(in_bits)));
             let in_q = quant_for(ti, range.0, range.1);
@@ -334,30 +254,17 @@ fn run() -> Result<()> {
             });
             let out_q = quant_for(to, lo, hi);
             let pb = bar(0, "fitting");
-            let l = lower(
-                &f,
-                (ti, in_q),
-                (to, out_q),
-                &LowerOpts {
-                    error_lsb,
-                    ..LowerOpts::default()
-                },
-                |m| pb.set_message(m.to_string()),
-            )?;
+            let l = lower(&f, (ti, in_q), (to, out_q), &LowerOpts { error_lsb, ..LowerOpts::default() }, |m| {
+                pb.set_message(m.to_string())
+            })?;
             pb.finish_and_clear();
             println!("function   {f}");
             println!(
                 "input      {ti:?} scale {:e} zp {} (range {}..{})",
                 in_q.scale, in_q.zero_point, range.0, range.1
             );
-            println!(
-                "output     {to:?} scale {:e} zp {} (range {lo:.6}..{hi:.6})",
-                out_q.scale, out_q.zero_point
-            );
-            println!(
-                "kernel     {} ({} bytes of coefficients)",
-                l.method, l.coef_bytes
-            );
+            println!("output     {to:?} scale {:e} zp {} (range {lo:.6}..{hi:.6})", out_q.scale, out_q.zero_point);
+            println!("kernel     {} ({} bytes of coefficients)", l.method, l.coef_bytes);
             println!(
                 "certified  max error {:.4} LSB (at input {}), mean {:.4} LSB, over all {} inputs",
                 l.max_err,
@@ -367,32 +274,19 @@ fn run() -> Result<()> {
             );
             if let Some(p) = plot {
                 let title = format!("{function}: {}, max {:.3} LSB", l.method, l.max_err);
-                with_runtime_kernel(&l.kernel, in_q, out_q, |k| {
-                    plot::plot_kernel(&p, &title, &f, k, 0, in_q, out_q)
-                })??;
+                with_runtime_kernel(&l.kernel, in_q, out_q, |k| plot::plot_kernel(&p, &title, &f, k, 0, in_q, out_q))??;
                 println!("plot       {}", p.display());
             }
         }
-        Cmd::Eval {
-            model,
-            onnx,
-            data: data_path,
-            labels,
-            targets,
-            json,
-        } => {
-            let blob =
-                std::fs::read(&model).with_context(|| format!("reading {}", model.display()))?;
-            let m = polyact::Model::from_bytes(&blob)
-                .map_err(|e| anyhow::anyhow!("{}: {e}", model.display()))?;
+        Cmd::Eval { model, onnx, data: data_path, labels, targets, json } => {
+            let blob = std::fs::read(&model).with_context(|| format!("reading {}", model.display()))?;
+            let m = polyact::Model::from_bytes(&blob).map_err(|e| anyhow::anyhow!("{}: {e}", model.display()))?;
             let ti = m.input().map_err(|e| anyhow::anyhow!("{e}"))?;
             let dims = ti.dims[..ti.rank].to_vec();
             let samples = data::read_samples(&data_path, ti.len())?;
             let labels = labels.map(|p| data::read_labels(&p)).transpose()?;
             let out_len = m.output().map_err(|e| anyhow::anyhow!("{e}"))?.len();
-            let targets = targets
-                .map(|p| data::read_samples(&p, out_len))
-                .transpose()?;
+            let targets = targets.map(|p| data::read_samples(&p, out_len)).transpose()?;
             let pb = bar(samples.len() as u64 * 2, "evaluating");
             let fl = eval::float_outputs(&onnx, &dims, &samples, || pb.inc(1))?;
             let qu = eval::quantized_outputs(&blob, &samples, || pb.inc(1))?;
@@ -414,35 +308,22 @@ fn run() -> Result<()> {
                     println!("mse vs targets     float {f:.6}  quantized {q:.6}");
                 }
                 println!("top-1 agreement    {:.4}", c.top1_agreement);
-                println!(
-                    "output error       max {:.6}  mean {:.6}",
-                    c.max_abs_error, c.mean_abs_error
-                );
+                println!("output error       max {:.6}  mean {:.6}", c.max_abs_error, c.mean_abs_error);
             }
         }
-        Cmd::Flash {
-            model,
-            board,
-            inputs,
-            count,
-            profile,
-        } => flash_cmd(&model, &board, inputs.as_deref(), count, profile)?,
+        Cmd::Flash { model, board, inputs, count, profile } => {
+            flash_cmd(&model, &board, inputs.as_deref(), count, profile)?
+        }
         Cmd::Inspect { model, plot_dir } => {
-            let blob =
-                std::fs::read(&model).with_context(|| format!("reading {}", model.display()))?;
+            let blob = std::fs::read(&model).with_context(|| format!("reading {}", model.display()))?;
             let rp = report_path(&model);
             let report: Option<Report> = match std::fs::read_to_string(&rp) {
-                Ok(s) => Some(
-                    serde_json::from_str(&s)
-                        .with_context(|| format!("{}: not a polyact report", rp.display()))?,
-                ),
+                Ok(s) => {
+                    Some(serde_json::from_str(&s).with_context(|| format!("{}: not a polyact report", rp.display()))?)
+                }
                 Err(_) => None,
             };
-            print!(
-                "{}",
-                inspect::describe(&blob, report.as_ref())
-                    .with_context(|| format!("{}", model.display()))?
-            );
+            print!("{}", inspect::describe(&blob, report.as_ref()).with_context(|| format!("{}", model.display()))?);
             if let Some(dir) = plot_dir {
                 plot_report(&blob, report.as_ref(), &dir, &rp)?;
             }

@@ -61,29 +61,17 @@ pub fn evaluate(dir: &Path, act: DType) -> Result<ZooResult> {
         }
     }
     let cal = calibrate(&g, &calib, RangeMode::MinMax, || {})?;
-    let opts = QuantOpts {
-        act,
-        range: RangeMode::MinMax,
-        lower: LowerOpts::default(),
-    };
+    let opts = QuantOpts { act, range: RangeMode::MinMax, lower: LowerOpts::default() };
     let q = quantize(&g, &cal, &opts, |_| {})?;
     let fl = eval::float_outputs(&onnx, &g.tensors[g.input].dims, &test_x, || {})?;
     let qu = eval::quantized_outputs(&q.blob, &test_x, || {})?;
     let (labels, targets) = match meta.task.as_str() {
-        "regression" => (
-            None,
-            Some(data::read_samples(&dir.join("test_y.npy"), n_out)?),
-        ),
+        "regression" => (None, Some(data::read_samples(&dir.join("test_y.npy"), n_out)?)),
         "classification" => (Some(data::read_labels(&dir.join("test_y.npy"))?), None),
         t => bail!("{}: unknown task '{t}'", dir.display()),
     };
     let comparison = eval::compare(&fl, &qu, labels.as_deref(), targets.as_deref())?;
-    let max_activation_err = q
-        .report
-        .layers
-        .iter()
-        .filter_map(|l| l.activation.as_ref()?.max_err_lsb)
-        .reduce(f64::max);
+    let max_activation_err = q.report.layers.iter().filter_map(|l| l.activation.as_ref()?.max_err_lsb).reduce(f64::max);
     Ok(ZooResult {
         meta,
         comparison,

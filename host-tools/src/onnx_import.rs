@@ -58,11 +58,7 @@ struct Importer<'a> {
 fn err_node(n: &NodeProto, msg: impl std::fmt::Display) -> anyhow::Error {
     anyhow!(
         "ONNX node '{}' ({}): {msg}",
-        if n.name.is_empty() {
-            n.output.first().map(String::as_str).unwrap_or("?")
-        } else {
-            &n.name
-        },
+        if n.name.is_empty() { n.output.first().map(String::as_str).unwrap_or("?") } else { &n.name },
         n.op_type
     )
 }
@@ -103,24 +99,13 @@ fn physical(dims: &[usize], layout: Layout) -> Vec<usize> {
 /// Load the ONNX model at `path` into a float graph.
 pub fn import(path: &Path) -> Result<Graph> {
     let onnx = tract_onnx::onnx();
-    let model = onnx
-        .proto_model_for_path(path)
-        .map_err(|e| anyhow!("{}: not a readable ONNX model: {e}", path.display()))?;
-    let graph = model
-        .graph
-        .as_ref()
-        .ok_or_else(|| anyhow!("{}: ONNX model has no graph", path.display()))?;
+    let model =
+        onnx.proto_model_for_path(path).map_err(|e| anyhow!("{}: not a readable ONNX model: {e}", path.display()))?;
+    let graph = model.graph.as_ref().ok_or_else(|| anyhow!("{}: ONNX model has no graph", path.display()))?;
     let dir = path.parent().and_then(|p| p.to_str());
-    let mut imp = Importer {
-        g: Graph::default(),
-        vals: HashMap::new(),
-        uses: HashMap::new(),
-        dir,
-    };
+    let mut imp = Importer { g: Graph::default(), vals: HashMap::new(), uses: HashMap::new(), dir };
     for t in &graph.initializer {
-        let c = imp
-            .load_const(t)
-            .with_context(|| format!("{}: initializer '{}'", path.display(), t.name))?;
+        let c = imp.load_const(t).with_context(|| format!("{}: initializer '{}'", path.display(), t.name))?;
         imp.vals.insert(t.name.clone(), Val::Const(c));
     }
     for n in &graph.node {
@@ -128,79 +113,39 @@ pub fn import(path: &Path) -> Result<Graph> {
             *imp.uses.entry(i.clone()).or_default() += 1;
         }
     }
-    let inputs: Vec<&pb::ValueInfoProto> = graph
-        .input
-        .iter()
-        .filter(|i| !imp.vals.contains_key(&i.name))
-        .collect();
+    let inputs: Vec<&pb::ValueInfoProto> = graph.input.iter().filter(|i| !imp.vals.contains_key(&i.name)).collect();
     if inputs.len() != 1 {
-        bail!(
-            "{}: the model must have exactly one input, it has {}",
-            path.display(),
-            inputs.len()
-        );
+        bail!("{}: the model must have exactly one input, it has {}", path.display(), inputs.len());
     }
     let input = inputs[0];
-    let dims =
-        value_dims(input).with_context(|| format!("{}: input '{}'", path.display(), input.name))?;
-    let t = imp
-        .g
-        .add_tensor(&input.name, physical(&dims, Layout::Plain));
+    let dims = value_dims(input).with_context(|| format!("{}: input '{}'", path.display(), input.name))?;
+    let t = imp.g.add_tensor(&input.name, physical(&dims, Layout::Plain));
     imp.g.input = t;
-    imp.vals.insert(
-        input.name.clone(),
-        Val::Act {
-            root: t,
-            expr: Expr::X,
-            layout: Layout::Plain,
-            dims,
-        },
-    );
+    imp.vals.insert(input.name.clone(), Val::Act { root: t, expr: Expr::X, layout: Layout::Plain, dims });
     for n in &graph.node {
-        imp.node(n).map_err(|e| {
-            if e.to_string().starts_with("ONNX node") {
-                e
-            } else {
-                err_node(n, e)
-            }
-        })?;
+        imp.node(n).map_err(|e| if e.to_string().starts_with("ONNX node") { e } else { err_node(n, e) })?;
     }
     if graph.output.len() != 1 {
-        bail!(
-            "{}: the model must have exactly one output, it has {}",
-            path.display(),
-            graph.output.len()
-        );
+        bail!("{}: the model must have exactly one output, it has {}", path.display(), graph.output.len());
     }
     let out = &graph.output[0].name;
-    let v = imp
-        .vals
-        .get(out)
-        .cloned()
-        .ok_or_else(|| anyhow!("graph output '{out}' is never computed"))?;
+    let v = imp.vals.get(out).cloned().ok_or_else(|| anyhow!("graph output '{out}' is never computed"))?;
     imp.g.output = imp.materialize(&v, out)?;
     if imp.g.output == imp.g.input {
-        bail!(
-            "{}: the model computes nothing (output is the input)",
-            path.display()
-        );
+        bail!("{}: the model computes nothing (output is the input)", path.display());
     }
     Ok(imp.g)
 }
 
 fn value_dims(v: &pb::ValueInfoProto) -> Result<Vec<usize>> {
-    let Some(pb::type_proto::Value::TensorType(t)) =
-        v.r#type.as_ref().and_then(|t| t.value.as_ref())
-    else {
+    let Some(pb::type_proto::Value::TensorType(t)) = v.r#type.as_ref().and_then(|t| t.value.as_ref()) else {
         bail!("has no tensor type");
     };
     let shape = t.shape.as_ref().ok_or_else(|| anyhow!("has no shape"))?;
     let mut dims = Vec::new();
     for (i, d) in shape.dim.iter().enumerate() {
         match &d.value {
-            Some(pb::tensor_shape_proto::dimension::Value::DimValue(v)) if *v > 0 => {
-                dims.push(*v as usize)
-            }
+            Some(pb::tensor_shape_proto::dimension::Value::DimValue(v)) if *v > 0 => dims.push(*v as usize),
             _ if i == 0 => dims.push(1), // symbolic batch
             _ => bail!("dimension {i} is not a fixed size"),
         }
@@ -214,26 +159,15 @@ fn value_dims(v: &pb::ValueInfoProto) -> Result<Vec<usize>> {
 impl Importer<'_> {
     fn load_const(&self, t: &TensorProto) -> Result<Constant> {
         let resolver = tract_onnx::data_resolver::default();
-        let tensor =
-            tract_onnx::tensor::load_tensor(&*resolver, t, self.dir).map_err(|e| anyhow!("{e}"))?;
+        let tensor = tract_onnx::tensor::load_tensor(&*resolver, t, self.dir).map_err(|e| anyhow!("{e}"))?;
         let dims = tensor.shape().to_vec();
-        let f = tensor
-            .cast_to::<f64>()
-            .map_err(|e| anyhow!("cannot read as numbers: {e}"))?;
-        let data = f
-            .to_plain_array_view::<f64>()
-            .map_err(|e| anyhow!("{e}"))?
-            .iter()
-            .copied()
-            .collect();
+        let f = tensor.cast_to::<f64>().map_err(|e| anyhow!("cannot read as numbers: {e}"))?;
+        let data = f.to_plain_array_view::<f64>().map_err(|e| anyhow!("{e}"))?.iter().copied().collect();
         Ok(Constant { dims, data })
     }
 
     fn val(&self, name: &str) -> Result<Val> {
-        self.vals
-            .get(name)
-            .cloned()
-            .ok_or_else(|| anyhow!("input '{name}' is not produced by any earlier node"))
+        self.vals.get(name).cloned().ok_or_else(|| anyhow!("input '{name}' is not produced by any earlier node"))
     }
 
     fn constant(&self, name: &str) -> Result<Constant> {
@@ -249,20 +183,9 @@ impl Importer<'_> {
             Val::Const(_) => {
                 bail!("value '{name}' is a constant; polyact needs computed tensors here")
             }
-            Val::Stat { .. } => bail!(
-                "value '{name}' is a per-row statistic that is not used as an RMS normalization"
-            ),
-            Val::Act {
-                root,
-                expr: Expr::X,
-                ..
-            } => Ok(*root),
-            Val::Act {
-                root,
-                expr,
-                layout,
-                dims,
-            } => {
+            Val::Stat { .. } => bail!("value '{name}' is a per-row statistic that is not used as an RMS normalization"),
+            Val::Act { root, expr: Expr::X, .. } => Ok(*root),
+            Val::Act { root, expr, layout, dims } => {
                 let t = self.g.add_tensor(name, physical(dims, *layout));
                 self.g.nodes.push(Node {
                     name: format!("{name} (fused elementwise)"),
@@ -270,15 +193,8 @@ impl Importer<'_> {
                     inputs: vec![*root],
                     output: t,
                 });
-                self.vals.insert(
-                    name.to_string(),
-                    Val::Act {
-                        root: t,
-                        expr: Expr::X,
-                        layout: *layout,
-                        dims: dims.clone(),
-                    },
-                );
+                self.vals
+                    .insert(name.to_string(), Val::Act { root: t, expr: Expr::X, layout: *layout, dims: dims.clone() });
                 Ok(t)
             }
         }
@@ -294,38 +210,14 @@ impl Importer<'_> {
     }
 
     fn set(&mut self, name: &str, root: usize, layout: Layout, dims: Vec<usize>) {
-        self.vals.insert(
-            name.to_string(),
-            Val::Act {
-                root,
-                expr: Expr::X,
-                layout,
-                dims,
-            },
-        );
+        self.vals.insert(name.to_string(), Val::Act { root, expr: Expr::X, layout, dims });
     }
 
-    fn layer(
-        &mut self,
-        n: &NodeProto,
-        op: Op,
-        inputs: Vec<usize>,
-        layout: Layout,
-        dims: Vec<usize>,
-    ) -> usize {
+    fn layer(&mut self, n: &NodeProto, op: Op, inputs: Vec<usize>, layout: Layout, dims: Vec<usize>) -> usize {
         let out = &n.output[0];
         let t = self.g.add_tensor(out, physical(&dims, layout));
-        let name = if n.name.is_empty() {
-            out.clone()
-        } else {
-            n.name.clone()
-        };
-        self.g.nodes.push(Node {
-            name,
-            op,
-            inputs,
-            output: t,
-        });
+        let name = if n.name.is_empty() { out.clone() } else { n.name.clone() };
+        self.g.nodes.push(Node { name, op, inputs, output: t });
         self.set(out, t, layout, dims);
         t
     }
@@ -339,14 +231,8 @@ impl Importer<'_> {
             return Ok(Expr::Const(vec![c.data.first().copied().unwrap_or(0.0)]));
         }
         let channels = *physical(dims, layout).last().unwrap_or(&1);
-        let non_one: Vec<(usize, usize)> = c
-            .dims
-            .iter()
-            .rev()
-            .enumerate()
-            .filter(|(_, &d)| d != 1)
-            .map(|(i, &d)| (i, d))
-            .collect();
+        let non_one: Vec<(usize, usize)> =
+            c.dims.iter().rev().enumerate().filter(|(_, &d)| d != 1).map(|(i, &d)| (i, d)).collect();
         let rank = dims.len();
         // Axis (from the end) that is the channel axis in ONNX terms.
         let channel_axis_from_end = match layout {
@@ -356,11 +242,7 @@ impl Importer<'_> {
         if non_one.len() == 1 && non_one[0] == (channel_axis_from_end, channels) {
             return Ok(Expr::Const(c.data.clone()));
         }
-        bail!(
-            "constant of shape {:?} is neither a scalar nor per channel for a tensor of shape {:?}",
-            c.dims,
-            dims
-        )
+        bail!("constant of shape {:?} is neither a scalar nor per channel for a tensor of shape {:?}", c.dims, dims)
     }
 
     fn node(&mut self, n: &NodeProto) -> Result<()> {
@@ -430,11 +312,7 @@ impl Importer<'_> {
 
     /// Combine operands (in input order) into one expression when all variable
     /// operands share one root tensor.
-    fn elementwise(
-        &mut self,
-        n: &NodeProto,
-        build: impl FnOnce(&mut Vec<Expr>) -> Result<Expr>,
-    ) -> Result<()> {
+    fn elementwise(&mut self, n: &NodeProto, build: impl FnOnce(&mut Vec<Expr>) -> Result<Expr>) -> Result<()> {
         if let Some(src) = n.input.iter().find_map(|i| match self.vals.get(i) {
             Some(Val::Stat { src, .. }) => Some(*src),
             _ => None,
@@ -446,12 +324,7 @@ impl Importer<'_> {
         let mut consts = Vec::new();
         for (i, name) in n.input.iter().enumerate().filter(|(_, s)| !s.is_empty()) {
             match self.val(name)? {
-                Val::Act {
-                    root: r,
-                    expr,
-                    layout,
-                    dims,
-                } => {
+                Val::Act { root: r, expr, layout, dims } => {
                     if let Some((r0, _, _)) = &root {
                         if *r0 != r {
                             bail!("elementwise operator over two different tensors (only Add of two tensors is supported)");
@@ -466,9 +339,7 @@ impl Importer<'_> {
             }
         }
         let Some((r, layout, dims)) = root else {
-            bail!(
-                "elementwise operator on constants only (constant folding is the exporter's job)"
-            );
+            bail!("elementwise operator on constants only (constant folding is the exporter's job)");
         };
         let mut operands: Vec<(usize, Expr)> = exprs;
         for (i, c) in consts {
@@ -477,15 +348,7 @@ impl Importer<'_> {
         operands.sort_by_key(|(i, _)| *i);
         let mut list: Vec<Expr> = operands.into_iter().map(|(_, e)| e).collect();
         let e = build(&mut list)?;
-        self.vals.insert(
-            n.output[0].clone(),
-            Val::Act {
-                root: r,
-                expr: e,
-                layout,
-                dims,
-            },
-        );
+        self.vals.insert(n.output[0].clone(), Val::Act { root: r, expr: e, layout, dims });
         Ok(())
     }
 
@@ -521,18 +384,8 @@ impl Importer<'_> {
                 }
                 let ta = self.materialize(&a, &n.input[0])?;
                 let tb = self.materialize(&b, &n.input[1])?;
-                let (
-                    Val::Act {
-                        layout: la,
-                        dims: da,
-                        ..
-                    },
-                    Val::Act {
-                        layout: lb,
-                        dims: db,
-                        ..
-                    },
-                ) = (self.val(&n.input[0])?, self.val(&n.input[1])?)
+                let (Val::Act { layout: la, dims: da, .. }, Val::Act { layout: lb, dims: db, .. }) =
+                    (self.val(&n.input[0])?, self.val(&n.input[1])?)
                 else {
                     unreachable!()
                 };
@@ -545,22 +398,8 @@ impl Importer<'_> {
         }
         // MatMul + Add(bias): fold the bias into the dense layer.
         if op == Bin::Add {
-            if let (
-                Val::Act {
-                    root,
-                    expr: Expr::X,
-                    ..
-                },
-                Val::Const(c),
-            )
-            | (
-                Val::Const(c),
-                Val::Act {
-                    root,
-                    expr: Expr::X,
-                    ..
-                },
-            ) = (&a, &b)
+            if let (Val::Act { root, expr: Expr::X, .. }, Val::Const(c))
+            | (Val::Const(c), Val::Act { root, expr: Expr::X, .. }) = (&a, &b)
             {
                 if self.fold_bias(*root, c)? {
                     let v = if matches!(a, Val::Act { .. }) { a } else { b };
@@ -592,13 +431,7 @@ impl Importer<'_> {
         Ok(false)
     }
 
-    fn dense_weights(
-        &self,
-        layout: Layout,
-        n_in: usize,
-        w_out_in: Vec<f32>,
-        n_out: usize,
-    ) -> Vec<f32> {
+    fn dense_weights(&self, layout: Layout, n_in: usize, w_out_in: Vec<f32>, n_out: usize) -> Vec<f32> {
         // A Flatten of an NCHW tensor is stored HWC: permute the weight columns.
         if let Layout::FlatChw { c } = layout {
             let hw = n_in / c;
@@ -626,25 +459,14 @@ impl Importer<'_> {
         if w.dims.len() != 2 {
             bail!("weight must be 2-D");
         }
-        let (n_in, n_out) = if trans_b {
-            (w.dims[1], w.dims[0])
-        } else {
-            (w.dims[0], w.dims[1])
-        };
+        let (n_in, n_out) = if trans_b { (w.dims[1], w.dims[0]) } else { (w.dims[0], w.dims[1]) };
         if *dims.last().unwrap() != n_in {
-            bail!(
-                "input has {} features, the weight expects {n_in}",
-                dims.last().unwrap()
-            );
+            bail!("input has {} features, the weight expects {n_in}", dims.last().unwrap());
         }
         let mut wm = vec![0.0f32; n_in * n_out];
         for o in 0..n_out {
             for i in 0..n_in {
-                let v = if trans_b {
-                    w.data[o * n_in + i]
-                } else {
-                    w.data[i * n_out + o]
-                };
+                let v = if trans_b { w.data[o * n_in + i] } else { w.data[i * n_out + o] };
                 wm[o * n_in + i] = (alpha * v) as f32;
             }
         }
@@ -670,10 +492,7 @@ impl Importer<'_> {
         }
         let (n_in, n_out) = (w.dims[0], w.dims[1]);
         if *dims.last().unwrap() != n_in {
-            bail!(
-                "input has {} features, the weight expects {n_in}",
-                dims.last().unwrap()
-            );
+            bail!("input has {} features, the weight expects {n_in}", dims.last().unwrap());
         }
         let mut wm = vec![0.0f32; n_in * n_out];
         for o in 0..n_out {
@@ -684,16 +503,7 @@ impl Importer<'_> {
         let w = self.dense_weights(layout, n_in, wm, n_out);
         let mut out_dims = dims.clone();
         *out_dims.last_mut().unwrap() = n_out;
-        self.layer(
-            n,
-            Op::Dense {
-                w,
-                b: vec![0.0; n_out],
-            },
-            vec![x],
-            Layout::Plain,
-            out_dims,
-        );
+        self.layer(n, Op::Dense { w, b: vec![0.0; n_out] }, vec![x], Layout::Plain, out_dims);
         Ok(())
     }
 
@@ -712,11 +522,7 @@ impl Importer<'_> {
             bail!("only 1-D and 2-D convolutions are supported");
         }
         let (cout, cin_g) = (w.dims[0], w.dims[1]);
-        let (kh, kw) = if one_d {
-            (1, w.dims[2])
-        } else {
-            (w.dims[2], w.dims[3])
-        };
+        let (kh, kw) = if one_d { (1, w.dims[2]) } else { (w.dims[2], w.dims[3]) };
         let cin = dims[1];
         let group = attr_i(n, "group", 1) as usize;
         let ints = |name: &str, def: Vec<i64>| attr_ints(n, name).unwrap_or(def);
@@ -731,36 +537,17 @@ impl Importer<'_> {
             pads = vec![0; 2 * sp];
         }
         let (stride, dilation, pad) = if one_d {
-            (
-                [1, strides[0] as usize],
-                [1, dil[0] as usize],
-                [0, pads[0] as usize, 0, pads[1] as usize],
-            )
+            ([1, strides[0] as usize], [1, dil[0] as usize], [0, pads[0] as usize, 0, pads[1] as usize])
         } else {
             (
                 [strides[0] as usize, strides[1] as usize],
                 [dil[0] as usize, dil[1] as usize],
-                [
-                    pads[0] as usize,
-                    pads[1] as usize,
-                    pads[2] as usize,
-                    pads[3] as usize,
-                ],
+                [pads[0] as usize, pads[1] as usize, pads[2] as usize, pads[3] as usize],
             )
         };
-        let geom = ConvGeom {
-            kernel: [kh, kw],
-            stride,
-            dilation,
-            pad,
-        };
+        let geom = ConvGeom { kernel: [kh, kw], stride, dilation, pad };
         let b: Vec<f32> = match n.input.get(2).filter(|s| !s.is_empty()) {
-            Some(name) => self
-                .constant(name)?
-                .data
-                .iter()
-                .map(|&v| v as f32)
-                .collect(),
+            Some(name) => self.constant(name)?.data.iter().map(|&v| v as f32).collect(),
             None => vec![0.0; cout],
         };
         let taps = kh * kw;
@@ -796,11 +583,7 @@ impl Importer<'_> {
             Ok((i + p0 + p1 - span) / s + 1)
         };
         let out_dims = if one_d {
-            vec![
-                1,
-                cout,
-                ext(dims[2], kw, stride[1], dilation[1], pad[1], pad[3])?,
-            ]
+            vec![1, cout, ext(dims[2], kw, stride[1], dilation[1], pad[1], pad[3])?]
         } else {
             vec![
                 1,
@@ -811,13 +594,7 @@ impl Importer<'_> {
         };
         self.layer(
             n,
-            Op::Conv {
-                w: wr,
-                b,
-                geom,
-                depth_multiplier: dm,
-                one_d,
-            },
+            Op::Conv { w: wr, b, geom, depth_multiplier: dm, one_d },
             vec![x],
             Layout::ChannelsFirst,
             out_dims,
@@ -831,34 +608,13 @@ impl Importer<'_> {
         let (scale, bias, mean, var) = (get(1)?, get(2)?, get(3)?, get(4)?);
         let eps = attr_f(n, "epsilon", 1e-5);
         let c = scale.data.len();
-        let k: Vec<f64> = (0..c)
-            .map(|i| scale.data[i] / (var.data[i] + eps).sqrt())
-            .collect();
+        let k: Vec<f64> = (0..c).map(|i| scale.data[i] / (var.data[i] + eps).sqrt()).collect();
         let shift: Vec<f64> = (0..c).map(|i| bias.data[i] - mean.data[i] * k[i]).collect();
-        if let Val::Act {
-            root,
-            expr: Expr::X,
-            layout,
-            dims,
-        } = &v
-        {
+        if let Val::Act { root, expr: Expr::X, layout, dims } = &v {
             let name = self.g.tensors[*root].name.clone();
             let sole = self.uses.get(&name).copied().unwrap_or(0) == 1;
-            if let Some(node) = self
-                .g
-                .nodes
-                .iter_mut()
-                .rev()
-                .find(|nd| nd.output == *root)
-                .filter(|_| sole)
-            {
-                let dw = matches!(
-                    node.op,
-                    Op::Conv {
-                        depth_multiplier: Some(_),
-                        ..
-                    }
-                );
+            if let Some(node) = self.g.nodes.iter_mut().rev().find(|nd| nd.output == *root).filter(|_| sole) {
+                let dw = matches!(node.op, Op::Conv { depth_multiplier: Some(_), .. });
                 if let Op::Conv { w, b, .. } | Op::Dense { w, b } = &mut node.op {
                     let cout = b.len();
                     if cout == c {
@@ -879,26 +635,9 @@ impl Importer<'_> {
         }
         // Standalone: an elementwise per-channel affine map.
         match v {
-            Val::Act {
-                root,
-                expr,
-                layout,
-                dims,
-            } => {
-                let e = Expr::bin(
-                    Bin::Add,
-                    Expr::bin(Bin::Mul, expr, Expr::Const(k)),
-                    Expr::Const(shift),
-                );
-                self.vals.insert(
-                    n.output[0].clone(),
-                    Val::Act {
-                        root,
-                        expr: e,
-                        layout,
-                        dims,
-                    },
-                );
+            Val::Act { root, expr, layout, dims } => {
+                let e = Expr::bin(Bin::Add, Expr::bin(Bin::Mul, expr, Expr::Const(k)), Expr::Const(shift));
+                self.vals.insert(n.output[0].clone(), Val::Act { root, expr: e, layout, dims });
                 Ok(())
             }
             _ => bail!("batch normalization of a constant or statistic"),
@@ -922,11 +661,7 @@ impl Importer<'_> {
         }
         let u = |v: i64| v as usize;
         let geom = if sp == 1 {
-            PoolGeom {
-                window: [1, u(k[0])],
-                stride: [1, u(s[0])],
-                pad: [0, u(p[0]), 0, u(p[1])],
-            }
+            PoolGeom { window: [1, u(k[0])], stride: [1, u(s[0])], pad: [0, u(p[0]), 0, u(p[1])] }
         } else {
             PoolGeom {
                 window: [u(k[0]), u(k[1])],
@@ -936,12 +671,8 @@ impl Importer<'_> {
         };
         let mut out = dims.clone();
         for a in 0..sp {
-            let (w, st, lo, hi) = (
-                geom.window[2 - sp + a],
-                geom.stride[2 - sp + a],
-                geom.pad[2 - sp + a],
-                geom.pad[4 - sp + a],
-            );
+            let (w, st, lo, hi) =
+                (geom.window[2 - sp + a], geom.stride[2 - sp + a], geom.pad[2 - sp + a], geom.pad[4 - sp + a]);
             out[2 + a] = (dims[2 + a] + lo + hi - w) / st + 1;
         }
         self.layer(n, Op::Pool { max, geom }, vec![x], layout, out);
@@ -954,16 +685,8 @@ impl Importer<'_> {
             bail!("global pooling input must be NCHW/NCW");
         }
         let spatial = &dims[2..];
-        let window = if spatial.len() == 1 {
-            [1, spatial[0]]
-        } else {
-            [spatial[0], spatial[1]]
-        };
-        let geom = PoolGeom {
-            window,
-            stride: [1, 1],
-            pad: [0; 4],
-        };
+        let window = if spatial.len() == 1 { [1, spatial[0]] } else { [spatial[0], spatial[1]] };
+        let geom = PoolGeom { window, stride: [1, 1], pad: [0; 4] };
         let mut out = dims.clone();
         for d in out.iter_mut().skip(2) {
             *d = 1;
@@ -974,84 +697,42 @@ impl Importer<'_> {
 
     fn reduce_mean(&mut self, n: &NodeProto) -> Result<()> {
         let axes: Vec<i64> = match n.input.get(1).filter(|s| !s.is_empty()) {
-            Some(name) => self
-                .constant(name)?
-                .data
-                .iter()
-                .map(|&v| v as i64)
-                .collect(),
+            Some(name) => self.constant(name)?.data.iter().map(|&v| v as i64).collect(),
             None => attr_ints(n, "axes").unwrap_or_default(),
         };
         // mean(q·q) over the last axis of a plain tensor: the RMSNorm statistic.
-        if let Val::Act {
-            root,
-            expr: Expr::Binary(Bin::Mul, qa, qb),
-            layout: Layout::Plain,
-            dims,
-        } = self.val(&n.input[0])?
+        if let Val::Act { root, expr: Expr::Binary(Bin::Mul, qa, qb), layout: Layout::Plain, dims } =
+            self.val(&n.input[0])?
         {
             let last = dims.len() as i64 - 1;
-            if qa == qb
-                && axes.len() == 1
-                && (axes[0] == -1 || axes[0] == last)
-                && attr_i(n, "keepdims", 1) == 1
-            {
-                let q = Val::Act {
-                    root,
-                    expr: *qa,
-                    layout: Layout::Plain,
-                    dims,
-                };
+            if qa == qb && axes.len() == 1 && (axes[0] == -1 || axes[0] == last) && attr_i(n, "keepdims", 1) == 1 {
+                let q = Val::Act { root, expr: *qa, layout: Layout::Plain, dims };
                 let tmp = format!("{}::rms_source", n.output[0]);
                 let src = self.materialize(&q, &tmp)?;
-                self.vals
-                    .insert(n.output[0].clone(), Val::Stat { src, expr: Expr::X });
+                self.vals.insert(n.output[0].clone(), Val::Stat { src, expr: Expr::X });
                 return Ok(());
             }
         }
         let (x, layout, dims) = self.tensor_input(&n.input[0])?;
         let rank = dims.len() as i64;
-        let mut axes: Vec<usize> = axes
-            .iter()
-            .map(|&a| {
-                if a < 0 {
-                    (a + rank) as usize
-                } else {
-                    a as usize
-                }
-            })
-            .collect();
+        let mut axes: Vec<usize> = axes.iter().map(|&a| if a < 0 { (a + rank) as usize } else { a as usize }).collect();
         axes.sort_unstable();
         let spatial: Vec<usize> = (2..dims.len()).collect();
         if layout != Layout::ChannelsFirst || axes != spatial {
             bail!("ReduceMean is supported over all spatial axes of an NCHW/NCW tensor (global average pooling) only");
         }
         let sp = &dims[2..];
-        let window = if sp.len() == 1 {
-            [1, sp[0]]
-        } else {
-            [sp[0], sp[1]]
-        };
+        let window = if sp.len() == 1 { [1, sp[0]] } else { [sp[0], sp[1]] };
         let keep = attr_i(n, "keepdims", 1) != 0;
         let out = if keep {
-            dims.iter()
-                .enumerate()
-                .map(|(i, &d)| if i >= 2 { 1 } else { d })
-                .collect()
+            dims.iter().enumerate().map(|(i, &d)| if i >= 2 { 1 } else { d }).collect()
         } else {
             vec![1, dims[1]]
         };
         let out_layout = if keep { layout } else { Layout::Plain };
         self.layer(
             n,
-            Op::Pool {
-                max: false,
-                geom: PoolGeom {
-                    window,
-                    stride: [1, 1],
-                    pad: [0; 4],
-                },
-            },
+            Op::Pool { max: false, geom: PoolGeom { window, stride: [1, 1], pad: [0; 4] } },
             vec![x],
             out_layout,
             out,
@@ -1075,8 +756,7 @@ impl Importer<'_> {
             }
         }
         let e = build(&mut list)?;
-        self.vals
-            .insert(n.output[0].clone(), Val::Stat { src, expr: e });
+        self.vals.insert(n.output[0].clone(), Val::Stat { src, expr: e });
         Ok(())
     }
 
@@ -1089,33 +769,23 @@ impl Importer<'_> {
             Val::Act { root, expr, .. } => {
                 *root == src && *expr == Expr::X
                     || self.g.nodes.iter().any(|nd| {
-                        nd.output == src
-                            && nd.inputs == [*root]
-                            && matches!(&nd.op, Op::Act { f } if f == expr)
+                        nd.output == src && nd.inputs == [*root] && matches!(&nd.op, Op::Act { f } if f == expr)
                     })
             }
             _ => false,
         };
-        let t = if same {
-            src
-        } else {
-            self.materialize(&v, &n.input[act_input])?
-        };
+        let t = if same { src } else { self.materialize(&v, &n.input[act_input])? };
         if t != src {
             bail!("multiplies a tensor by the row statistic of a different tensor (not an RMS normalization)");
         }
         let g1 = g.eval(1.0, 0);
         let eps = 1.0 / (g1 * g1) - 1.0;
         let is_rms = eps >= 0.0
-            && [0.01, 0.5, 2.0, 37.0]
-                .iter()
-                .all(|&m: &f64| (g.eval(m, 0) * (m + eps).sqrt() - 1.0).abs() < 1e-6);
+            && [0.01, 0.5, 2.0, 37.0].iter().all(|&m: &f64| (g.eval(m, 0) * (m + eps).sqrt() - 1.0).abs() < 1e-6);
         if !is_rms {
             bail!("row statistic {g} is not 1/sqrt(mean(x^2) + eps): only RMS normalization is supported");
         }
-        let Val::Act { layout, dims, .. } = v else {
-            unreachable!()
-        };
+        let Val::Act { layout, dims, .. } = v else { unreachable!() };
         self.layer(n, Op::RmsNorm { eps }, vec![t], layout, dims);
         Ok(())
     }
@@ -1138,25 +808,14 @@ impl Importer<'_> {
                 }
             }
             let known: i64 = t.iter().filter(|&&v| v > 0).product();
-            t.iter()
-                .map(|&v| {
-                    if v < 0 {
-                        total as i64 / known.max(1)
-                    } else {
-                        v
-                    }
-                })
-                .map(|v| v as usize)
-                .collect()
+            t.iter().map(|&v| if v < 0 { total as i64 / known.max(1) } else { v }).map(|v| v as usize).collect()
         };
         if target.iter().product::<usize>() != total || target.first() != Some(&1) {
             bail!("reshape to {target:?} does not keep the element count with batch 1");
         }
         let spatial: usize = dims.iter().skip(2).product();
         let new_layout = match layout {
-            Layout::ChannelsFirst if target.len() == 2 && spatial > 1 => {
-                Layout::FlatChw { c: dims[1] }
-            }
+            Layout::ChannelsFirst if target.len() == 2 && spatial > 1 => Layout::FlatChw { c: dims[1] },
             Layout::ChannelsFirst if target.len() == 2 => Layout::Plain,
             Layout::ChannelsFirst => {
                 bail!("reshape of an NCHW tensor other than a flatten is not supported")
@@ -1178,11 +837,7 @@ impl Importer<'_> {
 
     fn transpose(&mut self, n: &NodeProto) -> Result<()> {
         let (x, layout, dims) = self.tensor_input(&n.input[0])?;
-        let perm: Vec<usize> = attr_ints(n, "perm")
-            .unwrap_or_default()
-            .iter()
-            .map(|&v| v as usize)
-            .collect();
+        let perm: Vec<usize> = attr_ints(n, "perm").unwrap_or_default().iter().map(|&v| v as usize).collect();
         let rank = dims.len();
         let to_cf: Vec<usize> = [0, rank - 1].into_iter().chain(1..rank - 1).collect();
         let to_cl: Vec<usize> = [0].into_iter().chain(2..rank).chain([1]).collect();
@@ -1205,11 +860,7 @@ impl Importer<'_> {
         let mut total = 0;
         for name in &n.input {
             let (t, layout, dims) = self.tensor_input(name)?;
-            let a = if axis < 0 {
-                (axis + dims.len() as i64) as usize
-            } else {
-                axis as usize
-            };
+            let a = if axis < 0 { (axis + dims.len() as i64) as usize } else { axis as usize };
             total += dims[a];
             if let Some((l, _)) = &first {
                 if *l != layout {
@@ -1221,11 +872,7 @@ impl Importer<'_> {
             ts.push(t);
         }
         let (layout, mut dims) = first.ok_or_else(|| anyhow!("no inputs"))?;
-        let a = if axis < 0 {
-            (axis + dims.len() as i64) as usize
-        } else {
-            axis as usize
-        };
+        let a = if axis < 0 { (axis + dims.len() as i64) as usize } else { axis as usize };
         if a == 0 {
             bail!("concat over the batch axis is not supported");
         }
@@ -1261,17 +908,12 @@ fn unary(n: &NodeProto) -> Result<Option<Un>> {
         "Softsign" => Un::Softsign,
         "HardSigmoid" => Un::HardSigmoid(attr_f(n, "alpha", 0.2), attr_f(n, "beta", 0.5)),
         "Elu" => Un::Elu(attr_f(n, "alpha", 1.0)),
-        "Selu" => Un::Selu(
-            attr_f(n, "alpha", 1.673_263_192_176_818_8),
-            attr_f(n, "gamma", 1.050_700_987_355_480_5),
-        ),
+        "Selu" => Un::Selu(attr_f(n, "alpha", 1.673_263_192_176_818_8), attr_f(n, "gamma", 1.050_700_987_355_480_5)),
         "LeakyRelu" => Un::LeakyRelu(attr_f(n, "alpha", 0.01)),
         "Gelu" => match attr_s(n, "approximate").as_deref() {
             Some("tanh") => Un::GeluTanh,
             None | Some("none") => Un::Gelu,
-            Some(other) => {
-                return Err(err_node(n, format!("unknown GELU approximation '{other}'")))
-            }
+            Some(other) => return Err(err_node(n, format!("unknown GELU approximation '{other}'"))),
         },
         _ => return Ok(None),
     }))

@@ -31,10 +31,7 @@ pub fn plot_kernel(
         err.push((x, y as f64 - ideal));
     }
     let (x0, x1) = (curve[0].0, curve[curve.len() - 1].0);
-    let (y0, y1) = curve
-        .iter()
-        .chain(&kern)
-        .fold((f64::MAX, f64::MIN), |(a, b), p| (a.min(p.1), b.max(p.1)));
+    let (y0, y1) = curve.iter().chain(&kern).fold((f64::MAX, f64::MIN), |(a, b), p| (a.min(p.1), b.max(p.1)));
     let emax = err.iter().fold(0.5f64, |m, p| m.max(p.1.abs())) * 1.1;
     let root = SVGBackend::new(path, (900, 700)).into_drawing_area();
     let e = |e: &dyn std::fmt::Display| anyhow!("{}: {e}", path.display());
@@ -48,11 +45,7 @@ pub fn plot_kernel(
         .y_label_area_size(60)
         .build_cartesian_2d(x0..x1, (y0 - pad)..(y1 + pad))
         .map_err(|x| e(&x))?;
-    c.configure_mesh()
-        .x_desc("x")
-        .y_desc("f(x)")
-        .draw()
-        .map_err(|x| e(&x))?;
+    c.configure_mesh().x_desc("x").y_desc("f(x)").draw().map_err(|x| e(&x))?;
     c.draw_series(LineSeries::new(curve, &BLUE))
         .map_err(|x| e(&x))?
         .label("f (clamped to the output range)")
@@ -61,27 +54,17 @@ pub fn plot_kernel(
         .map_err(|x| e(&x))?
         .label(format!("{} kernel", kernel.kind.name()))
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], RED));
-    c.configure_series_labels()
-        .background_style(WHITE.mix(0.8))
-        .border_style(BLACK)
-        .draw()
-        .map_err(|x| e(&x))?;
+    c.configure_series_labels().background_style(WHITE.mix(0.8)).border_style(BLACK).draw().map_err(|x| e(&x))?;
     let mut c2 = ChartBuilder::on(&bottom)
         .margin(10)
         .x_label_area_size(30)
         .y_label_area_size(60)
         .build_cartesian_2d(x0..x1, -emax..emax)
         .map_err(|x| e(&x))?;
-    c2.configure_mesh()
-        .x_desc("x")
-        .y_desc("error (LSB)")
-        .draw()
-        .map_err(|x| e(&x))?;
-    c2.draw_series(LineSeries::new(err, &BLACK))
-        .map_err(|x| e(&x))?;
+    c2.configure_mesh().x_desc("x").y_desc("error (LSB)").draw().map_err(|x| e(&x))?;
+    c2.draw_series(LineSeries::new(err, &BLACK)).map_err(|x| e(&x))?;
     for b in [-0.5, 0.5] {
-        c2.draw_series(LineSeries::new(vec![(x0, b), (x1, b)], &GREEN))
-            .map_err(|x| e(&x))?;
+        c2.draw_series(LineSeries::new(vec![(x0, b), (x1, b)], &GREEN)).map_err(|x| e(&x))?;
     }
     root.present().map_err(|x| e(&x))?;
     Ok(())

@@ -29,22 +29,19 @@ pub struct QuantOpts {
 }
 
 /// Per-tensor `[min, max]` over the calibration samples.
-pub fn calibrate(
-    g: &Graph,
-    samples: &[Vec<f32>],
-    mode: RangeMode,
-    mut tick: impl FnMut(),
-) -> Result<Calibration> {
+pub fn calibrate(g: &Graph, samples: &[Vec<f32>], mode: RangeMode, mut tick: impl FnMut()) -> Result<Calibration> {
     let mut all: Vec<Vec<f64>> = vec![Vec::new(); g.tensors.len()];
     let mut ranges = vec![(f64::MAX, f64::MIN); g.tensors.len()];
-    let mut channel_mean: Vec<Vec<f64>> =
-        g.tensors.iter().map(|t| vec![0.0; t.channels()]).collect();
+    let mut channel_mean: Vec<Vec<f64>> = g.tensors.iter().map(|t| vec![0.0; t.channels()]).collect();
     for (i, s) in samples.iter().enumerate() {
         let vals = float_eval::eval(g, s).with_context(|| format!("calibration sample {i}"))?;
         for (t, v) in vals.iter().enumerate() {
             for &x in v {
                 if !x.is_finite() {
-                    bail!("calibration sample {i}: tensor '{}' is not finite (the float model overflows)", g.tensors[t].name);
+                    bail!(
+                        "calibration sample {i}: tensor '{}' is not finite (the float model overflows)",
+                        g.tensors[t].name
+                    );
                 }
                 ranges[t].0 = ranges[t].0.min(x);
                 ranges[t].1 = ranges[t].1.max(x);
@@ -70,10 +67,7 @@ pub fn calibrate(
             ranges[t] = (v[k.min(v.len() - 1)], v[v.len() - 1 - k.min(v.len() - 1)]);
         }
     }
-    Ok(Calibration {
-        ranges,
-        channel_mean,
-    })
+    Ok(Calibration { ranges, channel_mean })
 }
 
 /// What calibration measured per tensor.
@@ -93,27 +87,18 @@ pub fn quant_for(dtype: DType, lo: f64, hi: f64) -> Quant {
         DType::I8 => {
             let scale = ((hi - lo) / 255.0).max(1e-8);
             let zp = (-128.0 - lo / scale).round().clamp(-128.0, 127.0) as i32;
-            Quant {
-                scale: scale as f32,
-                zero_point: zp,
-            }
+            Quant { scale: scale as f32, zero_point: zp }
         }
         DType::I16 => {
             let m = lo.abs().max(hi.abs());
-            Quant {
-                scale: (m / 32767.0).max(1e-8) as f32,
-                zero_point: 0,
-            }
+            Quant { scale: (m / 32767.0).max(1e-8) as f32, zero_point: 0 }
         }
     }
 }
 
 fn is_clamp_relu(f: &Expr) -> Option<Option<f64>> {
     let pts: Vec<f64> = (-400..=400).map(|i| i as f64 * 0.05).collect();
-    let m = |g: &dyn Fn(f64) -> f64| {
-        pts.iter()
-            .all(|&x| (f.eval(x, 0) - g(x)).abs() <= 1e-9 * (1.0 + x.abs()))
-    };
+    let m = |g: &dyn Fn(f64) -> f64| pts.iter().all(|&x| (f.eval(x, 0) - g(x)).abs() <= 1e-9 * (1.0 + x.abs()));
     if f.channels() != 1 {
         return None;
     }
@@ -157,27 +142,16 @@ fn weight_quant(w: &[f32], bias: &[f32], s_in: f64, depthwise: bool) -> (Vec<i8>
             }
         })
         .collect();
-    let q = w
-        .iter()
-        .enumerate()
-        .map(|(i, &v)| (v as f64 / scales[ch_of(i)]).round().clamp(-127.0, 127.0) as i8)
-        .collect();
+    let q =
+        w.iter().enumerate().map(|(i, &v)| (v as f64 / scales[ch_of(i)]).round().clamp(-127.0, 127.0) as i8).collect();
     (q, scales)
 }
 
 /// Quantize graph `g` with calibration ranges `ranges`.
-pub fn quantize(
-    g: &Graph,
-    cal: &Calibration,
-    opts: &QuantOpts,
-    mut progress: impl FnMut(&str),
-) -> Result<Quantized> {
+pub fn quantize(g: &Graph, cal: &Calibration, opts: &QuantOpts, mut progress: impl FnMut(&str)) -> Result<Quantized> {
     let act = opts.act;
     let ranges = &cal.ranges;
-    let mut quants: Vec<Quant> = ranges
-        .iter()
-        .map(|&(lo, hi)| quant_for(act, lo, hi))
-        .collect();
+    let mut quants: Vec<Quant> = ranges.iter().map(|&(lo, hi)| quant_for(act, lo, hi)).collect();
     // Types that layers fix: pooling and reshape keep their input's quantization,
     // softmax has a fixed output scale.
     for n in &g.nodes {
@@ -185,14 +159,8 @@ pub fn quantize(
             Op::Pool { .. } | Op::Reshape => quants[n.output] = quants[n.inputs[0]],
             Op::Softmax => {
                 quants[n.output] = match act {
-                    DType::I8 => Quant {
-                        scale: 1.0 / 256.0,
-                        zero_point: -128,
-                    },
-                    DType::I16 => Quant {
-                        scale: 1.0 / 32768.0,
-                        zero_point: 0,
-                    },
+                    DType::I8 => Quant { scale: 1.0 / 256.0, zero_point: -128 },
+                    DType::I16 => Quant { scale: 1.0 / 32768.0, zero_point: 0 },
                 }
             }
             _ => {}
@@ -228,13 +196,7 @@ pub fn quantize(
         .tensors
         .iter()
         .enumerate()
-        .map(|(t, d)| {
-            if stored[t] {
-                b.tensor(act, &d.dims, quants[t])
-            } else {
-                TensorId(u16::MAX)
-            }
-        })
+        .map(|(t, d)| if stored[t] { b.tensor(act, &d.dims, quants[t]) } else { TensorId(u16::MAX) })
         .collect();
     let mut report = Report::new(act);
     let mut op_names: Vec<String> = Vec::new();
@@ -245,12 +207,7 @@ pub fn quantize(
             continue;
         }
         let x = n.inputs[0];
-        let mut layer = LayerReport::new(
-            &n.name,
-            n.op.name(),
-            &g.tensors[x].dims,
-            &g.tensors[n.output].dims,
-        );
+        let mut layer = LayerReport::new(&n.name, n.op.name(), &g.tensors[x].dims, &g.tensors[n.output].dims);
         match &n.op {
             Op::Dense { w, b: bias, .. } | Op::Conv { w, b: bias, .. } => {
                 let (out_t, fused) = match fused_into[i] {
@@ -258,13 +215,7 @@ pub fn quantize(
                     None => (n.output, None),
                 };
                 let channels = bias.len();
-                let depthwise = matches!(
-                    n.op,
-                    Op::Conv {
-                        depth_multiplier: Some(_),
-                        ..
-                    }
-                );
+                let depthwise = matches!(n.op, Op::Conv { depth_multiplier: Some(_), .. });
                 let s_in = quants[x].scale as f64;
                 let (wq, ws) = weight_quant(w, bias, s_in, depthwise);
                 let correction = bias_correction(w, &wq, &ws, &cal.channel_mean[x], depthwise);
@@ -274,31 +225,20 @@ pub fn quantize(
                 let mut kernel = None;
                 let mut acc_out = quants[n.output];
                 if let Some(a) = fused {
-                    let Op::Act { f } = &g.nodes[a].op else {
-                        unreachable!()
-                    };
+                    let Op::Act { f } = &g.nodes[a].op else { unreachable!() };
                     if let Some(hi) = is_clamp_relu(f) {
                         acc_out = quants[out_t];
                         let qo = quants[out_t];
                         let hi = hi.map_or(act.max(), |h| quantize_value(h, act, qo));
                         clamp = Some((qo.zero_point.max(act.min()), hi));
-                        layer.activation =
-                            Some(ActivationReport::clamp(&format!("{f}"), hi != act.max()));
+                        layer.activation = Some(ActivationReport::clamp(&format!("{f}"), hi != act.max()));
                     } else {
                         progress(&format!("lowering activation of {}", n.name));
                         let l = lower(f, typ(n.output), typ(out_t), &opts.lower, &mut progress)
-                            .with_context(|| {
-                                format!("layer '{}': activation {f}", g.nodes[a].name)
-                            })?;
+                            .with_context(|| format!("layer '{}': activation {f}", g.nodes[a].name))?;
                         let kid = b.kernel(&l.kernel);
                         let (qi, qo) = (quants[n.output], quants[out_t]);
-                        layer.activation = Some(ActivationReport::from_lowered(
-                            f,
-                            &l,
-                            kid.0 as usize,
-                            qi,
-                            qo,
-                        ));
+                        layer.activation = Some(ActivationReport::from_lowered(f, &l, kid.0 as usize, qi, qo));
                         kernel = Some(kid);
                     }
                 }
@@ -307,34 +247,26 @@ pub fn quantize(
                 let mut bq = Vec::with_capacity(channels);
                 for c in 0..channels {
                     let real = s_in * ws[c] / acc_out.scale as f64;
-                    let (m, s) = quantize_multiplier(real).filter(|_| real > 0.0).ok_or_else(|| anyhow!("layer '{}': output channel {c} rescale {real:e} is not representable", n.name))?;
+                    let (m, s) = quantize_multiplier(real).filter(|_| real > 0.0).ok_or_else(|| {
+                        anyhow!("layer '{}': output channel {c} rescale {real:e} is not representable", n.name)
+                    })?;
                     mults.push(m);
                     shifts.push(s);
                     let bv = ((bias[c] as f64 - correction[c]) / (s_in * ws[c])).round();
                     if bv.abs() > i32::MAX as f64 / 2.0 {
-                        bail!("layer '{}': bias of channel {c} does not fit the int32 accumulator at this input scale", n.name);
+                        bail!(
+                            "layer '{}': bias of channel {c} does not fit the int32 accumulator at this input scale",
+                            n.name
+                        );
                     }
                     bq.push(bv as i32);
                 }
-                let wd = WeightedDef {
-                    weights: &wq,
-                    bias: &bq,
-                    multipliers: &mults,
-                    shifts: &shifts,
-                    clamp,
-                    kernel,
-                };
+                let wd = WeightedDef { weights: &wq, bias: &bq, multipliers: &mults, shifts: &shifts, clamp, kernel };
                 let (xi, yo) = (ids[x], ids[out_t]);
                 match &n.op {
                     Op::Dense { .. } => b.dense(xi, yo, &wd),
-                    Op::Conv {
-                        geom,
-                        depth_multiplier: Some(dm),
-                        ..
-                    } => b.depthwise_conv2d(xi, yo, &wd, geom, *dm),
-                    Op::Conv {
-                        geom, one_d: true, ..
-                    } => b.conv1d(xi, yo, &wd, geom),
+                    Op::Conv { geom, depth_multiplier: Some(dm), .. } => b.depthwise_conv2d(xi, yo, &wd, geom, *dm),
+                    Op::Conv { geom, one_d: true, .. } => b.conv1d(xi, yo, &wd, geom),
                     Op::Conv { geom, .. } => b.conv2d(xi, yo, &wd, geom),
                     _ => unreachable!(),
                 };
@@ -375,13 +307,7 @@ pub fn quantize(
                     .with_context(|| format!("layer '{}': activation {f}", n.name))?;
                 let kid = b.kernel(&l.kernel);
                 let (qi, qo) = (quants[x], quants[n.output]);
-                layer.activation = Some(ActivationReport::from_lowered(
-                    f,
-                    &l,
-                    kid.0 as usize,
-                    qi,
-                    qo,
-                ));
+                layer.activation = Some(ActivationReport::from_lowered(f, &l, kid.0 as usize, qi, qo));
                 b.activation(ids[x], ids[n.output], kid);
             }
         }
@@ -407,11 +333,7 @@ fn bias_correction(w: &[f32], wq: &[i8], ws: &[f64], mean_in: &[f64], depthwise:
     let per = w.len() / cout;
     let mut corr = vec![0.0; cout];
     for (i, (&wf, &q)) in w.iter().zip(wq).enumerate() {
-        let (oc, ic) = if depthwise {
-            (i % cout, (i % cout) * cin / cout)
-        } else {
-            (i / per, i % cin)
-        };
+        let (oc, ic) = if depthwise { (i % cout, (i % cout) * cin / cout) } else { (i / per, i % cin) };
         corr[oc] += (q as f64 * ws[oc] - wf as f64) * mean_in.get(ic).copied().unwrap_or(0.0);
     }
     corr
@@ -436,14 +358,8 @@ impl crate::ir::Node {
         let out = g.tensors[self.output].len();
         match &self.op {
             Op::Dense { .. } => out * g.tensors[self.inputs[0]].channels(),
-            Op::Conv {
-                geom,
-                depth_multiplier: Some(_),
-                ..
-            } => out * geom.kernel[0] * geom.kernel[1],
-            Op::Conv { geom, .. } => {
-                out * geom.kernel[0] * geom.kernel[1] * g.tensors[self.inputs[0]].channels()
-            }
+            Op::Conv { geom, depth_multiplier: Some(_), .. } => out * geom.kernel[0] * geom.kernel[1],
+            Op::Conv { geom, .. } => out * geom.kernel[0] * geom.kernel[1] * g.tensors[self.inputs[0]].channels(),
             _ => 0,
         }
     }

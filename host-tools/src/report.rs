@@ -14,19 +14,13 @@ pub struct QuantJson {
 
 impl From<QuantJson> for Quant {
     fn from(q: QuantJson) -> Self {
-        Quant {
-            scale: q.scale,
-            zero_point: q.zero_point,
-        }
+        Quant { scale: q.scale, zero_point: q.zero_point }
     }
 }
 
 impl From<Quant> for QuantJson {
     fn from(q: Quant) -> Self {
-        QuantJson {
-            scale: q.scale,
-            zero_point: q.zero_point,
-        }
+        QuantJson { scale: q.scale, zero_point: q.zero_point }
     }
 }
 
@@ -49,13 +43,7 @@ pub struct ActivationReport {
 }
 
 impl ActivationReport {
-    pub fn from_lowered(
-        f: &crate::expr::Expr,
-        l: &Lowered,
-        kernel_index: usize,
-        in_q: Quant,
-        out_q: Quant,
-    ) -> Self {
+    pub fn from_lowered(f: &crate::expr::Expr, l: &Lowered, kernel_index: usize, in_q: Quant, out_q: Quant) -> Self {
         ActivationReport {
             function: f.to_string(),
             expr: Some(f.clone()),
@@ -75,12 +63,7 @@ impl ActivationReport {
             expr: None,
             in_quant: None,
             out_quant: None,
-            method: if relu6 {
-                "fused clamp (relu6)"
-            } else {
-                "fused clamp (relu)"
-            }
-            .into(),
+            method: if relu6 { "fused clamp (relu6)" } else { "fused clamp (relu)" }.into(),
             kernel_index: None,
             coef_bytes: 0,
             max_err_lsb: None,
@@ -130,17 +113,7 @@ pub struct Report {
 
 impl Report {
     pub fn new(act: DType) -> Self {
-        let q = QuantJson {
-            scale: 1.0,
-            zero_point: 0,
-        };
-        Report {
-            act_bits: act.bits(),
-            layers: Vec::new(),
-            blob_bytes: 0,
-            arena_bytes: 0,
-            input: q,
-            output: q,
-        }
+        let q = QuantJson { scale: 1.0, zero_point: 0 };
+        Report { act_bits: act.bits(), layers: Vec::new(), blob_bytes: 0, arena_bytes: 0, input: q, output: q }
     }
 }

@@ -55,18 +55,10 @@ fn weight(name: &str, dims: &[i64]) -> pb::TensorProto {
     }
 }
 
-fn model(
-    nodes: Vec<pb::NodeProto>,
-    inits: Vec<pb::TensorProto>,
-    input_dims: &[i64],
-    file: &str,
-) -> PathBuf {
+fn model(nodes: Vec<pb::NodeProto>, inits: Vec<pb::TensorProto>, input_dims: &[i64], file: &str) -> PathBuf {
     let m = pb::ModelProto {
         ir_version: 8,
-        opset_import: vec![pb::OperatorSetIdProto {
-            domain: String::new(),
-            version: 17,
-        }],
+        opset_import: vec![pb::OperatorSetIdProto { domain: String::new(), version: 17 }],
         graph: Some(pb::GraphProto {
             node: nodes,
             initializer: inits,
@@ -90,17 +82,10 @@ fn import_err(p: &Path) -> String {
 fn not_onnx_and_missing_files() {
     let p = tmp("garbage.onnx");
     std::fs::write(&p, b"this is not a protobuf \xff\xff\xff\xff").unwrap();
-    assert!(
-        import_err(&p).contains("not a readable ONNX model"),
-        "{}",
-        import_err(&p)
-    );
+    assert!(import_err(&p).contains("not a readable ONNX model"), "{}", import_err(&p));
     let e = import_err(Path::new("/nonexistent/model.onnx"));
     assert!(e.contains("/nonexistent/model.onnx"), "{e}");
-    let real = std::fs::read(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/digits_gelu/model.onnx"),
-    )
-    .unwrap();
+    let real = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/digits_gelu/model.onnx")).unwrap();
     let t = tmp("truncated.onnx");
     std::fs::write(&t, &real[..real.len() / 3]).unwrap();
     assert!(onnx_import::import(&t).is_err());
@@ -109,19 +94,13 @@ fn not_onnx_and_missing_files() {
 #[test]
 fn unsupported_operator_is_named() {
     let p = model(
-        vec![
-            node("Gemm", "fc", &["x", "w"], "h"),
-            node("LSTM", "my_lstm", &["h"], "y"),
-        ],
+        vec![node("Gemm", "fc", &["x", "w"], "h"), node("LSTM", "my_lstm", &["h"], "y")],
         vec![weight("w", &[8, 4])],
         &[1, 8],
         "lstm.onnx",
     );
     let e = import_err(&p);
-    assert!(
-        e.contains("my_lstm") && e.contains("LSTM") && e.contains("unsupported operator"),
-        "{e}"
-    );
+    assert!(e.contains("my_lstm") && e.contains("LSTM") && e.contains("unsupported operator"), "{e}");
 }
 
 #[test]
@@ -137,41 +116,19 @@ fn gating_of_two_tensors_is_refused_with_reason() {
         "gate.onnx",
     );
     let e = import_err(&p);
-    assert!(
-        e.contains("gate") && e.contains("two different tensors"),
-        "{e}"
-    );
+    assert!(e.contains("gate") && e.contains("two different tensors"), "{e}");
 }
 
 #[test]
 fn shape_mismatch_and_missing_weights() {
-    let p = model(
-        vec![node("Gemm", "fc", &["x", "w"], "y")],
-        vec![weight("w", &[6, 4])],
-        &[1, 8],
-        "mismatch.onnx",
-    );
+    let p = model(vec![node("Gemm", "fc", &["x", "w"], "y")], vec![weight("w", &[6, 4])], &[1, 8], "mismatch.onnx");
     let e = import_err(&p);
     assert!(e.contains("fc") && e.contains("8 features"), "{e}");
-    let p = model(
-        vec![node("Gemm", "fc", &["x", "nowhere"], "y")],
-        vec![],
-        &[1, 8],
-        "missing.onnx",
-    );
+    let p = model(vec![node("Gemm", "fc", &["x", "nowhere"], "y")], vec![], &[1, 8], "missing.onnx");
     let e = import_err(&p);
     assert!(e.contains("nowhere"), "{e}");
-    let p = model(
-        vec![node("Gemm", "fc", &["x", "w"], "y")],
-        vec![weight("w", &[8, 4])],
-        &[2, 8],
-        "batch.onnx",
-    );
-    assert!(
-        import_err(&p).contains("batch dimension"),
-        "{}",
-        import_err(&p)
-    );
+    let p = model(vec![node("Gemm", "fc", &["x", "w"], "y")], vec![weight("w", &[8, 4])], &[2, 8], "batch.onnx");
+    assert!(import_err(&p).contains("batch dimension"), "{}", import_err(&p));
 }
 
 #[test]
@@ -193,10 +150,7 @@ fn bad_data_files() {
 fn cli_exits_nonzero_with_the_reason() {
     let bin = env!("CARGO_BIN_EXE_polyact");
     let p = model(
-        vec![
-            node("Gemm", "fc", &["x", "w"], "h"),
-            node("LSTM", "my_lstm", &["h"], "y"),
-        ],
+        vec![node("Gemm", "fc", &["x", "w"], "h"), node("LSTM", "my_lstm", &["h"], "y")],
         vec![weight("w", &[8, 4])],
         &[1, 8],
         "cli.onnx",
@@ -216,21 +170,12 @@ fn cli_exits_nonzero_with_the_reason() {
         .unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        err.contains("my_lstm") && err.starts_with("error:"),
-        "{err}"
-    );
+    assert!(err.contains("my_lstm") && err.starts_with("error:"), "{err}");
     let corrupt = tmp("corrupt.pam");
     std::fs::write(&corrupt, b"PACT\x01\x00\x30\x00garbage").unwrap();
-    let out = Command::new(bin)
-        .args(["inspect", corrupt.to_str().unwrap()])
-        .output()
-        .unwrap();
+    let out = Command::new(bin).args(["inspect", corrupt.to_str().unwrap()]).output().unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("corrupt.pam"));
-    let out = Command::new(bin)
-        .args(["fit", "tanh", "--range", "3,1"])
-        .output()
-        .unwrap();
+    let out = Command::new(bin).args(["fit", "tanh", "--range", "3,1"]).output().unwrap();
     assert!(!out.status.success());
 }

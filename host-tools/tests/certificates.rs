@@ -23,11 +23,7 @@ fn certify(function: &str, range: (f64, f64), max_bytes: usize) -> f64 {
         l.method, l.coef_bytes, l.max_err, l.mean_err
     );
     assert!(l.max_err <= 0.5 + 1.0 / 64.0, "{function}: {}", l.max_err);
-    assert!(
-        l.coef_bytes <= max_bytes,
-        "{function}: {} bytes",
-        l.coef_bytes
-    );
+    assert!(l.coef_bytes <= max_bytes, "{function}: {} bytes", l.coef_bytes);
     l.max_err
 }
 
@@ -74,22 +70,7 @@ fn one_lsb_target_trades_coefficients() {
     let q = quant_for(t, -8.0, 8.0);
     let out = quant_for(t, -1.0, 1.0);
     let tight = lower(&f, (t, q), (t, out), &LowerOpts::default(), |_| {}).unwrap();
-    let loose = lower(
-        &f,
-        (t, q),
-        (t, out),
-        &LowerOpts {
-            error_lsb: 1.0,
-            ..LowerOpts::default()
-        },
-        |_| {},
-    )
-    .unwrap();
+    let loose = lower(&f, (t, q), (t, out), &LowerOpts { error_lsb: 1.0, ..LowerOpts::default() }, |_| {}).unwrap();
     assert!(loose.max_err <= 1.0);
-    assert!(
-        loose.coef_bytes < tight.coef_bytes,
-        "{} vs {}",
-        loose.coef_bytes,
-        tight.coef_bytes
-    );
+    assert!(loose.coef_bytes < tight.coef_bytes, "{} vs {}", loose.coef_bytes, tight.coef_bytes);
 }

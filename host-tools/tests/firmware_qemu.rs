@@ -16,33 +16,17 @@ use std::time::Duration;
 const N: usize = 1000;
 
 fn dir(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../models")
-        .join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../models").join(name)
 }
 
 fn quantized(name: &str, act: DType) -> (Vec<u8>, Vec<Vec<f32>>) {
     let d = dir(name);
     let g = onnx_import::import(&d.join("model.onnx")).unwrap();
     let n_in = g.tensors[g.input].len();
-    let cal = calibrate(
-        &g,
-        &data::read_samples(&d.join("calib.npy"), n_in).unwrap(),
-        RangeMode::MinMax,
-        || {},
-    )
-    .unwrap();
-    let q = quantize(
-        &g,
-        &cal,
-        &QuantOpts {
-            act,
-            range: RangeMode::MinMax,
-            lower: LowerOpts::default(),
-        },
-        |_| {},
-    )
-    .unwrap();
+    let cal =
+        calibrate(&g, &data::read_samples(&d.join("calib.npy"), n_in).unwrap(), RangeMode::MinMax, || {}).unwrap();
+    let q =
+        quantize(&g, &cal, &QuantOpts { act, range: RangeMode::MinMax, lower: LowerOpts::default() }, |_| {}).unwrap();
     // 1000 real test inputs: the test set, cycled with a deterministic
     // perturbation so repeats are not identical.
     let test = data::read_samples(&d.join("test_x.npy"), n_in).unwrap();
@@ -79,27 +63,16 @@ fn differential(name: &str, act: DType, boards: &[&Board]) {
         check_fits(b, &blob).unwrap();
         let elf = firmware(b).unwrap();
         // As many inputs per boot as the board's vector partition holds.
-        let per_boot =
-            ((b.vector_partition.1 - polyact::vectors::VECTORS_HEADER_LEN) / in_bytes).min(N);
+        let per_boot = ((b.vector_partition.1 - polyact::vectors::VECTORS_HEADER_LEN) / in_bytes).min(N);
         let mut checked = 0;
         for chunk in inputs.chunks(per_boot) {
             let vectors = quantize_inputs(&blob, chunk).unwrap();
             let want = host_outputs(&blob, &vectors);
             let run = run_qemu(b, &elf, &blob, &vectors, false, Duration::from_secs(900)).unwrap();
             assert_eq!(run.exit_code, 0, "{name} on {}: {:?}", b.name, run.log);
-            assert_eq!(
-                run.outputs.len(),
-                want.len(),
-                "{name} on {}: {:?}",
-                b.name,
-                run.log
-            );
+            assert_eq!(run.outputs.len(), want.len(), "{name} on {}: {:?}", b.name, run.log);
             let first_diff = run.outputs.iter().zip(&want).position(|(a, b)| a != b);
-            assert_eq!(
-                first_diff, None,
-                "{name} {act:?} on {}: outputs differ from the host runtime",
-                b.name
-            );
+            assert_eq!(first_diff, None, "{name} {act:?} on {}: outputs differ from the host runtime", b.name);
             checked += chunk.len();
         }
         assert_eq!(checked, N);
@@ -142,13 +115,8 @@ fn mnist_on_m4_and_refused_on_m0() {
     let m4 = board("qemu-m4").unwrap();
     differential("mnist_dwconv", DType::I8, &[m4]);
     let (blob, _) = quantized("mnist_dwconv", DType::I8);
-    let e = check_fits(board("qemu-m0").unwrap(), &blob)
-        .unwrap_err()
-        .to_string();
-    assert!(
-        e.contains("arena") && e.contains("refused before flashing"),
-        "{e}"
-    );
+    let e = check_fits(board("qemu-m0").unwrap(), &blob).unwrap_err().to_string();
+    assert!(e.contains("arena") && e.contains("refused before flashing"), "{e}");
 }
 
 #[test]
@@ -158,20 +126,10 @@ fn corrupt_model_partition_is_refused_at_boot() {
     let vectors = quantize_inputs(&blob, &inputs[..1]).unwrap();
     let n = blob.len();
     blob[n - 10] ^= 0x55;
-    let run = run_qemu(
-        m4,
-        &firmware(m4).unwrap(),
-        &blob,
-        &vectors,
-        false,
-        Duration::from_secs(120),
-    )
-    .unwrap();
+    let run = run_qemu(m4, &firmware(m4).unwrap(), &blob, &vectors, false, Duration::from_secs(120)).unwrap();
     assert_ne!(run.exit_code, 0);
     assert!(
-        run.log.iter().any(|l| l.starts_with("ERROR")
-            && l.contains("model partition rejected")
-            && l.contains("CRC")),
+        run.log.iter().any(|l| l.starts_with("ERROR") && l.contains("model partition rejected") && l.contains("CRC")),
         "{:?}",
         run.log
     );
@@ -187,11 +145,7 @@ fn profile_counts_instructions_deterministically() {
     let a = run_qemu(m4, &elf, &blob, &vectors, true, Duration::from_secs(120)).unwrap();
     let b = run_qemu(m4, &elf, &blob, &vectors, true, Duration::from_secs(120)).unwrap();
     assert_eq!(a.exit_code, 0);
-    assert_eq!(
-        (a.mean_ticks, &a.op_ticks),
-        (b.mean_ticks, &b.op_ticks),
-        "icount runs must repeat exactly"
-    );
+    assert_eq!((a.mean_ticks, &a.op_ticks), (b.mean_ticks, &b.op_ticks), "icount runs must repeat exactly");
     assert_eq!(a.op_ticks.len(), Model::from_bytes(&blob).unwrap().n_ops());
     assert!(a.mean_ticks > 0 && a.op_ticks.iter().sum::<u64>() <= a.mean_ticks);
     let _ = model_zoo::read_meta(&dir("sine")).unwrap();

@@ -12,9 +12,7 @@ use polyact_tools::model_zoo::{evaluate, metric, read_meta};
 use std::path::{Path, PathBuf};
 
 fn dir(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../models")
-        .join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../models").join(name)
 }
 
 fn check(name: &str, int8_points: f64, int16_points: f64) {
@@ -27,30 +25,20 @@ fn check(name: &str, int8_points: f64, int16_points: f64) {
             r.importer_vs_torch
         );
         if let Some(e) = r.max_activation_err {
-            assert!(
-                e <= LowerOpts::default().error_lsb,
-                "{name}: activation certified at {e} LSB"
-            );
+            assert!(e <= LowerOpts::default().error_lsb, "{name}: activation certified at {e} LSB");
         }
         // The float metric recorded at training time is what tract reproduces.
         assert!(
-            (metric(&r, false) - r.meta.float_metric).abs()
-                <= 1e-6 + 1e-3 * r.meta.float_metric.abs(),
+            (metric(&r, false) - r.meta.float_metric).abs() <= 1e-6 + 1e-3 * r.meta.float_metric.abs(),
             "{name}: float metric {} vs meta {}",
             metric(&r, false),
             r.meta.float_metric
         );
         let (f, q) = (metric(&r, false), metric(&r, true));
         if r.meta.task == "regression" {
-            assert!(
-                q <= bound * f,
-                "{name} {act:?}: float mse {f}, quantized {q}"
-            );
+            assert!(q <= bound * f, "{name} {act:?}: float mse {f}, quantized {q}");
         } else {
-            assert!(
-                100.0 * (f - q) <= bound + 1e-9,
-                "{name} {act:?}: float {f:.4}, quantized {q:.4}"
-            );
+            assert!(100.0 * (f - q) <= bound + 1e-9, "{name} {act:?}: float {f:.4}, quantized {q:.4}");
         }
     }
 }
@@ -99,14 +87,8 @@ fn mnist_conv_depthwise() {
 fn motion_conv1d_matches_float_and_beats_baseline() {
     check("motion_conv1d", 0.0, 0.0);
     let m = read_meta(&dir("motion_conv1d")).unwrap();
-    let base = m.baseline.unwrap()["majority_class_accuracy"]
-        .as_f64()
-        .unwrap();
-    assert!(
-        m.float_metric > base + 0.5,
-        "float {} vs baseline {base}",
-        m.float_metric
-    );
+    let base = m.baseline.unwrap()["majority_class_accuracy"].as_f64().unwrap();
+    assert!(m.float_metric > base + 0.5, "float {} vs baseline {base}", m.float_metric);
 }
 
 #[test]
@@ -132,10 +114,7 @@ fn every_model_directory_is_tested() {
         let p = e.unwrap().path();
         if p.join("meta.json").exists() {
             let name = p.file_name().unwrap().to_string_lossy().into_owned();
-            assert!(
-                tested.contains(&name.as_str()),
-                "model {name} has no end-to-end test"
-            );
+            assert!(tested.contains(&name.as_str()), "model {name} has no end-to-end test");
         }
     }
 }

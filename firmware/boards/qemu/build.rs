@@ -9,11 +9,7 @@ fn main() {
         ("CARGO_FEATURE_BOARD_MPS2_AN500", "mps2.x"),
         ("CARGO_FEATURE_BOARD_MICROBIT", "microbit.x"),
     ];
-    let chosen: Vec<&str> = boards
-        .iter()
-        .filter(|(f, _)| std::env::var_os(f).is_some())
-        .map(|(_, m)| *m)
-        .collect();
+    let chosen: Vec<&str> = boards.iter().filter(|(f, _)| std::env::var_os(f).is_some()).map(|(_, m)| *m).collect();
     let target = std::env::var("TARGET").unwrap_or_default();
     if !target.starts_with("thumb") {
         return; // host `cargo check` of the workspace: nothing to link

@@ -3,9 +3,7 @@
 //! `cargo xtask bench` (= `cargo bench -p polyact --features std --bench kernels`)
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use polyact::writer::samples::{
-    exact_poly_kernel, piecewise_poly_kernel, requant_per_channel, Rng,
-};
+use polyact::writer::samples::{exact_poly_kernel, piecewise_poly_kernel, requant_per_channel, Rng};
 use polyact::writer::{encode_rational, kernel_io, ConvGeom, KernelDef, ModelBuilder, WeightedDef};
 use polyact::{DType, Interpreter, Model, Quant};
 
@@ -32,15 +30,11 @@ fn bench_model(c: &mut Criterion, group: &str, name: &str, blob: &[u8], elements
     let mut it = Interpreter::new(model, &mut arena).unwrap();
     let mut r = Rng(1);
     let t = model.input().unwrap();
-    let x: Vec<i32> = (0..t.len())
-        .map(|_| r.int(t.dtype.min(), t.dtype.max()))
-        .collect();
+    let x: Vec<i32> = (0..t.len()).map(|_| r.int(t.dtype.min(), t.dtype.max())).collect();
     it.set_input(&x).unwrap();
     let mut g = c.benchmark_group(group);
     g.throughput(Throughput::Elements(elements));
-    g.bench_function(BenchmarkId::from_parameter(name), |b| {
-        b.iter(|| it.invoke().unwrap())
-    });
+    g.bench_function(BenchmarkId::from_parameter(name), |b| b.iter(|| it.invoke().unwrap()));
     g.finish();
 }
 
@@ -59,30 +53,14 @@ fn activations(c: &mut Criterion) {
         ("relu_i16", KernelDef::relu(t16, t16)),
         ("leaky_relu_i16", KernelDef::leaky_relu(t16, t16, 0.1)),
         ("prelu_i16", KernelDef::prelu(t16, t16, &[0.1; 16])),
-        (
-            "table_i8",
-            KernelDef::table(t8.1, t8, &[&|v: f64| v.tanh()]),
-        ),
-        (
-            "poly_deg1_64seg_i16",
-            piecewise_poly_kernel(&|s| vec![0.01 * s as f64, 0.9], 6, t16, t16).unwrap(),
-        ),
-        (
-            "poly_deg3_128seg_i16",
-            piecewise_poly_kernel(&tanh_seg, 7, t16, t16).unwrap(),
-        ),
-        (
-            "poly_deg5_exact_i16",
-            exact_poly_kernel(&[0.0, 1.0, 0.1, -0.05, 0.001, 0.0001], t16, t16).unwrap(),
-        ),
+        ("table_i8", KernelDef::table(t8.1, t8, &[&|v: f64| v.tanh()])),
+        ("poly_deg1_64seg_i16", piecewise_poly_kernel(&|s| vec![0.01 * s as f64, 0.9], 6, t16, t16).unwrap()),
+        ("poly_deg3_128seg_i16", piecewise_poly_kernel(&tanh_seg, 7, t16, t16).unwrap()),
+        ("poly_deg5_exact_i16", exact_poly_kernel(&[0.0, 1.0, 0.1, -0.05, 0.001, 0.0001], t16, t16).unwrap()),
         ("rational_5_4_i16", KernelDef::Rational(rat)),
     ];
     for (name, k) in cases {
-        let n = if name.contains("prelu") {
-            N / 16 * 16
-        } else {
-            N
-        };
+        let n = if name.contains("prelu") { N / 16 * 16 } else { N };
         bench_model(c, "activation", name, &activation_model(&k, n), n as u64);
     }
 }
@@ -100,24 +78,11 @@ fn dense(c: &mut Criterion) {
         b.dense(
             x,
             y,
-            &WeightedDef {
-                weights: &w,
-                bias: &bias,
-                multipliers: &m,
-                shifts: &s,
-                clamp: None,
-                kernel: None,
-            },
+            &WeightedDef { weights: &w, bias: &bias, multipliers: &m, shifts: &s, clamp: None, kernel: None },
         );
         b.set_input(x).set_output(y);
         let name = format!("dense_256x128_{dt:?}").to_lowercase();
-        bench_model(
-            c,
-            "layer_macs",
-            &name,
-            &b.finish().unwrap(),
-            (n_in * n_out) as u64,
-        );
+        bench_model(c, "layer_macs", &name, &b.finish().unwrap(), (n_in * n_out) as u64);
     }
 }
 
@@ -131,34 +96,16 @@ fn conv2d(c: &mut Criterion) {
         let mut b = ModelBuilder::new();
         let x = b.tensor(dt, &[h, w, cin], q(1.0 / 64.0, 0));
         let y = b.tensor(dt, &[h, w, cout], q(1.0 / 16.0, 0));
-        let g = ConvGeom {
-            kernel: [3, 3],
-            stride: [1, 1],
-            dilation: [1, 1],
-            pad: [1, 1, 1, 1],
-        };
+        let g = ConvGeom { kernel: [3, 3], stride: [1, 1], dilation: [1, 1], pad: [1, 1, 1, 1] };
         b.conv2d(
             x,
             y,
-            &WeightedDef {
-                weights: &wt,
-                bias: &bias,
-                multipliers: &m,
-                shifts: &s,
-                clamp: None,
-                kernel: None,
-            },
+            &WeightedDef { weights: &wt, bias: &bias, multipliers: &m, shifts: &s, clamp: None, kernel: None },
             &g,
         );
         b.set_input(x).set_output(y);
         let name = format!("conv2d_16x16x8_3x3x16_{dt:?}").to_lowercase();
-        bench_model(
-            c,
-            "layer_macs",
-            &name,
-            &b.finish().unwrap(),
-            (h * w * cout * 9 * cin) as u64,
-        );
+        bench_model(c, "layer_macs", &name, &b.finish().unwrap(), (h * w * cout * 9 * cin) as u64);
     }
 }
 

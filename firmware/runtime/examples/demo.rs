@@ -14,23 +14,14 @@ fn run(name: &str, blob: &[u8], seed: u64) -> Result<(), polyact::Error> {
     let input = model.input()?;
     let mut it = Interpreter::new(model, &mut arena)?;
     let mut r = Rng(seed);
-    let x: Vec<i32> = (0..input.len())
-        .map(|_| r.int(input.dtype.min(), input.dtype.max()))
-        .collect();
+    let x: Vec<i32> = (0..input.len()).map(|_| r.int(input.dtype.min(), input.dtype.max())).collect();
     it.set_input(&x)?;
     it.invoke()?;
     let out_t = model.output()?;
     let mut y = vec![0i32; out_t.len()];
     it.get_output(&mut y)?;
-    let probs: Vec<String> = y
-        .iter()
-        .map(|&v| {
-            format!(
-                "{:.3}",
-                out_t.quant.scale as f64 * (v - out_t.quant.zero_point) as f64
-            )
-        })
-        .collect();
+    let probs: Vec<String> =
+        y.iter().map(|&v| format!("{:.3}", out_t.quant.scale as f64 * (v - out_t.quant.zero_point) as f64)).collect();
     println!(
         "{name}: blob {} B, {} ops, {} kernels, arena {} B",
         blob.len(),
@@ -42,20 +33,9 @@ fn run(name: &str, blob: &[u8], seed: u64) -> Result<(), polyact::Error> {
         let op = op?;
         let act = op
             .activation()
-            .map(|(i, k)| {
-                format!(
-                    "  activation #{i}: {} ({} B)",
-                    k.kind.name(),
-                    k.constant_bytes()
-                )
-            })
+            .map(|(i, k)| format!("  activation #{i}: {} ({} B)", k.kind.name(), k.constant_bytes()))
             .unwrap_or_default();
-        println!(
-            "  {:<17} MACs {:>6}  weights {:>5} B{act}",
-            op.kind().name(),
-            op.macs(),
-            op.weight_bytes()
-        );
+        println!("  {:<17} MACs {:>6}  weights {:>5} B{act}", op.kind().name(), op.macs(), op.weight_bytes());
     }
     println!("  output (dequantized): [{}]", probs.join(", "));
     Ok(())
@@ -67,13 +47,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     run("every-op network", &every_op(3)?, 11)?;
 
     // A learned cubic on int16, certified on all 65,536 inputs.
-    let t = (
-        DType::I16,
-        Quant {
-            scale: 1.0 / 4096.0,
-            zero_point: 0,
-        },
-    );
+    let t = (DType::I16, Quant { scale: 1.0 / 4096.0, zero_point: 0 });
     let coefs = [0.1, 0.5, 0.25, -0.05];
     let mut b = ModelBuilder::new();
     let k = b.kernel(&exact_poly_kernel(&coefs, t, t)?);

@@ -5,8 +5,7 @@ use polyact::writer::samples::{every_op, mlp};
 use polyact::DType;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let dir =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus/blob_parser");
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus/blob_parser");
     std::fs::create_dir_all(&dir)?;
     let valid = [
         ("every-op", every_op(3)?),

@@ -151,11 +151,7 @@ pub fn sat_rounding_doubling_high_mul(a: i32, b: i32) -> i32 {
 pub fn requantize(x: i32, multiplier: i32, shift: i32) -> i32 {
     let left = if shift > 0 { shift as u32 } else { 0 };
     let right = if shift > 0 { 0 } else { shift.unsigned_abs() };
-    let shifted = if left == 0 {
-        x
-    } else {
-        sat_i32((x as i64) << left.min(32))
-    };
+    let shifted = if left == 0 { x } else { sat_i32((x as i64) << left.min(32)) };
     rshr_i32(sat_rounding_doubling_high_mul(shifted, multiplier), right)
 }
 
@@ -165,11 +161,7 @@ pub fn requantize(x: i32, multiplier: i32, shift: i32) -> i32 {
 pub fn requantize_i64(x: i64, multiplier: i32, shift: i32) -> i32 {
     let prod = x as i128 * multiplier as i128;
     let total = 31 - shift;
-    let r = if total >= 0 {
-        rshr_i128(prod, total as u32)
-    } else {
-        prod << (-total).min(64) as u32
-    };
+    let r = if total >= 0 { rshr_i128(prod, total as u32) } else { prod << (-total).min(64) as u32 };
     r.clamp(i32::MIN as i128, i32::MAX as i128) as i32
 }
 

@@ -30,21 +30,9 @@ pub fn ideal(x: i32, in_q: Quant, out_dtype: DType, out_q: Quant, f: &dyn Fn(f64
 }
 
 /// Certify `kernel` (channel set `ch`) against `f` on every input.
-pub fn certify(
-    kernel: &Activation,
-    ch: usize,
-    in_q: Quant,
-    out_q: Quant,
-    f: &dyn Fn(f64) -> f64,
-) -> Certificate {
+pub fn certify(kernel: &Activation, ch: usize, in_q: Quant, out_q: Quant, f: &dyn Fn(f64) -> f64) -> Certificate {
     let (ti, to) = (kernel.io.in_dtype, kernel.io.out_dtype);
-    let mut c = Certificate {
-        max_err: 0.0,
-        mean_err: 0.0,
-        worst_input: ti.min(),
-        inputs: 0,
-        not_correctly_rounded: 0,
-    };
+    let mut c = Certificate { max_err: 0.0, mean_err: 0.0, worst_input: ti.min(), inputs: 0, not_correctly_rounded: 0 };
     let mut sum = 0.0;
     for x in ti.min()..=ti.max() {
         let want = ideal(x, in_q, to, out_q, f);

@@ -11,21 +11,13 @@ pub enum Error {
     /// The blob's format version is not one this runtime reads.
     UnsupportedVersion { found: u16, supported: u16 },
     /// A region extends past the end of the data it lives in.
-    Truncated {
-        what: &'static str,
-        need: usize,
-        have: usize,
-    },
+    Truncated { what: &'static str, need: usize, have: usize },
     /// The CRC32 stored in the header does not match the blob.
     CrcMismatch { stored: u32, computed: u32 },
     /// An enum-like field holds a value this runtime does not know.
     BadTag { what: &'static str, value: i64 },
     /// A reference (tensor, kernel, data range) points outside its table.
-    OutOfRange {
-        what: &'static str,
-        index: usize,
-        limit: usize,
-    },
+    OutOfRange { what: &'static str, index: usize, limit: usize },
     /// A field that must be zero or fixed is not.
     BadField { what: &'static str, value: i64 },
     /// An operator's parameters are inconsistent; `op` is its index.
@@ -43,28 +35,22 @@ pub enum Error {
     /// The arena given (or declared) is too small.
     ArenaTooSmall { need: usize, have: usize },
     /// Caller data has the wrong length or type for a tensor.
-    IoMismatch {
-        what: &'static str,
-        expected: usize,
-        got: usize,
-    },
+    IoMismatch { what: &'static str, expected: usize, got: usize },
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {
             Error::BadMagic => write!(f, "not a polyact model: bad magic (expected \"PACT\")"),
-            Error::UnsupportedVersion { found, supported } => write!(
-                f,
-                "model format version {found} is not supported (this runtime reads version {supported})"
-            ),
+            Error::UnsupportedVersion { found, supported } => {
+                write!(f, "model format version {found} is not supported (this runtime reads version {supported})")
+            }
             Error::Truncated { what, need, have } => {
                 write!(f, "{what} is truncated: needs {need} bytes, {have} available")
             }
-            Error::CrcMismatch { stored, computed } => write!(
-                f,
-                "model is corrupt: CRC32 mismatch (header says {stored:#010x}, data gives {computed:#010x})"
-            ),
+            Error::CrcMismatch { stored, computed } => {
+                write!(f, "model is corrupt: CRC32 mismatch (header says {stored:#010x}, data gives {computed:#010x})")
+            }
             Error::BadTag { what, value } => write!(f, "unknown {what} tag {value}"),
             Error::OutOfRange { what, index, limit } => {
                 write!(f, "{what} {index} out of range (limit {limit})")
@@ -75,15 +61,13 @@ impl fmt::Display for Error {
                 write!(f, "activation kernel {kernel}: {reason}")
             }
             Error::InvalidTensor { tensor, reason } => write!(f, "tensor {tensor}: {reason}"),
-            Error::AccumulatorOverflow { op, channel } => write!(
-                f,
-                "operator {op}: accumulator of output channel {channel} can overflow in the worst case"
-            ),
+            Error::AccumulatorOverflow { op, channel } => {
+                write!(f, "operator {op}: accumulator of output channel {channel} can overflow in the worst case")
+            }
             Error::InvalidGraph { tensor, reason } => write!(f, "graph: tensor {tensor} {reason}"),
-            Error::ArenaOverlap { a, b } => write!(
-                f,
-                "arena plan: tensors {a} and {b} are live at the same time and share bytes"
-            ),
+            Error::ArenaOverlap { a, b } => {
+                write!(f, "arena plan: tensors {a} and {b} are live at the same time and share bytes")
+            }
             Error::ArenaTooSmall { need, have } => {
                 write!(f, "arena too small: needs {need} bytes, {have} given")
             }
@@ -110,12 +94,7 @@ impl defmt::Format for Error {
                 defmt::write!(f, "{} truncated: need {} have {}", what, need, have)
             }
             Error::CrcMismatch { stored, computed } => {
-                defmt::write!(
-                    f,
-                    "CRC mismatch: stored {:#x} computed {:#x}",
-                    stored,
-                    computed
-                )
+                defmt::write!(f, "CRC mismatch: stored {:#x} computed {:#x}", stored, computed)
             }
             Error::BadTag { what, value } => defmt::write!(f, "unknown {} tag {}", what, value),
             Error::OutOfRange { what, index, limit } => {
@@ -139,11 +118,7 @@ impl defmt::Format for Error {
             Error::ArenaTooSmall { need, have } => {
                 defmt::write!(f, "arena too small: {} > {}", need, have)
             }
-            Error::IoMismatch {
-                what,
-                expected,
-                got,
-            } => {
+            Error::IoMismatch { what, expected, got } => {
                 defmt::write!(f, "{}: expected {} got {}", what, expected, got)
             }
         }

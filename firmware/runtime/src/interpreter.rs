@@ -37,19 +37,11 @@ struct Split<'x> {
 impl<'x> Split<'x> {
     fn new(arena: &'x mut [u8], out: Range<usize>) -> Result<Split<'x>, Error> {
         if out.end > arena.len() {
-            return Err(Error::ArenaTooSmall {
-                need: out.end,
-                have: arena.len(),
-            });
+            return Err(Error::ArenaTooSmall { need: out.end, have: arena.len() });
         }
         let (lo, rest) = arena.split_at_mut(out.start);
         let (mid, hi) = rest.split_at_mut(out.end - out.start);
-        Ok(Split {
-            lo,
-            out: mid,
-            hi,
-            out_range: out,
-        })
+        Ok(Split { lo, out: mid, hi, out_range: out })
     }
 
     /// An input region, which must not overlap the output.
@@ -60,15 +52,9 @@ impl<'x> Split<'x> {
             let off = self.out_range.end;
             self.hi
                 .get(r.start - off..r.end - off)
-                .ok_or(Error::ArenaTooSmall {
-                    need: r.end,
-                    have: off + self.hi.len(),
-                })
+                .ok_or(Error::ArenaTooSmall { need: r.end, have: off + self.hi.len() })
         } else {
-            Err(Error::ArenaOverlap {
-                a: r.start,
-                b: self.out_range.start,
-            })
+            Err(Error::ArenaOverlap { a: r.start, b: self.out_range.start })
         }
     }
 }
@@ -77,10 +63,7 @@ impl<'m, 'a> Interpreter<'m, 'a> {
     /// Bind a model to an arena of at least `model.arena_size()` bytes.
     pub fn new(model: Model<'m>, arena: &'a mut [u8]) -> Result<Self, Error> {
         if arena.len() < model.arena_size() {
-            return Err(Error::ArenaTooSmall {
-                need: model.arena_size(),
-                have: arena.len(),
-            });
+            return Err(Error::ArenaTooSmall { need: model.arena_size(), have: arena.len() });
         }
         Ok(Interpreter { model, arena })
     }
@@ -93,30 +76,20 @@ impl<'m, 'a> Interpreter<'m, 'a> {
     /// Raw bytes of the input tensor, to fill before `invoke`.
     pub fn input_bytes_mut(&mut self) -> Result<&mut [u8], Error> {
         let r = self.model.input()?.range();
-        self.arena.get_mut(r.clone()).ok_or(Error::ArenaTooSmall {
-            need: r.end,
-            have: 0,
-        })
+        self.arena.get_mut(r.clone()).ok_or(Error::ArenaTooSmall { need: r.end, have: 0 })
     }
 
     /// Raw bytes of the output tensor after `invoke`.
     pub fn output_bytes(&self) -> Result<&[u8], Error> {
         let r = self.model.output()?.range();
-        self.arena.get(r.clone()).ok_or(Error::ArenaTooSmall {
-            need: r.end,
-            have: 0,
-        })
+        self.arena.get(r.clone()).ok_or(Error::ArenaTooSmall { need: r.end, have: 0 })
     }
 
     /// Set the input from quantized values (each saturated to the input type).
     pub fn set_input(&mut self, values: &[i32]) -> Result<(), Error> {
         let t = self.model.input()?;
         if values.len() != t.len() {
-            return Err(Error::IoMismatch {
-                what: "input",
-                expected: t.len(),
-                got: values.len(),
-            });
+            return Err(Error::IoMismatch { what: "input", expected: t.len(), got: values.len() });
         }
         let buf = self.input_bytes_mut()?;
         for (i, &v) in values.iter().enumerate() {
@@ -129,11 +102,7 @@ impl<'m, 'a> Interpreter<'m, 'a> {
     pub fn get_output(&self, out: &mut [i32]) -> Result<(), Error> {
         let t = self.model.output()?;
         if out.len() != t.len() {
-            return Err(Error::IoMismatch {
-                what: "output",
-                expected: t.len(),
-                got: out.len(),
-            });
+            return Err(Error::IoMismatch { what: "output", expected: t.len(), got: out.len() });
         }
         let buf = self.output_bytes()?;
         for (i, o) in out.iter_mut().enumerate() {
@@ -212,26 +181,14 @@ fn run_op(op: &Op, arena: &mut [u8]) -> Result<(), Error> {
                 s.out.copy_from_slice(x);
             }
         }
-        Op::Activation {
-            input,
-            output,
-            kernel,
-            ..
-        } => {
+        Op::Activation { input, output, kernel, .. } => {
             if input.offset == output.offset && input.dtype == output.dtype {
-                let buf = arena.get_mut(output.range()).ok_or(Error::ArenaTooSmall {
-                    need: output.range().end,
-                    have: 0,
-                })?;
+                let buf =
+                    arena.get_mut(output.range()).ok_or(Error::ArenaTooSmall { need: output.range().end, have: 0 })?;
                 kernel.apply_in_place(buf, output.len(), output.channels());
             } else {
                 let s = Split::new(arena, output.range())?;
-                kernel.apply(
-                    s.input(input.range())?,
-                    s.out,
-                    output.len(),
-                    output.channels(),
-                );
+                kernel.apply(s.input(input.range())?, s.out, output.len(), output.channels());
             }
         }
     }

@@ -51,10 +51,7 @@ pub use ops::{Op, OpKind};
 pub fn exercise_blob(data: &[u8], arena: &mut [u8]) -> Result<(), Error> {
     let model = Model::from_bytes(data)?;
     if model.arena_size() > arena.len() {
-        return Err(Error::ArenaTooSmall {
-            need: model.arena_size(),
-            have: arena.len(),
-        });
+        return Err(Error::ArenaTooSmall { need: model.arena_size(), have: arena.len() });
     }
     let mut it = Interpreter::new(model, arena)?;
     it.input_bytes_mut()?.fill(0);

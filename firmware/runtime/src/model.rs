@@ -46,28 +46,15 @@ impl<'a> Model<'a> {
     /// `bytes` may extend past the blob (e.g. a whole flash partition).
     pub fn from_bytes(bytes: &'a [u8]) -> Result<Model<'a>, Error> {
         let header = Header::parse(bytes)?;
-        let model = Model {
-            blob: &bytes[..header.total_len],
-            header,
-        };
+        let model = Model { blob: &bytes[..header.total_len], header };
         for t in 0..header.n_tensors {
             model.tensor(t)?;
         }
-        model.check_section(
-            model.kernel_records(),
-            header.kernels_off,
-            header.data_off,
-            "kernel section",
-        )?;
+        model.check_section(model.kernel_records(), header.kernels_off, header.data_off, "kernel section")?;
         for (i, rec) in model.kernel_records().enumerate() {
             Activation::decode(&rec?, i)?;
         }
-        model.check_section(
-            model.op_records(),
-            header.ops_off,
-            header.kernels_off,
-            "op section",
-        )?;
+        model.check_section(model.op_records(), header.ops_off, header.kernels_off, "op section")?;
         for (i, rec) in model.op_records().enumerate() {
             Op::decode(&rec?, i, &model, Check::Full)?;
         }
@@ -77,23 +64,14 @@ impl<'a> Model<'a> {
     }
 
     /// The records of a section must exactly fill it.
-    fn check_section(
-        &self,
-        recs: Records<'a>,
-        start: usize,
-        end: usize,
-        what: &'static str,
-    ) -> Result<(), Error> {
+    fn check_section(&self, recs: Records<'a>, start: usize, end: usize, what: &'static str) -> Result<(), Error> {
         let mut used = 0;
         for rec in recs {
             let rec = rec?;
             used += crate::format::record::record_len(rec.n_tensors(), rec.n_params());
         }
         if start + used != end {
-            return Err(Error::BadField {
-                what,
-                value: (end as i64) - (start + used) as i64,
-            });
+            return Err(Error::BadField { what, value: (end as i64) - (start + used) as i64 });
         }
         Ok(())
     }
@@ -127,11 +105,7 @@ impl<'a> Model<'a> {
     /// Tensor table entry `i`.
     pub fn tensor(&self, i: usize) -> Result<TensorInfo, Error> {
         if i >= self.header.n_tensors {
-            return Err(Error::OutOfRange {
-                what: "tensor",
-                index: i,
-                limit: self.header.n_tensors,
-            });
+            return Err(Error::OutOfRange { what: "tensor", index: i, limit: self.header.n_tensors });
         }
         let at = self.header.tensors_off + i * TENSOR_RECORD_LEN;
         TensorInfo::parse(&self.blob[at..at + TENSOR_RECORD_LEN], i)
@@ -171,11 +145,7 @@ impl<'a> Model<'a> {
     pub fn kernel(&self, i: usize) -> Result<Activation<'a>, Error> {
         match self.kernel_records().nth(i) {
             Some(rec) => Activation::decode(&rec?, i),
-            None => Err(Error::OutOfRange {
-                what: "activation kernel",
-                index: i,
-                limit: self.header.n_kernels,
-            }),
+            None => Err(Error::OutOfRange { what: "activation kernel", index: i, limit: self.header.n_kernels }),
         }
     }
 
@@ -183,34 +153,20 @@ impl<'a> Model<'a> {
     pub fn op(&self, i: usize) -> Result<Op<'a>, Error> {
         match self.op_records().nth(i) {
             Some(rec) => Op::decode(&rec?, i, self, Check::Light),
-            None => Err(Error::OutOfRange {
-                what: "operator",
-                index: i,
-                limit: self.header.n_ops,
-            }),
+            None => Err(Error::OutOfRange { what: "operator", index: i, limit: self.header.n_ops }),
         }
     }
 
     /// Iterate decoded ops in execution order.
     pub fn ops(&self) -> impl Iterator<Item = Result<Op<'a>, Error>> + '_ {
-        self.op_records()
-            .enumerate()
-            .map(move |(i, rec)| Op::decode(&rec?, i, self, Check::Light))
+        self.op_records().enumerate().map(move |(i, rec)| Op::decode(&rec?, i, self, Check::Light))
     }
 
     /// Live interval of tensor `t` as planned: `(first, last)` op indices, with
     /// the graph input born at −1 and the graph output alive until `n_ops`.
     pub fn lifetime(&self, t: &TensorInfo) -> (i64, i64) {
-        let first = if t.first_op == LIFETIME_OPEN {
-            -1
-        } else {
-            t.first_op as i64
-        };
-        let last = if t.last_op == LIFETIME_OPEN {
-            self.header.n_ops as i64
-        } else {
-            t.last_op as i64
-        };
+        let first = if t.first_op == LIFETIME_OPEN { -1 } else { t.first_op as i64 };
+        let last = if t.last_op == LIFETIME_OPEN { self.header.n_ops as i64 } else { t.last_op as i64 };
         (first, last)
     }
 
@@ -233,34 +189,21 @@ impl<'a> Model<'a> {
                     }
                     if j + 1 == nt {
                         if first.is_some() {
-                            return Err(Error::InvalidGraph {
-                                tensor: ti,
-                                reason: "is written more than once",
-                            });
+                            return Err(Error::InvalidGraph { tensor: ti, reason: "is written more than once" });
                         }
                         first = Some(k as i64);
                     } else {
                         if first.is_none() {
-                            return Err(Error::InvalidGraph {
-                                tensor: ti,
-                                reason: "is read before it is written",
-                            });
+                            return Err(Error::InvalidGraph { tensor: ti, reason: "is read before it is written" });
                         }
                         last = k as i64;
                     }
                 }
             }
             let Some(first) = first else {
-                return Err(Error::InvalidGraph {
-                    tensor: ti,
-                    reason: "is never written",
-                });
+                return Err(Error::InvalidGraph { tensor: ti, reason: "is never written" });
             };
-            let last = if ti == self.header.output {
-                n_ops as i64
-            } else {
-                last.max(first)
-            };
+            let last = if ti == self.header.output { n_ops as i64 } else { last.max(first) };
             let t = self.tensor(ti)?;
             if self.lifetime(&t) != (first, last) {
                 return Err(Error::InvalidGraph {
@@ -281,18 +224,14 @@ impl<'a> Model<'a> {
             let ta = self.tensor(a)?;
             let end = ta.offset.saturating_add(ta.bytes());
             if end > self.header.arena_size {
-                return Err(Error::ArenaTooSmall {
-                    need: end,
-                    have: self.header.arena_size,
-                });
+                return Err(Error::ArenaTooSmall { need: end, have: self.header.arena_size });
             }
             high = high.max(end);
             let (fa, la) = self.lifetime(&ta);
             for b in a + 1..self.header.n_tensors {
                 let tb = self.tensor(b)?;
                 let (fb, lb) = self.lifetime(&tb);
-                let bytes_overlap =
-                    ta.offset < tb.offset + tb.bytes() && tb.offset < ta.offset + ta.bytes();
+                let bytes_overlap = ta.offset < tb.offset + tb.bytes() && tb.offset < ta.offset + ta.bytes();
                 let live_overlap = fa <= lb && fb <= la;
                 if bytes_overlap && live_overlap && !self.is_in_place(a, &ta, b, &tb)? {
                     return Err(Error::ArenaOverlap { a, b });
@@ -300,23 +239,14 @@ impl<'a> Model<'a> {
             }
         }
         if high != self.header.arena_size {
-            return Err(Error::BadField {
-                what: "declared arena size",
-                value: self.header.arena_size as i64,
-            });
+            return Err(Error::BadField { what: "declared arena size", value: self.header.arena_size as i64 });
         }
         Ok(())
     }
 
     /// Whether `a`/`b` are the input/output of one in-place elementwise op at
     /// which the input dies, with identical placement.
-    fn is_in_place(
-        &self,
-        a: usize,
-        ta: &TensorInfo,
-        b: usize,
-        tb: &TensorInfo,
-    ) -> Result<bool, Error> {
+    fn is_in_place(&self, a: usize, ta: &TensorInfo, b: usize, tb: &TensorInfo) -> Result<bool, Error> {
         if ta.offset != tb.offset || ta.bytes() != tb.bytes() {
             return Ok(false);
         }
@@ -337,11 +267,6 @@ impl<'a> Model<'a> {
         };
         let rec = rec?;
         let kind = OpKind::from_tag(rec.tag)?;
-        Ok(
-            kind.may_alias()
-                && rec.n_tensors() == 2
-                && rec.tensor(0) == src
-                && rec.tensor(1) == dst,
-        )
+        Ok(kind.may_alias() && rec.n_tensors() == 2 && rec.tensor(0) == src && rec.tensor(1) == dst)
     }
 }

@@ -49,12 +49,7 @@ impl OpKind {
             10 => Softmax,
             11 => RmsNorm,
             12 => Activation,
-            _ => {
-                return Err(Error::BadTag {
-                    what: "operator",
-                    value: tag as i64,
-                })
-            }
+            _ => return Err(Error::BadTag { what: "operator", value: tag as i64 }),
         })
     }
 
@@ -99,29 +94,16 @@ pub enum Op<'a> {
     Depthwise(Depthwise<'a>),
     Pool(Pool),
     Add(Add),
-    Reshape {
-        input: TensorInfo,
-        output: TensorInfo,
-    },
+    Reshape { input: TensorInfo, output: TensorInfo },
     Concat(Concat),
     Softmax(Softmax),
     RmsNorm(RmsNorm<'a>),
-    Activation {
-        input: TensorInfo,
-        output: TensorInfo,
-        kernel_index: usize,
-        kernel: Activation<'a>,
-    },
+    Activation { input: TensorInfo, output: TensorInfo, kernel_index: usize, kernel: Activation<'a> },
 }
 
 impl<'a> Op<'a> {
     /// Decode op record `index` and validate it against the model's tables.
-    pub fn decode(
-        rec: &Record<'a>,
-        index: usize,
-        model: &Model<'a>,
-        check: Check,
-    ) -> Result<Op<'a>, Error> {
+    pub fn decode(rec: &Record<'a>, index: usize, model: &Model<'a>, check: Check) -> Result<Op<'a>, Error> {
         let kind = OpKind::from_tag(rec.tag)?;
         let bad = |reason| Error::InvalidOp { op: index, reason };
         for i in 0..rec.n_tensors() {
@@ -130,10 +112,9 @@ impl<'a> Op<'a> {
         let full = check == Check::Full;
         Ok(match kind {
             OpKind::Dense => Op::Dense(Dense::decode(rec, index, model, full)?),
-            OpKind::Conv1D | OpKind::Conv2D => Op::Conv(
-                kind,
-                Conv::decode(rec, index, model, kind == OpKind::Conv1D, full)?,
-            ),
+            OpKind::Conv1D | OpKind::Conv2D => {
+                Op::Conv(kind, Conv::decode(rec, index, model, kind == OpKind::Conv1D, full)?)
+            }
             OpKind::DepthwiseConv2D => Op::Depthwise(Depthwise::decode(rec, index, model, full)?),
             OpKind::MaxPool => Op::Pool(Pool::decode(rec, index, model, PoolKind::Max)?),
             OpKind::AvgPool => Op::Pool(Pool::decode(rec, index, model, PoolKind::Avg)?),
@@ -145,13 +126,8 @@ impl<'a> Op<'a> {
                 rec.expect_counts(2, 0).map_err(bad)?;
                 let input = model.tensor(rec.tensor(0))?;
                 let output = model.tensor(rec.tensor(1))?;
-                if input.dtype != output.dtype
-                    || input.quant != output.quant
-                    || input.len() != output.len()
-                {
-                    return Err(bad(
-                        "reshape must keep element count, type and quantization",
-                    ));
+                if input.dtype != output.dtype || input.quant != output.quant || input.len() != output.len() {
+                    return Err(bad("reshape must keep element count, type and quantization"));
                 }
                 Op::Reshape { input, output }
             }
@@ -161,38 +137,22 @@ impl<'a> Op<'a> {
                 let output = model.tensor(rec.tensor(1))?;
                 let k = rec.param(0);
                 if k < 0 {
-                    return Err(Error::BadField {
-                        what: "activation kernel index",
-                        value: k as i64,
-                    });
+                    return Err(Error::BadField { what: "activation kernel index", value: k as i64 });
                 }
                 let kernel = model.kernel(k as usize)?;
                 if input.len() != output.len() || input.dims != output.dims {
                     return Err(bad("activation input and output must have the same shape"));
                 }
                 if kernel.io.in_dtype != input.dtype || kernel.io.in_zp != input.quant.zero_point {
-                    return Err(bad(
-                        "kernel input type or zero point differs from the input tensor",
-                    ));
+                    return Err(bad("kernel input type or zero point differs from the input tensor"));
                 }
-                if kernel.io.out_dtype != output.dtype
-                    || kernel.io.out_zp != output.quant.zero_point
-                {
-                    return Err(bad(
-                        "kernel output type or zero point differs from the output tensor",
-                    ));
+                if kernel.io.out_dtype != output.dtype || kernel.io.out_zp != output.quant.zero_point {
+                    return Err(bad("kernel output type or zero point differs from the output tensor"));
                 }
                 if !kernel.fits_channels(output.channels()) {
-                    return Err(bad(
-                        "kernel channel sets do not match the tensor's channels",
-                    ));
+                    return Err(bad("kernel channel sets do not match the tensor's channels"));
                 }
-                Op::Activation {
-                    input,
-                    output,
-                    kernel_index: k as usize,
-                    kernel,
-                }
+                Op::Activation { input, output, kernel_index: k as usize, kernel }
             }
         })
     }
@@ -240,11 +200,7 @@ impl<'a> Op<'a> {
     /// The activation kernel this op applies (standalone or fused), with its index.
     pub fn activation(&self) -> Option<(usize, Activation<'a>)> {
         match self {
-            Op::Activation {
-                kernel_index,
-                kernel,
-                ..
-            } => Some((*kernel_index, *kernel)),
+            Op::Activation { kernel_index, kernel, .. } => Some((*kernel_index, *kernel)),
             Op::Dense(d) => d.w.stage.kernel,
             Op::Conv(_, c) => c.w.stage.kernel,
             Op::Depthwise(d) => d.w.stage.kernel,

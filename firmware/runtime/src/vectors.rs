@@ -33,37 +33,23 @@ impl<'a> Vectors<'a> {
             });
         }
         if bytes[..4] != VECTORS_MAGIC {
-            return Err(Error::BadField {
-                what: "vector partition magic",
-                value: le_u32_at(bytes, 0) as i64,
-            });
+            return Err(Error::BadField { what: "vector partition magic", value: le_u32_at(bytes, 0) as i64 });
         }
         let version = le_u16_at(bytes, 4);
         if version != 1 {
-            return Err(Error::UnsupportedVersion {
-                found: version,
-                supported: 1,
-            });
+            return Err(Error::UnsupportedVersion { found: version, supported: 1 });
         }
         if le_u16_at(bytes, 6) != 0 {
-            return Err(Error::BadField {
-                what: "vector partition reserved field",
-                value: le_u16_at(bytes, 6) as i64,
-            });
+            return Err(Error::BadField { what: "vector partition reserved field", value: le_u16_at(bytes, 6) as i64 });
         }
         let count = le_u32_at(bytes, 8) as usize;
         let per = le_u32_at(bytes, 12) as usize;
-        let len = count.checked_mul(per).ok_or(Error::BadField {
-            what: "vector count",
-            value: count as i64,
+        let len = count.checked_mul(per).ok_or(Error::BadField { what: "vector count", value: count as i64 })?;
+        let data = bytes.get(VECTORS_HEADER_LEN..VECTORS_HEADER_LEN + len).ok_or(Error::Truncated {
+            what: "vector data",
+            need: VECTORS_HEADER_LEN + len,
+            have: bytes.len(),
         })?;
-        let data = bytes
-            .get(VECTORS_HEADER_LEN..VECTORS_HEADER_LEN + len)
-            .ok_or(Error::Truncated {
-                what: "vector data",
-                need: VECTORS_HEADER_LEN + len,
-                have: bytes.len(),
-            })?;
         let stored = le_u32_at(bytes, 16);
         let computed = crate::format::header::CRC32.checksum(data);
         if stored != computed {
@@ -89,9 +75,7 @@ impl<'a> Vectors<'a> {
 
     /// Vector `i` (empty if out of range).
     pub fn get(&self, i: usize) -> &'a [u8] {
-        self.data
-            .get(i * self.per..(i + 1) * self.per)
-            .unwrap_or(&[])
+        self.data.get(i * self.per..(i + 1) * self.per).unwrap_or(&[])
     }
 }
 
@@ -105,11 +89,7 @@ pub fn write_vectors(data: &[u8], bytes_per_vector: usize) -> alloc::vec::Vec<u8
     out.extend_from_slice(&0u16.to_le_bytes());
     out.extend_from_slice(&(count as u32).to_le_bytes());
     out.extend_from_slice(&(bytes_per_vector as u32).to_le_bytes());
-    out.extend_from_slice(
-        &crate::format::header::CRC32
-            .checksum(&data[..count * bytes_per_vector])
-            .to_le_bytes(),
-    );
+    out.extend_from_slice(&crate::format::header::CRC32.checksum(&data[..count * bytes_per_vector]).to_le_bytes());
     out.extend_from_slice(&data[..count * bytes_per_vector]);
     out
 }

@@ -23,13 +23,7 @@ fn horner_slack(k: &KernelDef) -> f64 {
     }
 }
 
-fn cert_of(
-    k: &KernelDef,
-    ch: usize,
-    in_q: Quant,
-    out_q: Quant,
-    f: &dyn Fn(f64) -> f64,
-) -> Certificate {
+fn cert_of(k: &KernelDef, ch: usize, in_q: Quant, out_q: Quant, f: &dyn Fn(f64) -> f64) -> Certificate {
     let blob = kernel_blob(k, k.io().channels.max(1), in_q, out_q);
     let model = Model::from_bytes(&blob).unwrap();
     let c = certify(&model.kernel(0).unwrap(), ch, in_q, out_q, f);
@@ -37,18 +31,9 @@ fn cert_of(
     c
 }
 
-const I16_IN: Quant = Quant {
-    scale: 1.0 / 4096.0,
-    zero_point: 0,
-}; // x in [-8, 8)
-const I16_UNIT: Quant = Quant {
-    scale: 1.0 / 32768.0,
-    zero_point: 0,
-}; // y in [-1, 1)
-const I16_WIDE: Quant = Quant {
-    scale: 1.0 / 4096.0,
-    zero_point: 0,
-};
+const I16_IN: Quant = Quant { scale: 1.0 / 4096.0, zero_point: 0 }; // x in [-8, 8)
+const I16_UNIT: Quant = Quant { scale: 1.0 / 32768.0, zero_point: 0 }; // y in [-1, 1)
+const I16_WIDE: Quant = Quant { scale: 1.0 / 4096.0, zero_point: 0 };
 
 #[test]
 fn exact_cubic_int16_is_correctly_rounded_up_to_horner_rounding() {
@@ -120,10 +105,7 @@ fn int8_table_is_correctly_rounded() {
 fn int8_in_int16_out_table_and_int16_in_int8_out_poly() {
     let in8 = q(1.0 / 32.0, 0);
     let k = KernelDef::table(in8, (DType::I16, I16_UNIT), &[&f64::tanh]);
-    assert_eq!(
-        cert_of(&k, 0, in8, I16_UNIT, &f64::tanh).not_correctly_rounded,
-        0
-    );
+    assert_eq!(cert_of(&k, 0, in8, I16_UNIT, &f64::tanh).not_correctly_rounded, 0);
     let out8 = q(1.0 / 127.0, 0);
     let k = fit_segments(&f64::tanh, (DType::I16, I16_IN), (DType::I8, out8), 5, 3);
     assert!(cert_of(&k, 0, I16_IN, out8, &f64::tanh).max_err <= 0.51);
@@ -134,10 +116,8 @@ fn per_channel_polynomials_use_their_own_coefficients() {
     let fs: [&dyn Fn(f64) -> f64; 2] = [&|x| 0.5 * x, &|x| -0.25 * x + 0.125];
     let coefs = [vec![0.0, 0.5], vec![0.125, -0.25]];
     let io = kernel_io(DType::I16, I16_IN, DType::I16, I16_WIDE, 2);
-    let segs: Vec<Vec<f64>> = coefs
-        .iter()
-        .map(|c| polyact::writer::local_poly_from_real(c, I16_IN, I16_WIDE, 0))
-        .collect();
+    let segs: Vec<Vec<f64>> =
+        coefs.iter().map(|c| polyact::writer::local_poly_from_real(c, I16_IN, I16_WIDE, 0)).collect();
     let k = KernelDef::Poly(polyact::writer::encode_poly(io, 0, &segs).unwrap());
     for (ch, f) in fs.iter().enumerate() {
         assert!(cert_of(&k, ch, I16_IN, I16_WIDE, *f).max_err <= 0.5 + horner_slack(&k));
@@ -146,26 +126,12 @@ fn per_channel_polynomials_use_their_own_coefficients() {
 
 #[test]
 fn relu_family_exact_at_equal_scales_and_bounded_when_rescaling() {
-    for (dt, qt) in [
-        (DType::I8, q(1.0 / 16.0, -7)),
-        (DType::I16, q(1.0 / 2048.0, 0)),
-    ] {
+    for (dt, qt) in [(DType::I8, q(1.0 / 16.0, -7)), (DType::I16, q(1.0 / 2048.0, 0))] {
         let t = (dt, qt);
         let relu = |x: f64| x.max(0.0);
-        assert_eq!(
-            cert_of(&KernelDef::relu(t, t), 0, qt, qt, &relu).max_err,
-            0.0
-        );
-        assert_eq!(
-            cert_of(&KernelDef::helu(t, t, 0.05), 0, qt, qt, &relu).max_err,
-            0.0
-        );
-        assert_eq!(
-            cert_of(&KernelDef::relu6(t, t), 0, qt, qt, &|x: f64| x
-                .clamp(0.0, 6.0))
-            .max_err,
-            0.0
-        );
+        assert_eq!(cert_of(&KernelDef::relu(t, t), 0, qt, qt, &relu).max_err, 0.0);
+        assert_eq!(cert_of(&KernelDef::helu(t, t, 0.05), 0, qt, qt, &relu).max_err, 0.0);
+        assert_eq!(cert_of(&KernelDef::relu6(t, t), 0, qt, qt, &|x: f64| x.clamp(0.0, 6.0)).max_err, 0.0);
         // Rescale to a coarser, shifted output: requantization error bound.
         let out = q(qt.scale * 2.7, if dt == DType::I8 { 3 } else { 0 });
         let c = cert_of(&KernelDef::relu(t, (dt, out)), 0, qt, out, &relu);
@@ -194,32 +160,16 @@ fn pau_rational_5_4_int16() {
     let p: [f64; 6] = [0.02557, 0.66182, 1.58182, 2.94478, 0.95287, 0.23319];
     let b: [f64; 4] = [0.50962, 4.18376, 0.37832, 0.32407];
     let f = |x: f64| {
-        let num: f64 = p
-            .iter()
-            .enumerate()
-            .map(|(k, c)| c * x.powi(k as i32))
-            .sum();
-        let den: f64 = 1.0
-            + b.iter()
-                .enumerate()
-                .map(|(k, c)| c.abs() * x.abs().powi(k as i32 + 1))
-                .sum::<f64>();
+        let num: f64 = p.iter().enumerate().map(|(k, c)| c * x.powi(k as i32)).sum();
+        let den: f64 = 1.0 + b.iter().enumerate().map(|(k, c)| c.abs() * x.abs().powi(k as i32 + 1)).sum::<f64>();
         num / den
     };
     let in_q = q(1.0 / 8192.0, 0); // x in [-4, 4)
     let out_q = q(1.0 / 4096.0, 0);
     let s = in_q.scale as f64;
-    let num: Vec<f64> = p
-        .iter()
-        .enumerate()
-        .map(|(k, c)| c * s.powi(k as i32) / out_q.scale as f64)
-        .collect();
+    let num: Vec<f64> = p.iter().enumerate().map(|(k, c)| c * s.powi(k as i32) / out_q.scale as f64).collect();
     let mut den = vec![1.0];
-    den.extend(
-        b.iter()
-            .enumerate()
-            .map(|(k, c)| c.abs() * s.powi(k as i32 + 1)),
-    );
+    den.extend(b.iter().enumerate().map(|(k, c)| c.abs() * s.powi(k as i32 + 1)));
     let io = kernel_io(DType::I16, in_q, DType::I16, out_q, 1);
     let k = KernelDef::Rational(encode_rational(io, &[num], &[den]).unwrap());
     let c = cert_of(&k, 0, in_q, out_q, &f);
@@ -229,12 +179,7 @@ fn pau_rational_5_4_int16() {
 #[test]
 fn kernels_saturate_instead_of_wrapping() {
     // x^3 over [-8, 8) into a [-1, 1) output: most inputs saturate.
-    let k = exact_poly_kernel(
-        &[0.0, 0.0, 0.0, 1.0],
-        (DType::I16, I16_IN),
-        (DType::I16, I16_UNIT),
-    )
-    .unwrap();
+    let k = exact_poly_kernel(&[0.0, 0.0, 0.0, 1.0], (DType::I16, I16_IN), (DType::I16, I16_UNIT)).unwrap();
     let c = cert_of(&k, 0, I16_IN, I16_UNIT, &|x| x * x * x);
     assert!(c.max_err <= 0.5 + horner_slack(&k), "{c:?}");
 }

@@ -13,11 +13,7 @@ fn refresh_crc(b: &mut [u8]) {
 }
 
 fn samples() -> Vec<Vec<u8>> {
-    vec![
-        every_op(3).unwrap(),
-        mlp(DType::I8, 8, 12, 4, 9).unwrap(),
-        mlp(DType::I16, 8, 12, 4, 9).unwrap(),
-    ]
+    vec![every_op(3).unwrap(), mlp(DType::I8, 8, 12, 4, 9).unwrap(), mlp(DType::I16, 8, 12, 4, 9).unwrap()]
 }
 
 #[test]
@@ -27,10 +23,7 @@ fn every_single_byte_flip_is_rejected() {
             for mask in [0x01u8, 0x80, 0xFF] {
                 let mut bad = blob.clone();
                 bad[i] ^= mask;
-                assert!(
-                    Model::from_bytes(&bad).is_err(),
-                    "flip {mask:#x} at byte {i} accepted"
-                );
+                assert!(Model::from_bytes(&bad).is_err(), "flip {mask:#x} at byte {i} accepted");
             }
         }
     }
@@ -40,10 +33,7 @@ fn every_single_byte_flip_is_rejected() {
 fn every_truncation_is_rejected() {
     let blob = every_op(3).unwrap();
     for len in 0..blob.len() {
-        assert!(
-            Model::from_bytes(&blob[..len]).is_err(),
-            "truncated to {len} accepted"
-        );
+        assert!(Model::from_bytes(&blob[..len]).is_err(), "truncated to {len} accepted");
     }
 }
 
@@ -71,10 +61,7 @@ fn structural_corruption_behind_a_valid_crc_never_panics() {
         }
     }
     // Weight and bias bytes are legitimately free; structure bytes are not.
-    assert!(
-        rejected > 0 && accepted > 0,
-        "accepted {accepted}, rejected {rejected}"
-    );
+    assert!(rejected > 0 && accepted > 0, "accepted {accepted}, rejected {rejected}");
 }
 
 #[test]
@@ -86,10 +73,7 @@ fn errors_name_the_problem() {
     let mut bad = blob.clone();
     bad[4] = 9;
     refresh_crc(&mut bad);
-    assert!(matches!(
-        Model::from_bytes(&bad),
-        Err(Error::UnsupportedVersion { found: 9, .. })
-    ));
+    assert!(matches!(Model::from_bytes(&bad), Err(Error::UnsupportedVersion { found: 9, .. })));
     let mut bad = blob.clone();
     let last = bad.len() - 1;
     bad[last] ^= 1;
@@ -101,13 +85,7 @@ fn errors_name_the_problem() {
     bad[48] = 7;
     refresh_crc(&mut bad);
     let e = Model::from_bytes(&bad).unwrap_err();
-    assert_eq!(
-        e,
-        Error::BadTag {
-            what: "tensor dtype",
-            value: 7
-        }
-    );
+    assert_eq!(e, Error::BadTag { what: "tensor dtype", value: 7 });
     assert_eq!(e.to_string(), "unknown tensor dtype tag 7");
 }
 
@@ -127,10 +105,7 @@ fn arena_must_be_large_enough() {
     let mut small = vec![0u8; m.arena_size() - 1];
     assert_eq!(
         Interpreter::new(m, &mut small).unwrap_err(),
-        Error::ArenaTooSmall {
-            need: m.arena_size(),
-            have: m.arena_size() - 1
-        }
+        Error::ArenaTooSmall { need: m.arena_size(), have: m.arena_size() - 1 }
     );
 }
 

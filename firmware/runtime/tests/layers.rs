@@ -51,10 +51,8 @@ fn conv_reference(
                 let mut acc = bias[oc] as f64;
                 for ky in 0..c.g.kernel[0] {
                     for kx in 0..c.g.kernel[1] {
-                        let iy =
-                            (oy * c.g.stride[0] + ky * c.g.dilation[0]) as i64 - c.g.pad[0] as i64;
-                        let ix =
-                            (ox * c.g.stride[1] + kx * c.g.dilation[1]) as i64 - c.g.pad[1] as i64;
+                        let iy = (oy * c.g.stride[0] + ky * c.g.dilation[0]) as i64 - c.g.pad[0] as i64;
+                        let ix = (ox * c.g.stride[1] + kx * c.g.dilation[1]) as i64 - c.g.pad[1] as i64;
                         if iy < 0 || ix < 0 || iy >= h as i64 || ix >= wd as i64 {
                             continue;
                         }
@@ -67,9 +65,7 @@ fn conv_reference(
                             }
                             None => {
                                 for ic in 0..cin {
-                                    let wv = w[((oc * c.g.kernel[0] + ky) * c.g.kernel[1] + kx)
-                                        * cin
-                                        + ic] as f64;
+                                    let wv = w[((oc * c.g.kernel[0] + ky) * c.g.kernel[1] + kx) * cin + ic] as f64;
                                     acc += (x[px + ic] - qx.zero_point) as f64 * wv;
                                 }
                             }
@@ -85,54 +81,23 @@ fn conv_reference(
 
 fn run_conv(c: &ConvCase, seed: u64) -> f64 {
     let mut r = Rng(seed);
-    let qx = if c.dt == DType::I8 {
-        q(0.05, -5)
-    } else {
-        q(1.0 / 1024.0, 0)
-    };
-    let qy = if c.dt == DType::I8 {
-        q(0.1, 3)
-    } else {
-        q(1.0 / 256.0, 0)
-    };
+    let qx = if c.dt == DType::I8 { q(0.05, -5) } else { q(1.0 / 1024.0, 0) };
+    let qy = if c.dt == DType::I8 { q(0.1, 3) } else { q(1.0 / 256.0, 0) };
     let [h, w, cin] = c.in_hwc;
-    let oh = (h + c.g.pad[0] + c.g.pad[2] - c.g.dilation[0] * (c.g.kernel[0] - 1) - 1)
-        / c.g.stride[0]
-        + 1;
-    let ow = (w + c.g.pad[1] + c.g.pad[3] - c.g.dilation[1] * (c.g.kernel[1] - 1) - 1)
-        / c.g.stride[1]
-        + 1;
+    let oh = (h + c.g.pad[0] + c.g.pad[2] - c.g.dilation[0] * (c.g.kernel[0] - 1) - 1) / c.g.stride[0] + 1;
+    let ow = (w + c.g.pad[1] + c.g.pad[3] - c.g.dilation[1] * (c.g.kernel[1] - 1) - 1) / c.g.stride[1] + 1;
     let taps = c.g.kernel[0] * c.g.kernel[1];
-    let n_w = if c.depth_multiplier.is_some() {
-        taps * c.cout
-    } else {
-        taps * cin * c.cout
-    };
+    let n_w = if c.depth_multiplier.is_some() { taps * c.cout } else { taps * cin * c.cout };
     let weights = r.i8s(n_w, 127);
     let ws: Vec<f64> = (0..c.cout).map(|i| 0.004 + 0.001 * i as f64).collect();
     let bias = r.i32s(c.cout, 3000);
     let (m, s) = requant_per_channel(qx.scale as f64, &ws, qy.scale as f64);
     let mut b = ModelBuilder::new();
-    let in_dims: Vec<usize> = if c.one_d {
-        vec![w, cin]
-    } else {
-        vec![h, w, cin]
-    };
-    let out_dims: Vec<usize> = if c.one_d {
-        vec![ow, c.cout]
-    } else {
-        vec![oh, ow, c.cout]
-    };
+    let in_dims: Vec<usize> = if c.one_d { vec![w, cin] } else { vec![h, w, cin] };
+    let out_dims: Vec<usize> = if c.one_d { vec![ow, c.cout] } else { vec![oh, ow, c.cout] };
     let x = b.tensor(c.dt, &in_dims, qx);
     let y = b.tensor(c.dt, &out_dims, qy);
-    let wd = WeightedDef {
-        weights: &weights,
-        bias: &bias,
-        multipliers: &m,
-        shifts: &s,
-        clamp: None,
-        kernel: None,
-    };
+    let wd = WeightedDef { weights: &weights, bias: &bias, multipliers: &m, shifts: &s, clamp: None, kernel: None };
     match (c.depth_multiplier, c.one_d) {
         (Some(dm), _) => b.depthwise_conv2d(x, y, &wd, &c.g, dm),
         (None, true) => b.conv1d(x, y, &wd, &c.g),
@@ -149,68 +114,21 @@ fn run_conv(c: &ConvCase, seed: u64) -> f64 {
 #[test]
 fn conv2d_stride_padding_dilation() {
     for dt in [DType::I8, DType::I16] {
-        let g = ConvGeom {
-            kernel: [3, 3],
-            stride: [2, 1],
-            dilation: [1, 2],
-            pad: [1, 2, 1, 2],
-        };
-        let e = run_conv(
-            &ConvCase {
-                in_hwc: [7, 6, 3],
-                cout: 5,
-                g,
-                depth_multiplier: None,
-                one_d: false,
-                dt,
-            },
-            1,
-        );
-        assert!(
-            e <= if dt == DType::I8 { 0.75 } else { 0.5 + 1e-9 },
-            "{dt:?}: {e}"
-        );
+        let g = ConvGeom { kernel: [3, 3], stride: [2, 1], dilation: [1, 2], pad: [1, 2, 1, 2] };
+        let e = run_conv(&ConvCase { in_hwc: [7, 6, 3], cout: 5, g, depth_multiplier: None, one_d: false, dt }, 1);
+        assert!(e <= if dt == DType::I8 { 0.75 } else { 0.5 + 1e-9 }, "{dt:?}: {e}");
     }
 }
 
 #[test]
 fn conv1d_and_depthwise() {
-    let g = ConvGeom {
-        kernel: [1, 5],
-        stride: [1, 2],
-        dilation: [1, 1],
-        pad: [0, 2, 0, 2],
-    };
-    let e = run_conv(
-        &ConvCase {
-            in_hwc: [1, 20, 4],
-            cout: 6,
-            g,
-            depth_multiplier: None,
-            one_d: true,
-            dt: DType::I8,
-        },
-        2,
-    );
+    let g = ConvGeom { kernel: [1, 5], stride: [1, 2], dilation: [1, 1], pad: [0, 2, 0, 2] };
+    let e =
+        run_conv(&ConvCase { in_hwc: [1, 20, 4], cout: 6, g, depth_multiplier: None, one_d: true, dt: DType::I8 }, 2);
     assert!(e <= 0.75, "conv1d {e}");
-    let g = ConvGeom {
-        kernel: [3, 3],
-        stride: [2, 2],
-        dilation: [1, 1],
-        pad: [1, 1, 1, 1],
-    };
+    let g = ConvGeom { kernel: [3, 3], stride: [2, 2], dilation: [1, 1], pad: [1, 1, 1, 1] };
     for dt in [DType::I8, DType::I16] {
-        let e = run_conv(
-            &ConvCase {
-                in_hwc: [8, 8, 3],
-                cout: 6,
-                g,
-                depth_multiplier: Some(2),
-                one_d: false,
-                dt,
-            },
-            3,
-        );
+        let e = run_conv(&ConvCase { in_hwc: [8, 8, 3], cout: 6, g, depth_multiplier: Some(2), one_d: false, dt }, 3);
         assert!(e <= 0.75, "depthwise {dt:?} {e}");
     }
 }
@@ -218,16 +136,8 @@ fn conv1d_and_depthwise() {
 fn dense_case(dt_in: DType, dt_out: DType, fused: bool) -> (Vec<u8>, Vec<f64>, Vec<i32>) {
     let mut r = Rng(5);
     let (n_in, n_out) = (40, 12);
-    let qx = if dt_in == DType::I8 {
-        q(0.02, 7)
-    } else {
-        q(1.0 / 4096.0, 0)
-    };
-    let qy = if dt_out == DType::I8 {
-        q(0.05, -2)
-    } else {
-        q(1.0 / 2048.0, 0)
-    };
+    let qx = if dt_in == DType::I8 { q(0.02, 7) } else { q(1.0 / 4096.0, 0) };
+    let qy = if dt_out == DType::I8 { q(0.05, -2) } else { q(1.0 / 2048.0, 0) };
     let w = r.i8s(n_in * n_out, 127);
     let ws: Vec<f64> = (0..n_out).map(|i| 0.003 * (1.0 + i as f64 / 7.0)).collect();
     let bias = r.i32s(n_out, 5000);
@@ -236,25 +146,12 @@ fn dense_case(dt_in: DType, dt_out: DType, fused: bool) -> (Vec<u8>, Vec<f64>, V
     let x = b.tensor(dt_in, &[n_in], qx);
     let y = b.tensor(dt_out, &[n_out], qy);
     let k = fused.then(|| b.kernel(&KernelDef::relu((dt_out, qy), (dt_out, qy))));
-    b.dense(
-        x,
-        y,
-        &WeightedDef {
-            weights: &w,
-            bias: &bias,
-            multipliers: &m,
-            shifts: &s,
-            clamp: None,
-            kernel: k,
-        },
-    );
+    b.dense(x, y, &WeightedDef { weights: &w, bias: &bias, multipliers: &m, shifts: &s, clamp: None, kernel: k });
     b.set_input(x).set_output(y);
     let xin = random_input(&mut r, n_in, dt_in);
     let want: Vec<f64> = (0..n_out)
         .map(|o| {
-            let acc: f64 = (0..n_in)
-                .map(|i| (xin[i] - qx.zero_point) as f64 * w[o * n_in + i] as f64)
-                .sum::<f64>()
+            let acc: f64 = (0..n_in).map(|i| (xin[i] - qx.zero_point) as f64 * w[o * n_in + i] as f64).sum::<f64>()
                 + bias[o] as f64;
             let v = acc * qx.scale as f64 * ws[o] / qy.scale as f64;
             if fused {
@@ -295,14 +192,7 @@ fn dense_rows_apply_the_same_weights() {
     let w = r.i8s(6 * 4, 100);
     let bias = r.i32s(4, 100);
     let (m, s) = requant_per_channel(0.05, &[0.01; 4], 0.05);
-    let wd = WeightedDef {
-        weights: &w,
-        bias: &bias,
-        multipliers: &m,
-        shifts: &s,
-        clamp: None,
-        kernel: None,
-    };
+    let wd = WeightedDef { weights: &w, bias: &bias, multipliers: &m, shifts: &s, clamp: None, kernel: None };
     let mut b = ModelBuilder::new();
     let x = b.tensor(DType::I8, &[3, 6], qx);
     let y = b.tensor(DType::I8, &[3, 4], qx);
@@ -316,10 +206,7 @@ fn dense_rows_apply_the_same_weights() {
         let x1 = b.tensor(DType::I8, &[6], qx);
         let y1 = b.tensor(DType::I8, &[4], qx);
         b.dense(x1, y1, &wd).set_input(x1).set_output(y1);
-        assert_eq!(
-            run(&b.finish().unwrap(), &xin[t * 6..t * 6 + 6]),
-            rows[t * 4..t * 4 + 4]
-        );
+        assert_eq!(run(&b.finish().unwrap(), &xin[t * 6..t * 6 + 6]), rows[t * 4..t * 4 + 4]);
     }
 }
 
@@ -345,27 +232,15 @@ fn pooling_max_exact_avg_rounded() {
     let mut r = Rng(11);
     let qx = q(0.1, 4);
     let x = random_input(&mut r, 5 * 5 * 2, DType::I8);
-    let g = PoolGeom {
-        window: [3, 3],
-        stride: [2, 2],
-        pad: [1, 1, 1, 1],
-    };
+    let g = PoolGeom { window: [3, 3], stride: [2, 2], pad: [1, 1, 1, 1] };
     for avg in [false, true] {
-        let blob = single(
-            DType::I8,
-            &[5, 5, 2],
-            qx,
-            DType::I8,
-            &[3, 3, 2],
-            qx,
-            |b, i, o| {
-                if avg {
-                    b.avg_pool(i, o, &g);
-                } else {
-                    b.max_pool(i, o, &g);
-                }
-            },
-        );
+        let blob = single(DType::I8, &[5, 5, 2], qx, DType::I8, &[3, 3, 2], qx, |b, i, o| {
+            if avg {
+                b.avg_pool(i, o, &g);
+            } else {
+                b.max_pool(i, o, &g);
+            }
+        });
         let got = run(&blob, &x);
         for oy in 0..3 {
             for ox in 0..3 {
@@ -401,16 +276,8 @@ fn add_concat_softmax_rmsnorm_against_float() {
     let rs = b.tensor(DType::I8, &[4, 8], qb);
     let y = b.tensor(DType::I8, &[4, 8], qy);
     let cat = b.tensor(DType::I8, &[4, 16], qy);
-    let k = b.kernel(&KernelDef::leaky_relu(
-        (DType::I8, qa),
-        (DType::I8, qb),
-        0.3,
-    ));
-    b.activation(x, rs, k)
-        .add(x, rs, y)
-        .concat(&[y, rs], cat, 1)
-        .set_input(x)
-        .set_output(cat);
+    let k = b.kernel(&KernelDef::leaky_relu((DType::I8, qa), (DType::I8, qb), 0.3));
+    b.activation(x, rs, k).add(x, rs, y).concat(&[y, rs], cat, 1).set_input(x).set_output(cat);
     let xin = random_input(&mut r, 32, DType::I8);
     let blob = b.finish().unwrap();
     let got = run(&blob, &xin);
@@ -419,24 +286,15 @@ fn add_concat_softmax_rmsnorm_against_float() {
     let mut want = vec![];
     for row in 0..4 {
         let xs: Vec<f64> = (0..8).map(|i| deq(xin[row * 8 + i], qa)).collect();
-        let lr: Vec<f64> = (0..8)
-            .map(|i| deq(leaky.eval(xin[row * 8 + i], i), qb))
-            .collect();
+        let lr: Vec<f64> = (0..8).map(|i| deq(leaky.eval(xin[row * 8 + i], i), qb)).collect();
         want.extend(xs.iter().zip(&lr).map(|(a, b)| (a + b) / qy.scale as f64));
         want.extend(lr.iter().map(|b| b / qy.scale as f64));
     }
     let e = max_err(&got, &want, DType::I8);
     assert!(e <= 1.0, "add/concat {e}");
 
-    for (dt, qo, bound) in [
-        (DType::I8, q(1.0 / 256.0, -128), 1.0),
-        (DType::I16, q(1.0 / 32768.0, 0), 1.0),
-    ] {
-        let qx = if dt == DType::I8 {
-            q(0.1, 5)
-        } else {
-            q(1.0 / 1024.0, 0)
-        };
+    for (dt, qo, bound) in [(DType::I8, q(1.0 / 256.0, -128), 1.0), (DType::I16, q(1.0 / 32768.0, 0), 1.0)] {
+        let qx = if dt == DType::I8 { q(0.1, 5) } else { q(1.0 / 1024.0, 0) };
         let blob = single(dt, &[3, 10], qx, dt, &[3, 10], qo, |b, i, o| {
             b.softmax(i, o, 1.0);
         });
@@ -447,10 +305,7 @@ fn add_concat_softmax_rmsnorm_against_float() {
             let xs: Vec<f64> = (0..10).map(|i| deq(xin[row * 10 + i], qx)).collect();
             let m = xs.iter().cloned().fold(f64::MIN, f64::max);
             let s: f64 = xs.iter().map(|v| (v - m).exp()).sum();
-            want.extend(
-                xs.iter()
-                    .map(|v| (v - m).exp() / s / qo.scale as f64 + qo.zero_point as f64),
-            );
+            want.extend(xs.iter().map(|v| (v - m).exp() / s / qo.scale as f64 + qo.zero_point as f64));
         }
         let e = max_err(&got, &want, dt);
         assert!(e <= bound, "softmax {dt:?}: {e}");
@@ -460,17 +315,9 @@ fn add_concat_softmax_rmsnorm_against_float() {
     let qo = q(1.0 / 4096.0, 0);
     let gains = r.i8s(12, 127);
     let gs = 1.0 / 64.0;
-    let blob = single(
-        DType::I16,
-        &[2, 12],
-        qx,
-        DType::I16,
-        &[2, 12],
-        qo,
-        |b, i, o| {
-            b.rms_norm(i, o, &gains, gs, 1e-6);
-        },
-    );
+    let blob = single(DType::I16, &[2, 12], qx, DType::I16, &[2, 12], qo, |b, i, o| {
+        b.rms_norm(i, o, &gains, gs, 1e-6);
+    });
     let xin = random_input(&mut r, 24, DType::I16);
     let got = run(&blob, &xin);
     let mut want = vec![];
@@ -478,11 +325,7 @@ fn add_concat_softmax_rmsnorm_against_float() {
         let xs: Vec<f64> = (0..12).map(|i| deq(xin[row * 12 + i], qx)).collect();
         let eps_q = (1e-6 / (qx.scale as f64).powi(2)).round() * (qx.scale as f64).powi(2);
         let rms = (xs.iter().map(|v| v * v).sum::<f64>() / 12.0 + eps_q).sqrt();
-        want.extend(
-            xs.iter()
-                .zip(&gains)
-                .map(|(v, &g)| v / rms * g as f64 * gs / qo.scale as f64),
-        );
+        want.extend(xs.iter().zip(&gains).map(|(v, &g)| v / rms * g as f64 * gs / qo.scale as f64));
     }
     let e = max_err(&got, &want, DType::I16);
     assert!(e <= 0.5 + 1e-3, "rms_norm {e}");
@@ -505,14 +348,7 @@ fn planner_reuses_memory_and_runs_elementwise_ops_in_place() {
         b.dense(
             prev,
             h,
-            &WeightedDef {
-                weights: &w,
-                bias: &bias,
-                multipliers: &m,
-                shifts: &s,
-                clamp: None,
-                kernel: None,
-            },
+            &WeightedDef { weights: &w, bias: &bias, multipliers: &m, shifts: &s, clamp: None, kernel: None },
         );
         b.activation(h, a, k);
         prev = a;
@@ -547,10 +383,7 @@ fn worst_case_accumulator_overflow_is_refused() {
         },
     );
     b.set_input(x).set_output(y);
-    assert_eq!(
-        b.finish().unwrap_err(),
-        Error::AccumulatorOverflow { op: 0, channel: 0 }
-    );
+    assert_eq!(b.finish().unwrap_err(), Error::AccumulatorOverflow { op: 0, channel: 0 });
 }
 
 #[test]
@@ -573,17 +406,8 @@ fn inconsistent_layers_are_refused_with_the_op_named() {
     );
     b.set_input(x).set_output(y);
     let e = b.finish().unwrap_err();
-    assert_eq!(
-        e,
-        Error::InvalidOp {
-            op: 0,
-            reason: "weight array length does not match the layer shape"
-        }
-    );
-    assert_eq!(
-        e.to_string(),
-        "operator 0: weight array length does not match the layer shape"
-    );
+    assert_eq!(e, Error::InvalidOp { op: 0, reason: "weight array length does not match the layer shape" });
+    assert_eq!(e.to_string(), "operator 0: weight array length does not match the layer shape");
 
     let mut b = ModelBuilder::new();
     let x = b.tensor(DType::I8, &[6, 6, 1], qx);
@@ -591,19 +415,9 @@ fn inconsistent_layers_are_refused_with_the_op_named() {
     b.conv2d(
         x,
         y,
-        &WeightedDef {
-            weights: &[1; 9],
-            bias: &[0],
-            multipliers: &[1 << 30],
-            shifts: &[0],
-            clamp: None,
-            kernel: None,
-        },
+        &WeightedDef { weights: &[1; 9], bias: &[0], multipliers: &[1 << 30], shifts: &[0], clamp: None, kernel: None },
         &ConvGeom::valid(3, 3),
     );
     b.set_input(x).set_output(y);
-    assert!(matches!(
-        b.finish().unwrap_err(),
-        Error::InvalidOp { op: 0, .. }
-    ));
+    assert!(matches!(b.finish().unwrap_err(), Error::InvalidOp { op: 0, .. }));
 }

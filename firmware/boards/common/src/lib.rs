@@ -52,17 +52,8 @@ impl<B: Board> Observer for Profile<'_, B> {
 }
 
 /// Run the model in `model_partition` on every vector of `vector_partition`.
-pub fn run<B: Board>(
-    board: &mut B,
-    model_partition: &[u8],
-    vector_partition: &[u8],
-    arena: &mut [u8],
-) -> Status {
-    defmt::info!(
-        "polyact firmware on {=str}: arena {=usize} bytes",
-        B::NAME,
-        arena.len()
-    );
+pub fn run<B: Board>(board: &mut B, model_partition: &[u8], vector_partition: &[u8], arena: &mut [u8]) -> Status {
+    defmt::info!("polyact firmware on {=str}: arena {=usize} bytes", B::NAME, arena.len());
     let model = match Model::from_bytes(model_partition) {
         Ok(m) => m,
         Err(e) => {
@@ -108,11 +99,7 @@ pub fn run<B: Board>(
                 return Status::VectorsRejected;
             }
         }
-        let mut prof = Profile {
-            board: &*board,
-            start: 0,
-            counts: [0; MAX_PROFILED_OPS],
-        };
+        let mut prof = Profile { board: &*board, start: 0, counts: [0; MAX_PROFILED_OPS] };
         let t0 = prof.board.now();
         if let Err(e) = it.invoke_observed(&mut prof) {
             defmt::error!("inference {=usize} failed: {}", i, e);

@@ -1,10 +1,6 @@
 //! Per-board constants: flash partitions, arena size, and the profiling clock.
 
-#[cfg(any(
-    feature = "board-mps2-an385",
-    feature = "board-mps2-an386",
-    feature = "board-mps2-an500"
-))]
+#[cfg(any(feature = "board-mps2-an385", feature = "board-mps2-an386", feature = "board-mps2-an500"))]
 mod imp {
     pub const MODEL_PARTITION: (usize, usize) = (0x0010_0000, 0x0010_0000);
     pub const VECTOR_PARTITION: (usize, usize) = (0x0020_0000, 0x0020_0000);

@@ -11,10 +11,7 @@ static WRAPS: AtomicU32 = AtomicU32::new(0);
 #[exception]
 fn SysTick() {
     // Only this handler writes: a plain load/store is enough (no RMW on M0).
-    WRAPS.store(
-        WRAPS.load(Ordering::Relaxed).wrapping_add(1),
-        Ordering::Relaxed,
-    );
+    WRAPS.store(WRAPS.load(Ordering::Relaxed).wrapping_add(1), Ordering::Relaxed);
 }
 
 /// Start SysTick free-running from the core clock with its wrap interrupt.

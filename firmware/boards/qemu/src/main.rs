@@ -32,10 +32,7 @@ impl Board for Qemu {
         self.results.write(bytes)
     }
     fn profile(&mut self, op_counts: &[u64], mean: u64) -> bool {
-        op_counts
-            .iter()
-            .chain([&mean])
-            .all(|c| self.profile.write(&c.to_le_bytes()))
+        op_counts.iter().chain([&mean]).all(|c| self.profile.write(&c.to_le_bytes()))
     }
 }
 
@@ -49,10 +46,7 @@ fn main() -> ! {
     if let Some(cp) = cortex_m::Peripherals::take() {
         clock::start(cp.SYST);
     }
-    let status = match (
-        HostFile::create(b"polyact-results.bin\0"),
-        HostFile::create(b"polyact-profile.bin\0"),
-    ) {
+    let status = match (HostFile::create(b"polyact-results.bin\0"), HostFile::create(b"polyact-profile.bin\0")) {
         (Some(results), Some(profile)) => {
             // SAFETY: the only reference to ARENA, taken once.
             let arena: &'static mut [u8] = unsafe { &mut *addr_of_mut!(ARENA) };
@@ -69,11 +63,7 @@ fn main() -> ! {
         }
     };
     defmt::info!("exit status {}", status);
-    debug::exit(if status == Status::Ok {
-        debug::EXIT_SUCCESS
-    } else {
-        debug::EXIT_FAILURE
-    });
+    debug::exit(if status == Status::Ok { debug::EXIT_SUCCESS } else { debug::EXIT_FAILURE });
     loop {
         cortex_m::asm::wfi();
     }

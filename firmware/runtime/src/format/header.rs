@@ -31,8 +31,7 @@ pub struct Header {
 
 /// CRC-32/ISO-HDLC (the zlib / IEEE 802.3 CRC), with a 1 KiB table: small
 /// enough for flash-constrained targets.
-pub const CRC32: crc::Crc<u32, crc::Table<1>> =
-    crc::Crc::<u32, crc::Table<1>>::new(&crc::CRC_32_ISO_HDLC);
+pub const CRC32: crc::Crc<u32, crc::Table<1>> = crc::Crc::<u32, crc::Table<1>>::new(&crc::CRC_32_ISO_HDLC);
 
 /// CRC32 of a blob with its CRC field taken as zero.
 pub fn blob_crc(blob: &[u8]) -> u32 {
@@ -52,42 +51,25 @@ impl Header {
     /// length comes from the header.
     pub fn parse(bytes: &[u8]) -> Result<Header, Error> {
         if bytes.len() < HEADER_LEN {
-            return Err(Error::Truncated {
-                what: "header",
-                need: HEADER_LEN,
-                have: bytes.len(),
-            });
+            return Err(Error::Truncated { what: "header", need: HEADER_LEN, have: bytes.len() });
         }
         if bytes[0..4] != MAGIC {
             return Err(Error::BadMagic);
         }
         let version = le_u16_at(bytes, 4);
         if version != FORMAT_VERSION {
-            return Err(Error::UnsupportedVersion {
-                found: version,
-                supported: FORMAT_VERSION,
-            });
+            return Err(Error::UnsupportedVersion { found: version, supported: FORMAT_VERSION });
         }
         let header_len = le_u16_at(bytes, 6) as usize;
         if header_len != HEADER_LEN {
-            return Err(Error::BadField {
-                what: "header length",
-                value: header_len as i64,
-            });
+            return Err(Error::BadField { what: "header length", value: header_len as i64 });
         }
         let total_len = le_u32_at(bytes, 8) as usize;
         if total_len > bytes.len() {
-            return Err(Error::Truncated {
-                what: "model blob",
-                need: total_len,
-                have: bytes.len(),
-            });
+            return Err(Error::Truncated { what: "model blob", need: total_len, have: bytes.len() });
         }
         if total_len < HEADER_LEN {
-            return Err(Error::BadField {
-                what: "blob length",
-                value: total_len as i64,
-            });
+            return Err(Error::BadField { what: "blob length", value: total_len as i64 });
         }
         let blob = &bytes[..total_len];
         let stored = le_u32_at(blob, CRC_FIELD);
@@ -97,10 +79,7 @@ impl Header {
         }
         let reserved = le_u16_at(blob, 26);
         if reserved != 0 {
-            return Err(Error::BadField {
-                what: "reserved header field",
-                value: reserved as i64,
-            });
+            return Err(Error::BadField { what: "reserved header field", value: reserved as i64 });
         }
         let h = Header {
             total_len,
@@ -122,49 +101,26 @@ impl Header {
 
     fn check_layout(&self) -> Result<(), Error> {
         if self.tensors_off != HEADER_LEN {
-            return Err(Error::BadField {
-                what: "tensor table offset",
-                value: self.tensors_off as i64,
-            });
+            return Err(Error::BadField { what: "tensor table offset", value: self.tensors_off as i64 });
         }
         let tensors_end = self.tensors_off + self.n_tensors * super::TENSOR_RECORD_LEN;
         if self.ops_off != tensors_end {
-            return Err(Error::BadField {
-                what: "op section offset",
-                value: self.ops_off as i64,
-            });
+            return Err(Error::BadField { what: "op section offset", value: self.ops_off as i64 });
         }
         if self.kernels_off < self.ops_off || self.kernels_off > self.total_len {
-            return Err(Error::BadField {
-                what: "kernel section offset",
-                value: self.kernels_off as i64,
-            });
+            return Err(Error::BadField { what: "kernel section offset", value: self.kernels_off as i64 });
         }
         if self.data_off < self.kernels_off || self.data_off > self.total_len {
-            return Err(Error::BadField {
-                what: "data section offset",
-                value: self.data_off as i64,
-            });
+            return Err(Error::BadField { what: "data section offset", value: self.data_off as i64 });
         }
         if self.n_tensors == 0 {
-            return Err(Error::BadField {
-                what: "tensor count",
-                value: 0,
-            });
+            return Err(Error::BadField { what: "tensor count", value: 0 });
         }
         if self.input >= self.n_tensors {
-            return Err(Error::OutOfRange {
-                what: "input tensor",
-                index: self.input,
-                limit: self.n_tensors,
-            });
+            return Err(Error::OutOfRange { what: "input tensor", index: self.input, limit: self.n_tensors });
         }
         if self.output >= self.n_tensors {
-            return Err(Error::OutOfRange {
-                what: "output tensor",
-                index: self.output,
-                limit: self.n_tensors,
-            });
+            return Err(Error::OutOfRange { what: "output tensor", index: self.output, limit: self.n_tensors });
         }
         Ok(())
     }

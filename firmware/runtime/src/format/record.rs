@@ -30,45 +30,23 @@ impl<'a> Record<'a> {
     /// `data` is the blob's constant-data section.
     pub fn parse(bytes: &'a [u8], data: &'a [u8]) -> Result<(Record<'a>, usize), Error> {
         if bytes.len() < 4 {
-            return Err(Error::Truncated {
-                what: "record header",
-                need: 4,
-                have: bytes.len(),
-            });
+            return Err(Error::Truncated { what: "record header", need: 4, have: bytes.len() });
         }
         let (tag, nt, np) = (bytes[0], bytes[1] as usize, bytes[2] as usize);
         if bytes[3] != 0 {
-            return Err(Error::BadField {
-                what: "record reserved byte",
-                value: bytes[3] as i64,
-            });
+            return Err(Error::BadField { what: "record reserved byte", value: bytes[3] as i64 });
         }
         let len = record_len(nt, np);
         if bytes.len() < len {
-            return Err(Error::Truncated {
-                what: "record",
-                need: len,
-                have: bytes.len(),
-            });
+            return Err(Error::Truncated { what: "record", need: len, have: bytes.len() });
         }
         let tpad = (2 * nt).div_ceil(4) * 4;
         let tensors = &bytes[4..4 + 2 * nt];
         if bytes[4 + 2 * nt..4 + tpad].iter().any(|&b| b != 0) {
-            return Err(Error::BadField {
-                what: "record padding",
-                value: 1,
-            });
+            return Err(Error::BadField { what: "record padding", value: 1 });
         }
         let params = &bytes[4 + tpad..len];
-        Ok((
-            Record {
-                tag,
-                tensors,
-                params,
-                data,
-            },
-            len,
-        ))
+        Ok((Record { tag, tensors, params, data }, len))
     }
 
     /// Number of tensor references.
@@ -95,10 +73,7 @@ impl<'a> Record<'a> {
     pub fn param_in(&self, i: usize, lo: i32, hi: i32, what: &'static str) -> Result<i32, Error> {
         let v = self.param(i);
         if v < lo || v > hi {
-            return Err(Error::BadField {
-                what,
-                value: v as i64,
-            });
+            return Err(Error::BadField { what, value: v as i64 });
         }
         Ok(v)
     }
@@ -108,19 +83,12 @@ impl<'a> Record<'a> {
         let off = self.param(i);
         let len = self.param(i + 1);
         if off < 0 || len < 0 {
-            return Err(Error::BadField {
-                what,
-                value: off.min(len) as i64,
-            });
+            return Err(Error::BadField { what, value: off.min(len) as i64 });
         }
         let (off, len) = (off as usize, len as usize);
         match self.data.get(off..off + len) {
             Some(s) => Ok(s),
-            None => Err(Error::Truncated {
-                what,
-                need: off + len,
-                have: self.data.len(),
-            }),
+            None => Err(Error::Truncated { what, need: off + len, have: self.data.len() }),
         }
     }
 

@@ -44,16 +44,9 @@ pub struct TensorInfo {
 impl TensorInfo {
     /// Parse and validate entry `index` from its 28 bytes.
     pub fn parse(b: &[u8], index: usize) -> Result<TensorInfo, Error> {
-        let bad = |reason| Error::InvalidTensor {
-            tensor: index,
-            reason,
-        };
+        let bad = |reason| Error::InvalidTensor { tensor: index, reason };
         if b.len() < TENSOR_RECORD_LEN {
-            return Err(Error::Truncated {
-                what: "tensor entry",
-                need: TENSOR_RECORD_LEN,
-                have: b.len(),
-            });
+            return Err(Error::Truncated { what: "tensor entry", need: TENSOR_RECORD_LEN, have: b.len() });
         }
         let dtype = DType::from_tag(b[0] as i64, "tensor dtype")?;
         let rank = b[1] as usize;
@@ -86,15 +79,7 @@ impl TensorInfo {
         let offset = le_u32_at(b, 20) as usize;
         let first_op = le_u16_at(b, 24);
         let last_op = le_u16_at(b, 26);
-        let t = TensorInfo {
-            dtype,
-            rank,
-            dims,
-            quant: Quant { scale, zero_point },
-            offset,
-            first_op,
-            last_op,
-        };
+        let t = TensorInfo { dtype, rank, dims, quant: Quant { scale, zero_point }, offset, first_op, last_op };
         if t.len().checked_mul(dtype.size()).is_none() || t.len() > u32::MAX as usize {
             return Err(bad("too many elements"));
         }

@@ -30,11 +30,7 @@ impl Add {
         let a = model.tensor(rec.tensor(0))?;
         let b = model.tensor(rec.tensor(1))?;
         let output = model.tensor(rec.tensor(2))?;
-        if a.dims != output.dims
-            || b.dims != output.dims
-            || a.rank != output.rank
-            || b.rank != output.rank
-        {
+        if a.dims != output.dims || b.dims != output.dims || a.rank != output.rank || b.rank != output.rank {
             return Err(bad("add operands and output must have the same shape"));
         }
         let left_shift = rec.param(0);
@@ -48,23 +44,13 @@ impl Add {
                 return Err(bad("add left shift overflows 32 bits for this input range"));
             }
         }
-        let pair = |i: usize| -> Result<(i32, i32), Error> {
-            Ok((rec.param(i), check_shift(rec.param(i + 1)).map_err(bad)?))
-        };
+        let pair =
+            |i: usize| -> Result<(i32, i32), Error> { Ok((rec.param(i), check_shift(rec.param(i + 1)).map_err(bad)?)) };
         let clamp = (rec.param(7), rec.param(8));
         if clamp.0 > clamp.1 || clamp.0 < output.dtype.min() || clamp.1 > output.dtype.max() {
             return Err(bad("clamp range outside the output type or empty"));
         }
-        Ok(Add {
-            a,
-            b,
-            output,
-            left_shift: left_shift as u32,
-            ma: pair(1)?,
-            mb: pair(3)?,
-            mo: pair(5)?,
-            clamp,
-        })
+        Ok(Add { a, b, output, left_shift: left_shift as u32, ma: pair(1)?, mb: pair(3)?, mo: pair(5)?, clamp })
     }
 
     pub fn run(&self, xa: &[u8], xb: &[u8], y: &mut [u8]) {
@@ -72,13 +58,9 @@ impl Add {
         for i in 0..self.output.len() {
             let va = (self.a.dtype.load(xa, i) - za) << self.left_shift;
             let vb = (self.b.dtype.load(xb, i) - zb) << self.left_shift;
-            let sum = requantize(va, self.ma.0, self.ma.1)
-                .saturating_add(requantize(vb, self.mb.0, self.mb.1));
-            let v =
-                requantize(sum, self.mo.0, self.mo.1).saturating_add(self.output.quant.zero_point);
-            self.output
-                .dtype
-                .store(y, i, v.clamp(self.clamp.0, self.clamp.1));
+            let sum = requantize(va, self.ma.0, self.ma.1).saturating_add(requantize(vb, self.mb.0, self.mb.1));
+            let v = requantize(sum, self.mo.0, self.mo.1).saturating_add(self.output.quant.zero_point);
+            self.output.dtype.store(y, i, v.clamp(self.clamp.0, self.clamp.1));
         }
     }
 }

@@ -41,40 +41,25 @@ impl Concat {
         let mut total = 0;
         for i in 0..n {
             let t = model.tensor(rec.tensor(i))?;
-            let same_other = t.rank == output.rank
-                && (0..output.rank).all(|d| d == axis || t.dims[d] == output.dims[d]);
+            let same_other =
+                t.rank == output.rank && (0..output.rank).all(|d| d == axis || t.dims[d] == output.dims[d]);
             if !same_other {
-                return Err(bad(
-                    "concat inputs must match the output except along the axis",
-                ));
+                return Err(bad("concat inputs must match the output except along the axis"));
             }
             total += t.dims[axis];
-            scales[i] = (
-                rec.param(1 + 2 * i),
-                check_shift(rec.param(2 + 2 * i)).map_err(bad)?,
-            );
+            scales[i] = (rec.param(1 + 2 * i), check_shift(rec.param(2 + 2 * i)).map_err(bad)?);
             inputs[i] = Some(t);
         }
         if total != output.dims[axis] {
-            return Err(bad(
-                "concat output extent along the axis is not the sum of the inputs",
-            ));
+            return Err(bad("concat output extent along the axis is not the sum of the inputs"));
         }
-        Ok(Concat {
-            inputs,
-            n,
-            output,
-            axis,
-            scales,
-        })
+        Ok(Concat { inputs, n, output, axis, scales })
     }
 
     /// Run with input buffers `xs[i]`.
     pub fn run(&self, xs: &[&[u8]; MAX_INPUTS], y: &mut [u8]) {
         let outer: usize = self.output.dims[..self.axis].iter().product();
-        let inner: usize = self.output.dims[self.axis + 1..self.output.rank]
-            .iter()
-            .product();
+        let inner: usize = self.output.dims[self.axis + 1..self.output.rank].iter().product();
         let mut out_i = 0;
         for o in 0..outer {
             let inputs = self.inputs.iter().zip(xs).zip(&self.scales);
@@ -83,11 +68,7 @@ impl Concat {
                 let block = t.dims[self.axis] * inner;
                 for k in 0..block {
                     let v = requantize(t.dtype.load(x, o * block + k) - t.quant.zero_point, m, s);
-                    self.output.dtype.store(
-                        y,
-                        out_i,
-                        v.saturating_add(self.output.quant.zero_point),
-                    );
+                    self.output.dtype.store(y, out_i, v.saturating_add(self.output.quant.zero_point));
                     out_i += 1;
                 }
             }

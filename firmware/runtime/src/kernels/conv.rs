@@ -27,14 +27,7 @@ pub struct Geometry {
 }
 
 /// Output extent of one spatial axis, or `None` if the window does not fit.
-pub fn out_extent(
-    inp: usize,
-    k: usize,
-    stride: usize,
-    dil: usize,
-    pad_lo: usize,
-    pad_hi: usize,
-) -> Option<usize> {
+pub fn out_extent(inp: usize, k: usize, stride: usize, dil: usize, pad_lo: usize, pad_hi: usize) -> Option<usize> {
     let span = dil * (k - 1) + 1;
     let padded = inp + pad_lo + pad_hi;
     if padded < span {
@@ -60,9 +53,7 @@ impl Geometry {
             let p = rec.param(at + i);
             let lo = if i < 6 { 1 } else { 0 };
             if p < lo || p > u16::MAX as i32 {
-                return Err(bad(
-                    "kernel, stride and dilation must be >= 1 and padding >= 0",
-                ));
+                return Err(bad("kernel, stride and dilation must be >= 1 and padding >= 0"));
             }
             *x = p as usize;
         }
@@ -70,17 +61,9 @@ impl Geometry {
             return Err(bad("convolution tensors must have rank 1 to 3"));
         };
         if one_d
-            && (input.rank != 2
-                || output.rank != 2
-                || v[0] != 1
-                || v[2] != 1
-                || v[4] != 1
-                || v[6] != 0
-                || v[8] != 0)
+            && (input.rank != 2 || output.rank != 2 || v[0] != 1 || v[2] != 1 || v[4] != 1 || v[6] != 0 || v[8] != 0)
         {
-            return Err(bad(
-                "conv1d takes [W, C] tensors and a 1-wide kernel height",
-            ));
+            return Err(bad("conv1d takes [W, C] tensors and a 1-wide kernel height"));
         }
         let g = Geometry {
             in_hwc,
@@ -104,16 +87,11 @@ impl Geometry {
         }
         for axis in 0..2 {
             let (lo, hi) = (p[axis], p[axis + 2]);
-            let o = out_extent(
-                self.in_hwc[axis],
-                k[axis],
-                self.stride[axis],
-                self.dilation[axis],
-                lo,
-                hi,
-            );
+            let o = out_extent(self.in_hwc[axis], k[axis], self.stride[axis], self.dilation[axis], lo, hi);
             if o != Some(self.out_hwc[axis]) {
-                return Err(bad("output spatial size does not follow from input, window, stride, dilation and padding"));
+                return Err(bad(
+                    "output spatial size does not follow from input, window, stride, dilation and padding",
+                ));
             }
         }
         Ok(())
@@ -123,8 +101,7 @@ impl Geometry {
     /// or `None` when it falls in the padding.
     #[inline(always)]
     pub fn tap(&self, axis: usize, o: usize, k: usize) -> Option<usize> {
-        let pos =
-            (o * self.stride[axis] + k * self.dilation[axis]) as isize - self.pad[axis] as isize;
+        let pos = (o * self.stride[axis] + k * self.dilation[axis]) as isize - self.pad[axis] as isize;
         if pos < 0 || pos as usize >= self.in_hwc[axis] {
             None
         } else {
@@ -143,15 +120,8 @@ pub struct Conv<'a> {
 }
 
 impl<'a> Conv<'a> {
-    pub fn decode(
-        rec: &Record<'a>,
-        op: usize,
-        model: &Model<'a>,
-        one_d: bool,
-        full: bool,
-    ) -> Result<Self, Error> {
-        rec.expect_counts(2, N_COMMON + 10)
-            .map_err(|reason| Error::InvalidOp { op, reason })?;
+    pub fn decode(rec: &Record<'a>, op: usize, model: &Model<'a>, one_d: bool, full: bool) -> Result<Self, Error> {
+        rec.expect_counts(2, N_COMMON + 10).map_err(|reason| Error::InvalidOp { op, reason })?;
         let input = model.tensor(rec.tensor(0))?;
         let output = model.tensor(rec.tensor(1))?;
         let g = Geometry::decode(rec, N_COMMON, op, &input, &output, one_d)?;
@@ -159,16 +129,9 @@ impl<'a> Conv<'a> {
         let per_out = g.kernel[0] * g.kernel[1] * cin;
         let w = Weighted::decode(rec, op, model, &input, &output, cout * per_out, cout)?;
         if full {
-            w.check_accumulators(op, &input, cout, |c| {
-                w.weights[c * per_out..(c + 1) * per_out].iter().copied()
-            })?;
+            w.check_accumulators(op, &input, cout, |c| w.weights[c * per_out..(c + 1) * per_out].iter().copied())?;
         }
-        Ok(Conv {
-            input,
-            output,
-            w,
-            g,
-        })
+        Ok(Conv { input, output, w, g })
     }
 
     pub fn run(&self, x: &[u8], y: &mut [u8]) {
@@ -195,9 +158,7 @@ impl<'a> Conv<'a> {
                             };
                         }
                     }
-                    self.output
-                        .dtype
-                        .store(y, out_i, self.w.stage.finish(acc, oc));
+                    self.output.dtype.store(y, out_i, self.w.stage.finish(acc, oc));
                     out_i += 1;
                 }
             }
@@ -221,12 +182,7 @@ pub struct Depthwise<'a> {
 }
 
 impl<'a> Depthwise<'a> {
-    pub fn decode(
-        rec: &Record<'a>,
-        op: usize,
-        model: &Model<'a>,
-        full: bool,
-    ) -> Result<Self, Error> {
+    pub fn decode(rec: &Record<'a>, op: usize, model: &Model<'a>, full: bool) -> Result<Self, Error> {
         let bad = |reason| Error::InvalidOp { op, reason };
         rec.expect_counts(2, N_COMMON + 11).map_err(bad)?;
         let input = model.tensor(rec.tensor(0))?;
@@ -234,25 +190,15 @@ impl<'a> Depthwise<'a> {
         let g = Geometry::decode(rec, N_COMMON, op, &input, &output, false)?;
         let dm = rec.param(N_COMMON + 10);
         if dm < 1 || g.out_hwc[2] != g.in_hwc[2] * dm as usize {
-            return Err(bad(
-                "depthwise output channels must be input channels x depth multiplier",
-            ));
+            return Err(bad("depthwise output channels must be input channels x depth multiplier"));
         }
         let cout = g.out_hwc[2];
         let taps = g.kernel[0] * g.kernel[1];
         let w = Weighted::decode(rec, op, model, &input, &output, taps * cout, cout)?;
         if full {
-            w.check_accumulators(op, &input, cout, |c| {
-                (0..taps).map(move |t| w.weights[t * cout + c])
-            })?;
+            w.check_accumulators(op, &input, cout, |c| (0..taps).map(move |t| w.weights[t * cout + c]))?;
         }
-        Ok(Depthwise {
-            input,
-            output,
-            w,
-            g,
-            depth_multiplier: dm as usize,
-        })
+        Ok(Depthwise { input, output, w, g, depth_multiplier: dm as usize })
     }
 
     pub fn run(&self, x: &[u8], y: &mut [u8]) {
@@ -276,9 +222,7 @@ impl<'a> Depthwise<'a> {
                             acc += (xv * wv) as i64;
                         }
                     }
-                    self.output
-                        .dtype
-                        .store(y, out_i, self.w.stage.finish(acc, oc));
+                    self.output.dtype.store(y, out_i, self.w.stage.finish(acc, oc));
                     out_i += 1;
                 }
             }

@@ -22,39 +22,21 @@ pub struct Dense<'a> {
 }
 
 impl<'a> Dense<'a> {
-    pub fn decode(
-        rec: &Record<'a>,
-        op: usize,
-        model: &Model<'a>,
-        full: bool,
-    ) -> Result<Self, Error> {
+    pub fn decode(rec: &Record<'a>, op: usize, model: &Model<'a>, full: bool) -> Result<Self, Error> {
         let bad = |reason| Error::InvalidOp { op, reason };
         rec.expect_counts(2, N_COMMON).map_err(bad)?;
         let input = model.tensor(rec.tensor(0))?;
         let output = model.tensor(rec.tensor(1))?;
         let (n_in, n_out) = (input.channels(), output.channels());
         let rows = input.len() / n_in;
-        if output.len() / n_out != rows
-            || input.dims[..input.rank - 1] != output.dims[..output.rank - 1]
-        {
-            return Err(bad(
-                "dense input and output must agree on all but the last dimension",
-            ));
+        if output.len() / n_out != rows || input.dims[..input.rank - 1] != output.dims[..output.rank - 1] {
+            return Err(bad("dense input and output must agree on all but the last dimension"));
         }
         let w = Weighted::decode(rec, op, model, &input, &output, n_in * n_out, n_out)?;
         if full {
-            w.check_accumulators(op, &input, n_out, |c| {
-                w.weights[c * n_in..(c + 1) * n_in].iter().copied()
-            })?;
+            w.check_accumulators(op, &input, n_out, |c| w.weights[c * n_in..(c + 1) * n_in].iter().copied())?;
         }
-        Ok(Dense {
-            input,
-            output,
-            w,
-            n_in,
-            n_out,
-            rows,
-        })
+        Ok(Dense { input, output, w, n_in, n_out, rows })
     }
 
     pub fn run(&self, x: &[u8], y: &mut [u8]) {
@@ -68,9 +50,7 @@ impl<'a> Dense<'a> {
                     DType::I8 => dot_i8(xr, wr, zp) as i64,
                     DType::I16 => dot_i16(xr, wr, zp),
                 } + self.w.bias(o) as i64;
-                self.output
-                    .dtype
-                    .store(y, r * self.n_out + o, self.w.stage.finish(acc, o));
+                self.output.dtype.store(y, r * self.n_out + o, self.w.stage.finish(acc, o));
             }
         }
     }

@@ -64,9 +64,7 @@ impl<'a> Weighted<'a> {
         let shift = rec.data(6, "shifts")?;
         let per_channel = mult.len() == 4 * channels;
         if !(per_channel || mult.len() == 4) || shift.len() != mult.len() {
-            return Err(bad(
-                "multipliers and shifts must be per channel or per tensor",
-            ));
+            return Err(bad("multipliers and shifts must be per channel or per tensor"));
         }
         for c in 0..shift.len() / 4 {
             if !(-31..=30).contains(&le_i32(shift, c)) {
@@ -83,23 +81,14 @@ impl<'a> Weighted<'a> {
             k if k >= 0 => {
                 let act = model.kernel(k as usize)?;
                 if act.io.out_dtype != od || act.io.out_zp != output.quant.zero_point {
-                    return Err(bad(
-                        "fused kernel output type or zero point differs from the output tensor",
-                    ));
+                    return Err(bad("fused kernel output type or zero point differs from the output tensor"));
                 }
                 if !act.fits_channels(channels) {
-                    return Err(bad(
-                        "fused kernel channel sets do not match the output channels",
-                    ));
+                    return Err(bad("fused kernel channel sets do not match the output channels"));
                 }
                 Some((k as usize, act))
             }
-            k => {
-                return Err(Error::BadField {
-                    what: "fused kernel index",
-                    value: k as i64,
-                })
-            }
+            k => return Err(Error::BadField { what: "fused kernel index", value: k as i64 }),
         };
         let stage = OutputStage {
             mult,
@@ -111,11 +100,7 @@ impl<'a> Weighted<'a> {
             out_zp: output.quant.zero_point,
             wide_acc: input.dtype == DType::I16,
         };
-        Ok(Weighted {
-            weights,
-            bias,
-            stage,
-        })
+        Ok(Weighted { weights, bias, stage })
     }
 
     /// Bytes of weights, bias, multipliers and shifts.
@@ -141,15 +126,9 @@ impl<'a> Weighted<'a> {
     ) -> Result<(), Error> {
         let zp = input.quant.zero_point as i64;
         let max_in = (zp - input.dtype.min() as i64).max(input.dtype.max() as i64 - zp) as u128;
-        let limit: u128 = if input.dtype == DType::I8 {
-            i32::MAX as u128
-        } else {
-            i64::MAX as u128
-        };
+        let limit: u128 = if input.dtype == DType::I8 { i32::MAX as u128 } else { i64::MAX as u128 };
         for c in 0..channels {
-            let sum_w: u128 = weights_of(c)
-                .map(|w| (w as i8).unsigned_abs() as u128)
-                .sum();
+            let sum_w: u128 = weights_of(c).map(|w| (w as i8).unsigned_abs() as u128).sum();
             let bound = sum_w * max_in + self.bias(c).unsigned_abs() as u128;
             if bound > limit {
                 return Err(Error::AccumulatorOverflow { op, channel: c });
@@ -165,11 +144,7 @@ impl OutputStage<'_> {
     pub fn finish(&self, acc: i64, c: usize) -> i32 {
         let i = if self.per_channel { c } else { 0 };
         let (m, s) = (le_i32(self.mult, i), le_i32(self.shift, i));
-        let v = if self.wide_acc {
-            requantize_i64(acc, m, s)
-        } else {
-            requantize(acc as i32, m, s)
-        };
+        let v = if self.wide_acc { requantize_i64(acc, m, s) } else { requantize(acc as i32, m, s) };
         let y = match &self.kernel {
             Some((_, k)) => k.eval(k.io.in_dtype.saturate(v.saturating_add(k.io.in_zp)), c),
             None => v.saturating_add(self.out_zp),

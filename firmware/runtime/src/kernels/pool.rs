@@ -35,9 +35,7 @@ impl Pool {
         let input = model.tensor(rec.tensor(0))?;
         let output = model.tensor(rec.tensor(1))?;
         if input.dtype != output.dtype || input.quant != output.quant {
-            return Err(bad(
-                "pooling input and output must have the same type and quantization",
-            ));
+            return Err(bad("pooling input and output must have the same type and quantization"));
         }
         let g = geometry(rec, op, &input, &output)?;
         if g.in_hwc[2] != g.out_hwc[2] {
@@ -47,13 +45,7 @@ impl Pool {
         if clamp.0 > clamp.1 || clamp.0 < output.dtype.min() || clamp.1 > output.dtype.max() {
             return Err(bad("clamp range outside the output type or empty"));
         }
-        Ok(Pool {
-            kind,
-            input,
-            output,
-            g,
-            clamp,
-        })
+        Ok(Pool { kind, input, output, g, clamp })
     }
 
     pub fn run(&self, x: &[u8], y: &mut [u8]) {
@@ -90,12 +82,7 @@ impl Pool {
 }
 
 /// Pool params reuse the convolution geometry with dilation 1.
-fn geometry(
-    rec: &Record,
-    op: usize,
-    input: &TensorInfo,
-    output: &TensorInfo,
-) -> Result<Geometry, Error> {
+fn geometry(rec: &Record, op: usize, input: &TensorInfo, output: &TensorInfo) -> Result<Geometry, Error> {
     let bad = |reason| Error::InvalidOp { op, reason };
     let mut v = [0usize; 8];
     for (i, x) in v.iter_mut().enumerate() {

@@ -42,33 +42,19 @@ impl<'a> RmsNorm<'a> {
         let eps_q = rec.param(2);
         let (mult, shift) = (rec.param(3), rec.param(4));
         if eps_q < 0 || mult < 0 || !(-31..=30).contains(&shift) {
-            return Err(bad(
-                "rms_norm epsilon and multiplier must be >= 0, shift in -31..=30",
-            ));
+            return Err(bad("rms_norm epsilon and multiplier must be >= 0, shift in -31..=30"));
         }
-        Ok(RmsNorm {
-            input,
-            output,
-            gains,
-            eps_q: eps_q as u32,
-            mult,
-            shift,
-        })
+        Ok(RmsNorm { input, output, gains, eps_q: eps_q as u32, mult, shift })
     }
 
     pub fn run(&self, x: &[u8], y: &mut [u8]) {
         let c = self.input.channels();
         let (ti, to) = (self.input.dtype, self.output.dtype);
         let (zi, zo) = (self.input.quant.zero_point, self.output.quant.zero_point);
-        let (num_shift, den_shift) = (
-            (self.shift - 15).max(0) as u32,
-            (15 - self.shift).max(0) as u32,
-        );
+        let (num_shift, den_shift) = ((self.shift - 15).max(0) as u32, (15 - self.shift).max(0) as u32);
         for row in 0..self.input.len() / c {
             let base = row * c;
-            let ss: u128 = (0..c)
-                .map(|i| ((ti.load(x, base + i) - zi) as i64).unsigned_abs().pow(2) as u128)
-                .sum();
+            let ss: u128 = (0..c).map(|i| ((ti.load(x, base + i) - zi) as i64).unsigned_abs().pow(2) as u128).sum();
             let ms = ((ss + c as u128 * self.eps_q as u128) << 32) / c as u128;
             let denom = (isqrt_u128(ms) as i128) << den_shift;
             for i in 0..c {

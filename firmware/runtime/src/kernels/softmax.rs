@@ -15,17 +15,8 @@ use crate::model::Model;
 const LN2_Q30: i64 = 744_261_118;
 /// `(−1)^k · 2^30 / k!`, k = 0..=8: Taylor series of `e^(−z)`, `z < ln 2`
 /// (truncation error < 1.1e-7).
-const EXP_NEG_Q30: [i64; 9] = [
-    1_073_741_824,
-    -1_073_741_824,
-    536_870_912,
-    -178_956_971,
-    44_739_243,
-    -8_947_849,
-    1_491_308,
-    -213_044,
-    26_631,
-];
+const EXP_NEG_Q30: [i64; 9] =
+    [1_073_741_824, -1_073_741_824, 536_870_912, -178_956_971, 44_739_243, -8_947_849, 1_491_308, -213_044, 26_631];
 
 /// `2^(−d / 2^16)` in Q30 for `d ≥ 0` (Q16 input); exact at `d = 0` (= 2^30).
 pub fn exp2_neg_q16(d: i32) -> i32 {
@@ -68,20 +59,13 @@ impl Softmax {
             DType::I16 => output.quant.zero_point == 0 && output.quant.scale == 1.0 / 32768.0,
         };
         if !ok {
-            return Err(bad(
-                "softmax output must be int8 (scale 1/256, zp -128) or int16 (scale 1/32768, zp 0)",
-            ));
+            return Err(bad("softmax output must be int8 (scale 1/256, zp -128) or int16 (scale 1/32768, zp 0)"));
         }
         let (mult, shift) = (rec.param(0), rec.param(1));
         if mult < 0 || !(-31..=30).contains(&shift) {
             return Err(bad("softmax multiplier must be >= 0 and shift in -31..=30"));
         }
-        Ok(Softmax {
-            input,
-            output,
-            mult,
-            shift,
-        })
+        Ok(Softmax { input, output, mult, shift })
     }
 
     pub fn run(&self, x: &[u8], y: &mut [u8]) {
@@ -95,13 +79,7 @@ impl Softmax {
         for row in 0..self.input.len() / c {
             let base = row * c;
             let max = (0..c).map(|i| ti.load(x, base + i)).max().unwrap_or(0);
-            let e = |i: usize| {
-                exp2_neg_q16(requantize(
-                    max - ti.load(x, base + i),
-                    self.mult,
-                    self.shift,
-                )) as i64
-            };
+            let e = |i: usize| exp2_neg_q16(requantize(max - ti.load(x, base + i), self.mult, self.shift)) as i64;
             let sum: i64 = (0..c).map(e).sum();
             for i in 0..c {
                 let p = round_div_i64(e(i) * range, sum.max(1));

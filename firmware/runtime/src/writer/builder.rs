@@ -8,9 +8,7 @@ use super::quant::requant_params;
 use crate::dtype::DType;
 use crate::error::Error;
 use crate::format::header::{blob_crc, CRC_FIELD};
-use crate::format::{
-    Quant, FORMAT_VERSION, HEADER_LEN, LIFETIME_OPEN, MAGIC, MAX_RANK, TENSOR_RECORD_LEN,
-};
+use crate::format::{Quant, FORMAT_VERSION, HEADER_LEN, LIFETIME_OPEN, MAGIC, MAX_RANK, TENSOR_RECORD_LEN};
 use crate::model::Model;
 use crate::ops::OpKind;
 use alloc::vec::Vec;
@@ -48,12 +46,7 @@ pub struct ConvGeom {
 impl ConvGeom {
     /// `kh × kw`, stride 1, no dilation, no padding.
     pub fn valid(kh: usize, kw: usize) -> ConvGeom {
-        ConvGeom {
-            kernel: [kh, kw],
-            stride: [1, 1],
-            dilation: [1, 1],
-            pad: [0; 4],
-        }
+        ConvGeom { kernel: [kh, kw], stride: [1, 1], dilation: [1, 1], pad: [0; 4] }
     }
 }
 
@@ -82,12 +75,7 @@ struct RecordBuf {
 impl RecordBuf {
     fn write(&self, out: &mut Vec<u8>) {
         let start = out.len();
-        out.extend([
-            self.tag,
-            self.tensors.len() as u8,
-            self.params.len() as u8,
-            0,
-        ]);
+        out.extend([self.tag, self.tensors.len() as u8, self.params.len() as u8, 0]);
         for t in &self.tensors {
             out.extend(t.to_le_bytes());
         }
@@ -122,11 +110,7 @@ impl ModelBuilder {
 
     /// Declare a tensor (channels-last dims, batch omitted).
     pub fn tensor(&mut self, dtype: DType, dims: &[usize], quant: Quant) -> TensorId {
-        self.tensors.push(TensorDef {
-            dtype,
-            dims: dims.to_vec(),
-            quant,
-        });
+        self.tensors.push(TensorDef { dtype, dims: dims.to_vec(), quant });
         TensorId((self.tensors.len() - 1) as u16)
     }
 
@@ -172,20 +156,12 @@ impl ModelBuilder {
             (off as i32, b.len() as i32)
         });
         self.data = data;
-        self.kernels.push(RecordBuf {
-            tag: k.kind() as u8,
-            tensors: Vec::new(),
-            params,
-        });
+        self.kernels.push(RecordBuf { tag: k.kind() as u8, tensors: Vec::new(), params });
         KernelId((self.kernels.len() - 1) as u16)
     }
 
     fn op(&mut self, kind: OpKind, tensors: &[TensorId], params: Vec<i32>) -> &mut Self {
-        self.ops.push(RecordBuf {
-            tag: kind as u8,
-            tensors: tensors.iter().map(|t| t.0).collect(),
-            params,
-        });
+        self.ops.push(RecordBuf { tag: kind as u8, tensors: tensors.iter().map(|t| t.0).collect(), params });
         self
     }
 
@@ -207,14 +183,7 @@ impl ModelBuilder {
     }
 
     fn geom_params(p: &mut Vec<i32>, g: &ConvGeom) {
-        p.extend(
-            g.kernel
-                .iter()
-                .chain(&g.stride)
-                .chain(&g.dilation)
-                .chain(&g.pad)
-                .map(|&v| v as i32),
-        );
+        p.extend(g.kernel.iter().chain(&g.stride).chain(&g.dilation).chain(&g.pad).map(|&v| v as i32));
     }
 
     /// Dense over the innermost dimension; weights `[out][in]`.
@@ -254,13 +223,7 @@ impl ModelBuilder {
 
     fn pool(&mut self, kind: OpKind, x: TensorId, y: TensorId, g: &PoolGeom) -> &mut Self {
         let dt = self.tensors[y.0 as usize].dtype;
-        let mut p: Vec<i32> = g
-            .window
-            .iter()
-            .chain(&g.stride)
-            .chain(&g.pad)
-            .map(|&v| v as i32)
-            .collect();
+        let mut p: Vec<i32> = g.window.iter().chain(&g.stride).chain(&g.pad).map(|&v| v as i32).collect();
         p.extend([dt.min(), dt.max()]);
         self.op(kind, &[x, y], p)
     }
@@ -287,35 +250,18 @@ impl ModelBuilder {
     /// Global average pooling over all spatial positions.
     pub fn global_avg_pool(&mut self, x: TensorId, y: TensorId) -> &mut Self {
         let s = self.spatial(x);
-        self.avg_pool(
-            x,
-            y,
-            &PoolGeom {
-                window: s,
-                stride: [1, 1],
-                pad: [0; 4],
-            },
-        )
+        self.avg_pool(x, y, &PoolGeom { window: s, stride: [1, 1], pad: [0; 4] })
     }
 
     /// Global max pooling.
     pub fn global_max_pool(&mut self, x: TensorId, y: TensorId) -> &mut Self {
         let s = self.spatial(x);
-        self.max_pool(
-            x,
-            y,
-            &PoolGeom {
-                window: s,
-                stride: [1, 1],
-                pad: [0; 4],
-            },
-        )
+        self.max_pool(x, y, &PoolGeom { window: s, stride: [1, 1], pad: [0; 4] })
     }
 
     fn rescale(&mut self, factor: f64) -> (i32, i32) {
         requant_params(factor).unwrap_or_else(|| {
-            self.problems
-                .push("a rescale factor is not representable as multiplier and shift");
+            self.problems.push("a rescale factor is not representable as multiplier and shift");
             (0, 0)
         })
     }
@@ -341,17 +287,7 @@ impl ModelBuilder {
         self.op(
             OpKind::Add,
             &[a, b, y],
-            alloc::vec![
-                left_shift,
-                ma.0,
-                ma.1,
-                mb.0,
-                mb.1,
-                mo.0,
-                mo.1,
-                ty.min(),
-                ty.max()
-            ],
+            alloc::vec![left_shift, ma.0, ma.1, mb.0, mb.1, mo.0, mo.1, ty.min(), ty.max()],
         )
     }
 
@@ -383,19 +319,10 @@ impl ModelBuilder {
     }
 
     /// RMS normalization over the innermost axis with int8 `gains` of scale `gain_scale`.
-    pub fn rms_norm(
-        &mut self,
-        x: TensorId,
-        y: TensorId,
-        gains: &[i8],
-        gain_scale: f64,
-        eps: f64,
-    ) -> &mut Self {
+    pub fn rms_norm(&mut self, x: TensorId, y: TensorId, gains: &[i8], gain_scale: f64, eps: f64) -> &mut Self {
         let qx = self.tensor_type(x).1;
         let qy = self.tensor_type(y).1;
-        let eps_q = (eps / (qx.scale as f64 * qx.scale as f64))
-            .round()
-            .clamp(0.0, i32::MAX as f64) as i32;
+        let eps_q = (eps / (qx.scale as f64 * qx.scale as f64)).round().clamp(0.0, i32::MAX as f64) as i32;
         let (m, s) = self.rescale(gain_scale / qy.scale as f64);
         let gb: Vec<u8> = gains.iter().map(|&g| g as u8).collect();
         let (o, l) = self.push_data(&gb);
@@ -417,19 +344,11 @@ impl ModelBuilder {
     fn lifetimes(&self, input: usize, output: usize) -> Result<Vec<Lifetime>, Error> {
         let n_ops = self.ops.len() as i64;
         let mut lts: Vec<Lifetime> = (0..self.tensors.len())
-            .map(|t| Lifetime {
-                bytes: self.bytes_of(t),
-                first: i64::MAX,
-                last: -1,
-                alias_of: None,
-            })
+            .map(|t| Lifetime { bytes: self.bytes_of(t), first: i64::MAX, last: -1, alias_of: None })
             .collect();
         lts[input].first = -1;
         for (k, op) in self.ops.iter().enumerate() {
-            let (out, ins) = op.tensors.split_last().ok_or(Error::InvalidOp {
-                op: k,
-                reason: "no tensors",
-            })?;
+            let (out, ins) = op.tensors.split_last().ok_or(Error::InvalidOp { op: k, reason: "no tensors" })?;
             for &i in ins {
                 let l = lts.get_mut(i as usize).ok_or(Error::OutOfRange {
                     what: "tensor",
@@ -447,16 +366,9 @@ impl ModelBuilder {
         }
         for (t, l) in lts.iter_mut().enumerate() {
             if l.first == i64::MAX {
-                return Err(Error::InvalidGraph {
-                    tensor: t,
-                    reason: "is never written",
-                });
+                return Err(Error::InvalidGraph { tensor: t, reason: "is never written" });
             }
-            l.last = if t == output {
-                n_ops
-            } else {
-                l.last.max(l.first)
-            };
+            l.last = if t == output { n_ops } else { l.last.max(l.first) };
         }
         for (k, op) in self.ops.iter().enumerate() {
             let kind = OpKind::from_tag(op.tag)?;
@@ -464,8 +376,7 @@ impl ModelBuilder {
                 continue;
             }
             let (i, o) = (op.tensors[0] as usize, op.tensors[1] as usize);
-            let same =
-                self.tensors[i].dtype == self.tensors[o].dtype && lts[i].bytes == lts[o].bytes;
+            let same = self.tensors[i].dtype == self.tensors[o].dtype && lts[i].bytes == lts[o].bytes;
             if same && lts[i].last == k as i64 && i != input && o != output && i != output {
                 lts[o].alias_of = Some(i);
             }
@@ -478,34 +389,16 @@ impl ModelBuilder {
         if let Some(p) = self.problems.first() {
             return Err(Error::BadField { what: p, value: 0 });
         }
-        let input = self
-            .input
-            .ok_or(Error::BadField {
-                what: "graph input (not set)",
-                value: -1,
-            })?
-            .0 as usize;
-        let output = self
-            .output
-            .ok_or(Error::BadField {
-                what: "graph output (not set)",
-                value: -1,
-            })?
-            .0 as usize;
+        let input = self.input.ok_or(Error::BadField { what: "graph input (not set)", value: -1 })?.0 as usize;
+        let output = self.output.ok_or(Error::BadField { what: "graph output (not set)", value: -1 })?.0 as usize;
         let lts = self.lifetimes(input, output)?;
         let (offsets, arena) = plan_arena(&lts);
         let n_ops = self.ops.len() as i64;
 
         let mut blob = alloc::vec![0u8; HEADER_LEN];
         for (t, d) in self.tensors.iter().enumerate() {
-            if d.dims.is_empty()
-                || d.dims.len() > MAX_RANK
-                || d.dims.iter().any(|&v| v == 0 || v > u16::MAX as usize)
-            {
-                return Err(Error::InvalidTensor {
-                    tensor: t,
-                    reason: "rank must be 1..=4 and dims 1..=65535",
-                });
+            if d.dims.is_empty() || d.dims.len() > MAX_RANK || d.dims.iter().any(|&v| v == 0 || v > u16::MAX as usize) {
+                return Err(Error::InvalidTensor { tensor: t, reason: "rank must be 1..=4 and dims 1..=65535" });
             }
             let start = blob.len();
             blob.extend([d.dtype as u8, d.dims.len() as u8, 0, 0]);
@@ -515,16 +408,8 @@ impl ModelBuilder {
             blob.extend(d.quant.zero_point.to_le_bytes());
             blob.extend(d.quant.scale.to_le_bytes());
             blob.extend((offsets[t] as u32).to_le_bytes());
-            let first = if lts[t].first < 0 {
-                LIFETIME_OPEN
-            } else {
-                lts[t].first as u16
-            };
-            let last = if lts[t].last >= n_ops {
-                LIFETIME_OPEN
-            } else {
-                lts[t].last as u16
-            };
+            let first = if lts[t].first < 0 { LIFETIME_OPEN } else { lts[t].first as u16 };
+            let last = if lts[t].last >= n_ops { LIFETIME_OPEN } else { lts[t].last as u16 };
             blob.extend(first.to_le_bytes());
             blob.extend(last.to_le_bytes());
             debug_assert_eq!(blob.len() - start, TENSOR_RECORD_LEN);
@@ -543,10 +428,7 @@ impl ModelBuilder {
 
         let fields: [(usize, u32); 11] = [
             (8, blob.len() as u32),
-            (
-                16,
-                self.tensors.len() as u32 | (self.ops.len() as u32) << 16,
-            ),
+            (16, self.tensors.len() as u32 | (self.ops.len() as u32) << 16),
             (20, self.kernels.len() as u32 | (input as u32) << 16),
             (24, output as u32),
             (28, arena as u32),

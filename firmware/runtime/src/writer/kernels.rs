@@ -81,20 +81,13 @@ fn rescale(in_q: Quant, out_q: Quant, factor: f64) -> (i32, i32) {
 impl KernelDef {
     /// ReLU between two quantizations.
     pub fn relu(in_t: (DType, Quant), out_t: (DType, Quant)) -> KernelDef {
-        KernelDef::Relu {
-            io: kernel_io(in_t.0, in_t.1, out_t.0, out_t.1, 1),
-            mult: rescale(in_t.1, out_t.1, 1.0),
-        }
+        KernelDef::Relu { io: kernel_io(in_t.0, in_t.1, out_t.0, out_t.1, 1), mult: rescale(in_t.1, out_t.1, 1.0) }
     }
 
     /// ReLU6.
     pub fn relu6(in_t: (DType, Quant), out_t: (DType, Quant)) -> KernelDef {
         let hi = quantize_value(6.0, out_t.0, out_t.1).max(out_t.1.zero_point);
-        KernelDef::Relu6 {
-            io: kernel_io(in_t.0, in_t.1, out_t.0, out_t.1, 1),
-            mult: rescale(in_t.1, out_t.1, 1.0),
-            hi,
-        }
+        KernelDef::Relu6 { io: kernel_io(in_t.0, in_t.1, out_t.0, out_t.1, 1), mult: rescale(in_t.1, out_t.1, 1.0), hi }
     }
 
     /// HeLU: forward ReLU; `alpha` is the training-time backward threshold.
@@ -118,10 +111,7 @@ impl KernelDef {
 
     /// PReLU with one slope per channel.
     pub fn prelu(in_t: (DType, Quant), out_t: (DType, Quant), alphas: &[f64]) -> KernelDef {
-        let neg = alphas
-            .iter()
-            .map(|a| requant_signed(a * in_t.1.scale as f64 / out_t.1.scale as f64))
-            .collect();
+        let neg = alphas.iter().map(|a| requant_signed(a * in_t.1.scale as f64 / out_t.1.scale as f64)).collect();
         KernelDef::PRelu {
             io: kernel_io(in_t.0, in_t.1, out_t.0, out_t.1, alphas.len()),
             pos: rescale(in_t.1, out_t.1, 1.0),
@@ -139,10 +129,7 @@ impl KernelDef {
                 entries.push(quantize_value(f(real), out_t.0, out_t.1));
             }
         }
-        KernelDef::Table {
-            io: kernel_io(DType::I8, in_q, out_t.0, out_t.1, fs.len().max(1)),
-            entries,
-        }
+        KernelDef::Table { io: kernel_io(DType::I8, in_q, out_t.0, out_t.1, fs.len().max(1)), entries }
     }
 
     /// Record tag.
@@ -177,13 +164,7 @@ impl KernelDef {
     /// (which returns their `(offset, length)` in the data section).
     pub(super) fn params(&self, push: &mut dyn FnMut(&[u8]) -> (i32, i32)) -> Vec<i32> {
         let io = self.io();
-        let mut p = alloc::vec![
-            io.in_dtype as i32,
-            io.out_dtype as i32,
-            io.in_zp,
-            io.out_zp,
-            io.channels as i32
-        ];
+        let mut p = alloc::vec![io.in_dtype as i32, io.out_dtype as i32, io.in_zp, io.out_zp, io.channels as i32];
         let mut push_i32 = |v: &[i32], p: &mut Vec<i32>| {
             let bytes: Vec<u8> = v.iter().flat_map(|x| x.to_le_bytes()).collect();
             let (o, l) = push(&bytes);
@@ -192,9 +173,7 @@ impl KernelDef {
         match self {
             KernelDef::Relu { mult, .. } => p.extend([mult.0, mult.1]),
             KernelDef::Relu6 { mult, hi, .. } => p.extend([mult.0, mult.1, *hi]),
-            KernelDef::Helu { mult, alpha, .. } => {
-                p.extend([mult.0, mult.1, alpha.to_bits() as i32])
-            }
+            KernelDef::Helu { mult, alpha, .. } => p.extend([mult.0, mult.1, alpha.to_bits() as i32]),
             KernelDef::LeakyRelu { pos, neg, .. } => p.extend([pos.0, pos.1, neg.0, neg.1]),
             KernelDef::PRelu { pos, neg, .. } => {
                 p.extend([pos.0, pos.1]);
@@ -205,14 +184,8 @@ impl KernelDef {
             }
             KernelDef::Table { io, entries } => {
                 let bytes: Vec<u8> = match io.out_dtype {
-                    DType::I8 => entries
-                        .iter()
-                        .map(|&v| crate::arith::sat_i8(v) as u8)
-                        .collect(),
-                    DType::I16 => entries
-                        .iter()
-                        .flat_map(|&v| crate::arith::sat_i16(v).to_le_bytes())
-                        .collect(),
+                    DType::I8 => entries.iter().map(|&v| crate::arith::sat_i8(v) as u8).collect(),
+                    DType::I16 => entries.iter().flat_map(|&v| crate::arith::sat_i16(v).to_le_bytes()).collect(),
                 };
                 let (o, l) = push(&bytes);
                 p.extend([o, l]);

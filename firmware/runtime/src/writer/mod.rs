@@ -13,7 +13,5 @@ pub mod samples;
 pub use builder::{ConvGeom, ModelBuilder, PoolGeom, TensorId, WeightedDef};
 pub use kernels::{KernelDef, KernelId, PolyDef, RationalDef};
 pub use planner::{plan_arena, Lifetime};
-pub use poly_encode::{
-    encode_poly, encode_rational, local_poly_from_real, segment_center, EncodeError,
-};
+pub use poly_encode::{encode_poly, encode_rational, local_poly_from_real, segment_center, EncodeError};
 pub use quant::{kernel_io, quantize_value, requant_params};

@@ -28,8 +28,7 @@ fn root(lts: &[Lifetime], mut i: usize) -> usize {
 pub fn plan_arena(lts: &[Lifetime]) -> (Vec<usize>, usize) {
     // Merge alias chains into groups with the union of their lifetimes.
     let n = lts.len();
-    let mut group: Vec<(usize, i64, i64)> =
-        lts.iter().map(|l| (l.bytes, l.first, l.last)).collect();
+    let mut group: Vec<(usize, i64, i64)> = lts.iter().map(|l| (l.bytes, l.first, l.last)).collect();
     for i in 0..n {
         let r = root(lts, i);
         if r != i {

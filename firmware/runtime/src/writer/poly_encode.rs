@@ -28,14 +28,10 @@ impl fmt::Display for EncodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             EncodeError::Shape(s) => write!(f, "cannot encode polynomial: {s}"),
-            EncodeError::TooLarge(s) => write!(
-                f,
-                "cannot encode polynomial: {s} exceeds the 32-bit fixed-point range"
-            ),
-            EncodeError::UnsafeDenominator => write!(
-                f,
-                "denominator must have a positive constant and non-negative coefficients"
-            ),
+            EncodeError::TooLarge(s) => write!(f, "cannot encode polynomial: {s} exceeds the 32-bit fixed-point range"),
+            EncodeError::UnsafeDenominator => {
+                write!(f, "denominator must have a positive constant and non-negative coefficients")
+            }
         }
     }
 }
@@ -47,11 +43,7 @@ impl std::error::Error for EncodeError {}
 pub fn segment_center(dtype: DType, seg_bits: u32, seg: usize) -> i32 {
     let local = dtype.bits() - seg_bits;
     let base = ((seg as i64) << local) + dtype.min() as i64;
-    (if local == 0 {
-        base
-    } else {
-        base + (1i64 << (local - 1))
-    }) as i32
+    (if local == 0 { base } else { base + (1i64 << (local - 1)) }) as i32
 }
 
 /// Re-express `f(x) = Σ c_k x^k` (real `x`, real `f`) as a polynomial in the
@@ -128,11 +120,7 @@ fn horner_bounds(sets: &[Vec<f64>], r: f64) -> Vec<f64> {
     let mut b = alloc::vec![0.0f64; d1];
     for s in sets {
         for (j, bj) in b.iter_mut().enumerate() {
-            let v: f64 = s[j..]
-                .iter()
-                .enumerate()
-                .map(|(i, a)| a.abs() * r.powi(i as i32))
-                .sum();
+            let v: f64 = s[j..].iter().enumerate().map(|(i, a)| a.abs() * r.powi(i as i32)).sum();
             *bj = bj.max(v);
         }
     }
@@ -154,10 +142,7 @@ fn round_coefs(sets: &[Vec<f64>], formats: &[i32]) -> Result<Vec<i32>, EncodeErr
 }
 
 fn check_sets(sets: &[Vec<f64>]) -> Result<usize, EncodeError> {
-    let d1 = sets
-        .first()
-        .map(|s| s.len())
-        .ok_or(EncodeError::Shape("no coefficient sets"))?;
+    let d1 = sets.first().map(|s| s.len()).ok_or(EncodeError::Shape("no coefficient sets"))?;
     if d1 == 0 || d1 > MAX_DEGREE + 1 {
         return Err(EncodeError::Shape("degree must be 0..=7"));
     }
@@ -181,21 +166,13 @@ fn step_shifts(f: &[i32]) -> [u32; MAX_DEGREE] {
 /// Encode a piecewise polynomial. `segments[c · 2^seg_bits + s]` holds segment
 /// `s` of channel set `c`: coefficients `a_0..a_d` of the output (in output
 /// LSBs, zero point included) as a polynomial in the local coordinate `r`.
-pub fn encode_poly(
-    io: KernelIo,
-    seg_bits: u32,
-    segments: &[Vec<f64>],
-) -> Result<PolyDef, EncodeError> {
+pub fn encode_poly(io: KernelIo, seg_bits: u32, segments: &[Vec<f64>]) -> Result<PolyDef, EncodeError> {
     if seg_bits > io.in_dtype.bits() || segments.len() != io.channels << seg_bits {
         return Err(EncodeError::Shape("need channels × 2^seg_bits segments"));
     }
     let degree = check_sets(segments)?;
     let local = io.in_dtype.bits() - seg_bits;
-    let r = if local == 0 {
-        0.0
-    } else {
-        2f64.powi(local as i32 - 1)
-    };
+    let r = if local == 0 { 0.0 } else { 2f64.powi(local as i32 - 1) };
     let f = solve_formats(&horner_bounds(segments, r), 31)?;
     Ok(PolyDef {
         io,
@@ -210,22 +187,13 @@ pub fn encode_poly(
 /// Encode a rational kernel. Per channel set: `num[c]` are the coefficients of
 /// `P(t)` in output LSBs (without the output zero point) and `den[c]` those of
 /// `Q(|t|)` (dimensionless, `den[c][0] > 0`, others `≥ 0`), `t = x − zp_in`.
-pub fn encode_rational(
-    io: KernelIo,
-    num: &[Vec<f64>],
-    den: &[Vec<f64>],
-) -> Result<RationalDef, EncodeError> {
+pub fn encode_rational(io: KernelIo, num: &[Vec<f64>], den: &[Vec<f64>]) -> Result<RationalDef, EncodeError> {
     if num.len() != io.channels || den.len() != io.channels {
-        return Err(EncodeError::Shape(
-            "need one numerator and denominator per channel set",
-        ));
+        return Err(EncodeError::Shape("need one numerator and denominator per channel set"));
     }
     let deg_p = check_sets(num)?;
     let deg_q = check_sets(den)?;
-    if den
-        .iter()
-        .any(|d| d[0] <= 0.0 || d[1..].iter().any(|&b| b < 0.0))
-    {
+    if den.iter().any(|d| d[0] <= 0.0 || d[1..].iter().any(|&b| b < 0.0)) {
         return Err(EncodeError::UnsafeDenominator);
     }
     let zp = io.in_zp as f64;
@@ -238,9 +206,7 @@ pub fn encode_rational(
     }
     let den_q = round_coefs(den, &g)?;
     if den_q.chunks(deg_q + 1).any(|d| d[0] < 1) {
-        return Err(EncodeError::TooLarge(
-            "denominator range (constant term rounds to 0)",
-        ));
+        return Err(EncodeError::TooLarge("denominator range (constant term rounds to 0)"));
     }
     Ok(RationalDef {
         io,

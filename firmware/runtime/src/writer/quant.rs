@@ -17,18 +17,6 @@ pub fn requant_params(scale: f64) -> Option<(i32, i32)> {
 }
 
 /// Kernel typing for an input and output tensor quantization.
-pub fn kernel_io(
-    in_dtype: DType,
-    in_q: Quant,
-    out_dtype: DType,
-    out_q: Quant,
-    channels: usize,
-) -> KernelIo {
-    KernelIo {
-        in_dtype,
-        out_dtype,
-        in_zp: in_q.zero_point,
-        out_zp: out_q.zero_point,
-        channels,
-    }
+pub fn kernel_io(in_dtype: DType, in_q: Quant, out_dtype: DType, out_q: Quant, channels: usize) -> KernelIo {
+    KernelIo { in_dtype, out_dtype, in_zp: in_q.zero_point, out_zp: out_q.zero_point, channels }
 }

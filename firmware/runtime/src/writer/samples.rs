@@ -37,15 +37,8 @@ impl Rng {
 }
 
 /// Per-channel requantization parameters for `channels` outputs.
-pub fn requant_per_channel(
-    in_scale: f64,
-    w_scales: &[f64],
-    out_scale: f64,
-) -> (Vec<i32>, Vec<i32>) {
-    w_scales
-        .iter()
-        .map(|ws| requant_params(in_scale * ws / out_scale).unwrap_or((0, 0)))
-        .unzip()
+pub fn requant_per_channel(in_scale: f64, w_scales: &[f64], out_scale: f64) -> (Vec<i32>, Vec<i32>) {
+    w_scales.iter().map(|ws| requant_params(in_scale * ws / out_scale).unwrap_or((0, 0))).unzip()
 }
 
 /// A single-segment exact polynomial kernel for `f(x) = Σ c_k x^k`.
@@ -66,14 +59,7 @@ pub fn piecewise_poly_kernel(
 ) -> Result<KernelDef, super::EncodeError> {
     let io = kernel_io(in_t.0, in_t.1, out_t.0, out_t.1, 1);
     let segs: Vec<Vec<f64>> = (0..1usize << seg_bits)
-        .map(|s| {
-            local_poly_from_real(
-                &seg(s),
-                in_t.1,
-                out_t.1,
-                segment_center(in_t.0, seg_bits, s),
-            )
-        })
+        .map(|s| local_poly_from_real(&seg(s), in_t.1, out_t.1, segment_center(in_t.0, seg_bits, s)))
         .collect();
     Ok(KernelDef::Poly(encode_poly(io, seg_bits, &segs)?))
 }
@@ -84,13 +70,7 @@ fn q(scale: f32, zero_point: i32) -> Quant {
 
 /// MLP `in → hidden → out` with a learned cubic (PolyReLU-style) activation
 /// fused into the first layer, then softmax. `act` is the activation type.
-pub fn mlp(
-    act: DType,
-    n_in: usize,
-    hidden: usize,
-    n_out: usize,
-    seed: u64,
-) -> Result<Vec<u8>, Error> {
+pub fn mlp(act: DType, n_in: usize, hidden: usize, n_out: usize, seed: u64) -> Result<Vec<u8>, Error> {
     let mut r = Rng(seed);
     let mut b = ModelBuilder::new();
     let (s_act, zp) = match act {
@@ -100,23 +80,10 @@ pub fn mlp(
     let x = b.tensor(act, &[n_in], q(s_act, zp));
     let h = b.tensor(act, &[hidden], q(s_act, zp));
     let logits = b.tensor(act, &[n_out], q(s_act * 4.0, zp));
-    let probs = b.tensor(
-        act,
-        &[n_out],
-        if act == DType::I8 {
-            q(1.0 / 256.0, -128)
-        } else {
-            q(1.0 / 32768.0, 0)
-        },
-    );
+    let probs = b.tensor(act, &[n_out], if act == DType::I8 { q(1.0 / 256.0, -128) } else { q(1.0 / 32768.0, 0) });
     let pre = (act, q(s_act * 2.0, zp));
-    let poly =
-        exact_poly_kernel(&[0.0, 0.9, 0.25, -0.03], pre, (act, q(s_act, zp))).map_err(|_| {
-            Error::BadField {
-                what: "sample kernel",
-                value: 0,
-            }
-        })?;
+    let poly = exact_poly_kernel(&[0.0, 0.9, 0.25, -0.03], pre, (act, q(s_act, zp)))
+        .map_err(|_| Error::BadField { what: "sample kernel", value: 0 })?;
     let k = b.kernel(&poly);
     let w1 = r.i8s(n_in * hidden, 127);
     let ws1: Vec<f64> = (0..hidden).map(|c| 0.02 + 0.0005 * c as f64).collect();
@@ -125,14 +92,7 @@ pub fn mlp(
     b.dense(
         x,
         h,
-        &WeightedDef {
-            weights: &w1,
-            bias: &bias1,
-            multipliers: &m1,
-            shifts: &s1,
-            clamp: None,
-            kernel: Some(k),
-        },
+        &WeightedDef { weights: &w1, bias: &bias1, multipliers: &m1, shifts: &s1, clamp: None, kernel: Some(k) },
     );
     let w2 = r.i8s(hidden * n_out, 127);
     let bias2 = r.i32s(n_out, 1000);
@@ -140,14 +100,7 @@ pub fn mlp(
     b.dense(
         h,
         logits,
-        &WeightedDef {
-            weights: &w2,
-            bias: &bias2,
-            multipliers: &m2,
-            shifts: &s2,
-            clamp: None,
-            kernel: None,
-        },
+        &WeightedDef { weights: &w2, bias: &bias2, multipliers: &m2, shifts: &s2, clamp: None, kernel: None },
     );
     b.softmax(logits, probs, 1.0);
     b.set_input(x).set_output(probs);
@@ -188,22 +141,15 @@ pub fn every_op(seed: u64) -> Result<Vec<u8>, Error> {
     let k_table = b.kernel(&KernelDef::table(qa, (i8t, qa), &[&|v: f64| v.tanh()]));
     let t16 = (DType::I16, q(1.0 / 2048.0, 0));
     let sig = |s: usize| -> Vec<f64> { alloc::vec![0.5 + 0.01 * s as f64, 0.25, 0.0, -0.02] };
-    let k_poly =
-        b.kernel(
-            &piecewise_poly_kernel(&sig, 2, t16, t16).map_err(|_| Error::BadField {
-                what: "sample kernel",
-                value: 1,
-            })?,
-        );
+    let k_poly = b.kernel(
+        &piecewise_poly_kernel(&sig, 2, t16, t16).map_err(|_| Error::BadField { what: "sample kernel", value: 1 })?,
+    );
     let rat = super::poly_encode::encode_rational(
         kernel_io(DType::I16, t16.1, DType::I16, t16.1, 1),
         &[alloc::vec![0.0, 1.0, 0.0005]],
         &[alloc::vec![1.0, 0.0001, 0.0]],
     )
-    .map_err(|_| Error::BadField {
-        what: "sample kernel",
-        value: 2,
-    })?;
+    .map_err(|_| Error::BadField { what: "sample kernel", value: 2 })?;
     let k_rat = b.kernel(&KernelDef::Rational(rat));
     let alphas: Vec<f64> = (0..16).map(|c| 0.01 * c as f64).collect();
     let k_prelu = b.kernel(&KernelDef::prelu(t16, t16, &alphas));
@@ -219,14 +165,7 @@ pub fn every_op(seed: u64) -> Result<Vec<u8>, Error> {
         let w = r.i8s(n_w, 40);
         let bias = r.i32s(cout, 300);
         let (ms, ss) = requant_per_channel(1.0 / 16.0, &alloc::vec![0.01; cout], 1.0 / 16.0);
-        let wd = WeightedDef {
-            weights: &w,
-            bias: &bias,
-            multipliers: &ms,
-            shifts: &ss,
-            clamp: None,
-            kernel: k,
-        };
+        let wd = WeightedDef { weights: &w, bias: &bias, multipliers: &ms, shifts: &ss, clamp: None, kernel: k };
         match geom {
             Some((g, 0, false)) => b.conv2d(xi, yo, &wd, &g),
             Some((g, 0, true)) => b.conv1d(xi, yo, &wd, &g),
@@ -234,64 +173,14 @@ pub fn every_op(seed: u64) -> Result<Vec<u8>, Error> {
             None => b.dense(xi, yo, &wd),
         };
     };
-    let same3 = ConvGeom {
-        kernel: [3, 3],
-        stride: [1, 1],
-        dilation: [1, 1],
-        pad: [1, 1, 1, 1],
-    };
-    per(
-        &mut r,
-        &mut b,
-        x,
-        c1,
-        4 * 9 * 2,
-        4,
-        Some(k_relu),
-        Some((same3, 0, false)),
-    );
-    let dw = ConvGeom {
-        kernel: [3, 3],
-        stride: [2, 2],
-        dilation: [1, 1],
-        pad: [1, 1, 0, 0],
-    };
-    per(
-        &mut r,
-        &mut b,
-        c1,
-        d1,
-        9 * 8,
-        8,
-        Some(k_relu6),
-        Some((dw, 2, false)),
-    );
-    b.max_pool(
-        d1,
-        p1,
-        &PoolGeom {
-            window: [2, 2],
-            stride: [1, 1],
-            pad: [0; 4],
-        },
-    );
+    let same3 = ConvGeom { kernel: [3, 3], stride: [1, 1], dilation: [1, 1], pad: [1, 1, 1, 1] };
+    per(&mut r, &mut b, x, c1, 4 * 9 * 2, 4, Some(k_relu), Some((same3, 0, false)));
+    let dw = ConvGeom { kernel: [3, 3], stride: [2, 2], dilation: [1, 1], pad: [1, 1, 0, 0] };
+    per(&mut r, &mut b, c1, d1, 9 * 8, 8, Some(k_relu6), Some((dw, 2, false)));
+    b.max_pool(d1, p1, &PoolGeom { window: [2, 2], stride: [1, 1], pad: [0; 4] });
     b.reshape(p1, seq);
-    let g1d = ConvGeom {
-        kernel: [1, 3],
-        stride: [1, 1],
-        dilation: [1, 2],
-        pad: [0, 2, 0, 2],
-    };
-    per(
-        &mut r,
-        &mut b,
-        seq,
-        c1d,
-        8 * 3 * 8,
-        8,
-        Some(k_helu),
-        Some((g1d, 0, true)),
-    );
+    let g1d = ConvGeom { kernel: [1, 3], stride: [1, 1], dilation: [1, 2], pad: [0, 2, 0, 2] };
+    per(&mut r, &mut b, seq, c1d, 8 * 3 * 8, 8, Some(k_helu), Some((g1d, 0, true)));
     b.global_avg_pool(c1d, g1);
     b.reshape(g1, flat);
     b.activation(flat, a_leaky, k_leaky);
@@ -301,14 +190,7 @@ pub fn every_op(seed: u64) -> Result<Vec<u8>, Error> {
     let w = r.i8s(16 * 16, 60);
     let bias = r.i32s(16, 500);
     let (ms, ss) = requant_per_channel(1.0 / 8.0, &[0.01], 1.0 / 2048.0);
-    let wd = WeightedDef {
-        weights: &w,
-        bias: &bias,
-        multipliers: &ms,
-        shifts: &ss,
-        clamp: None,
-        kernel: None,
-    };
+    let wd = WeightedDef { weights: &w, bias: &bias, multipliers: &ms, shifts: &ss, clamp: None, kernel: None };
     b.dense(cat, h16, &wd);
     b.activation(h16, a_poly, k_poly);
     b.activation(a_poly, a_rat, k_rat);
@@ -321,14 +203,7 @@ pub fn every_op(seed: u64) -> Result<Vec<u8>, Error> {
     b.dense(
         normed,
         logits,
-        &WeightedDef {
-            weights: &w,
-            bias: &bias,
-            multipliers: &ms,
-            shifts: &ss,
-            clamp: None,
-            kernel: None,
-        },
+        &WeightedDef { weights: &w, bias: &bias, multipliers: &ms, shifts: &ss, clamp: None, kernel: None },
     );
     b.softmax(logits, probs, 1.0);
     b.set_input(x).set_output(probs);

@@ -15,20 +15,12 @@ pub fn fit_segments(
     degree: usize,
 ) -> KernelDef {
     let local = in_t.0.bits() - seg_bits;
-    let half = if local == 0 {
-        1.0
-    } else {
-        2f64.powi(local as i32 - 1)
-    };
+    let half = if local == 0 { 1.0 } else { 2f64.powi(local as i32 - 1) };
     let n = degree + 1;
     let mut segs = Vec::new();
     for s in 0..1usize << seg_bits {
         let c = segment_center(in_t.0, seg_bits, s);
-        let (lo, hi) = if local == 0 {
-            (0, 0)
-        } else {
-            (-(half as i32), half as i32 - 1)
-        };
+        let (lo, hi) = if local == 0 { (0, 0) } else { (-(half as i32), half as i32 - 1) };
         let mut ata = vec![vec![0.0f64; n]; n];
         let mut atb = vec![0.0f64; n];
         for r in lo..=hi {
@@ -44,11 +36,7 @@ pub fn fit_segments(
             }
         }
         let a = solve(ata, atb);
-        segs.push(
-            (0..n)
-                .map(|j| a[j] / half.powi(j as i32))
-                .collect::<Vec<f64>>(),
-        );
+        segs.push((0..n).map(|j| a[j] / half.powi(j as i32)).collect::<Vec<f64>>());
     }
     let io = kernel_io(in_t.0, in_t.1, out_t.0, out_t.1, 1);
     KernelDef::Poly(encode_poly(io, seg_bits, &segs).expect("encodable"))
@@ -58,9 +46,7 @@ pub fn fit_segments(
 fn solve(mut a: Vec<Vec<f64>>, mut b: Vec<f64>) -> Vec<f64> {
     let n = b.len();
     for col in 0..n {
-        let p = (col..n)
-            .max_by(|&i, &j| a[i][col].abs().total_cmp(&a[j][col].abs()))
-            .unwrap();
+        let p = (col..n).max_by(|&i, &j| a[i][col].abs().total_cmp(&a[j][col].abs())).unwrap();
         a.swap(col, p);
         b.swap(col, p);
         if a[col][col].abs() < 1e-300 {
@@ -78,11 +64,7 @@ fn solve(mut a: Vec<Vec<f64>>, mut b: Vec<f64>) -> Vec<f64> {
     let mut x = vec![0.0; n];
     for row in (0..n).rev() {
         let s: f64 = (row + 1..n).map(|c| a[row][c] * x[c]).sum();
-        x[row] = if a[row][row].abs() < 1e-300 {
-            0.0
-        } else {
-            (b[row] - s) / a[row][row]
-        };
+        x[row] = if a[row][row].abs() < 1e-300 { 0.0 } else { (b[row] - s) / a[row][row] };
     }
     x
 }

@@ -46,12 +46,7 @@ impl KernelKind {
             6 => KernelKind::Table,
             7 => KernelKind::Poly,
             8 => KernelKind::Rational,
-            _ => {
-                return Err(Error::BadTag {
-                    what: "activation kernel",
-                    value: tag as i64,
-                })
-            }
+            _ => return Err(Error::BadTag { what: "activation kernel", value: tag as i64 }),
         })
     }
 
@@ -105,10 +100,7 @@ enum Imp<'a> {
 impl<'a> Activation<'a> {
     /// Decode and validate kernel record `index`.
     pub fn decode(rec: &Record<'a>, index: usize) -> Result<Activation<'a>, Error> {
-        let bad = |reason| Error::InvalidKernel {
-            kernel: index,
-            reason,
-        };
+        let bad = |reason| Error::InvalidKernel { kernel: index, reason };
         let kind = KernelKind::from_tag(rec.tag)?;
         if rec.n_tensors() != 0 {
             return Err(bad("kernel records take no tensor operands"));
@@ -129,13 +121,7 @@ impl<'a> Activation<'a> {
         if !(1..=u16::MAX as i32).contains(&channels) {
             return Err(bad("channel count must be 1..=65535"));
         }
-        let io = KernelIo {
-            in_dtype,
-            out_dtype,
-            in_zp,
-            out_zp,
-            channels: channels as usize,
-        };
+        let io = KernelIo { in_dtype, out_dtype, in_zp, out_zp, channels: channels as usize };
         let imp = match kind {
             KernelKind::Relu | KernelKind::Relu6 | KernelKind::Helu => {
                 Imp::Linear(LinearClamp::decode(rec, kind, &io).map_err(bad)?)

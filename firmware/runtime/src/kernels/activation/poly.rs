@@ -66,9 +66,7 @@ impl<'a> Poly<'a> {
             }
             *s = v as u32;
         }
-        let coefs = rec
-            .data(P + 3 + MAX_DEGREE, "polynomial coefficients")
-            .map_err(|_| "coefficients outside data")?;
+        let coefs = rec.data(P + 3 + MAX_DEGREE, "polynomial coefficients").map_err(|_| "coefficients outside data")?;
         let want = io.channels * (1usize << seg_bits) * (degree as usize + 1) * 4;
         if coefs.len() != want {
             return Err("coefficient array must be channels × 2^seg_bits × (degree+1) i32");
@@ -88,26 +86,15 @@ impl<'a> Poly<'a> {
     pub fn locate(&self, x: i32) -> (usize, i32) {
         let u = (x + (1 << (self.in_bits - 1))) as u32;
         let local_bits = self.in_bits - self.seg_bits;
-        let seg = if local_bits >= 32 {
-            0
-        } else {
-            (u >> local_bits) as usize
-        };
-        let r = if local_bits == 0 {
-            0
-        } else {
-            (u & ((1u32 << local_bits) - 1)) as i32 - (1i32 << (local_bits - 1))
-        };
+        let seg = if local_bits >= 32 { 0 } else { (u >> local_bits) as usize };
+        let r = if local_bits == 0 { 0 } else { (u & ((1u32 << local_bits) - 1)) as i32 - (1i32 << (local_bits - 1)) };
         (seg, r)
     }
 
     /// Coefficient `j` of segment `seg` in channel set `c`.
     #[inline(always)]
     pub fn coef(&self, c: usize, seg: usize, j: usize) -> i32 {
-        le_i32(
-            self.coefs,
-            ((c << self.seg_bits) + seg) * (self.degree + 1) + j,
-        )
+        le_i32(self.coefs, ((c << self.seg_bits) + seg) * (self.degree + 1) + j)
     }
 
     /// Number of channel sets × segments stored.

@@ -73,14 +73,9 @@ impl<'a> Rational<'a> {
         let num_shifts = read_shifts(rec, P + 3, deg_p)?;
         let den_shifts = read_shifts(rec, P + 3 + MAX_DEGREE, deg_q)?;
         let refs = P + 3 + 2 * MAX_DEGREE;
-        let num = rec
-            .data(refs, "numerator coefficients")
-            .map_err(|_| "numerator outside data")?;
-        let den = rec
-            .data(refs + 2, "denominator coefficients")
-            .map_err(|_| "denominator outside data")?;
-        if num.len() != io.channels * (deg_p + 1) * 4 || den.len() != io.channels * (deg_q + 1) * 4
-        {
+        let num = rec.data(refs, "numerator coefficients").map_err(|_| "numerator outside data")?;
+        let den = rec.data(refs + 2, "denominator coefficients").map_err(|_| "denominator outside data")?;
+        if num.len() != io.channels * (deg_p + 1) * 4 || den.len() != io.channels * (deg_q + 1) * 4 {
             return Err("coefficient arrays must be channels × (degree+1) i32");
         }
         for c in 0..io.channels {
@@ -91,34 +86,14 @@ impl<'a> Rational<'a> {
                 return Err("denominator coefficients must be >= 0 (safe denominator)");
             }
         }
-        Ok(Rational {
-            deg_p,
-            deg_q,
-            pre_shift: pre_shift as u32,
-            num_shifts,
-            den_shifts,
-            num,
-            den,
-        })
+        Ok(Rational { deg_p, deg_q, pre_shift: pre_shift as u32, num_shifts, den_shifts, num, den })
     }
 
     #[inline(always)]
     pub(super) fn eval(&self, x: i32, c: usize, io: &KernelIo) -> i32 {
         let t = x - io.in_zp;
-        let num = horner(
-            self.num,
-            c * (self.deg_p + 1),
-            self.deg_p,
-            &self.num_shifts,
-            t,
-        );
-        let den = horner(
-            self.den,
-            c * (self.deg_q + 1),
-            self.deg_q,
-            &self.den_shifts,
-            t.abs(),
-        );
+        let num = horner(self.num, c * (self.deg_p + 1), self.deg_p, &self.num_shifts, t);
+        let den = horner(self.den, c * (self.deg_q + 1), self.deg_q, &self.den_shifts, t.abs());
         let q = round_div_i64((num as i64) << self.pre_shift, den.max(1) as i64);
         sat_i32(io.out_zp as i64 + q)
     }

@@ -32,11 +32,7 @@ pub struct LinearClamp {
 }
 
 impl LinearClamp {
-    pub(super) fn decode(
-        rec: &Record,
-        kind: KernelKind,
-        io: &KernelIo,
-    ) -> Result<Self, &'static str> {
+    pub(super) fn decode(rec: &Record, kind: KernelKind, io: &KernelIo) -> Result<Self, &'static str> {
         let np = match kind {
             KernelKind::Relu => 2,
             _ => 3,
@@ -63,20 +59,12 @@ impl LinearClamp {
             }
             _ => {}
         }
-        Ok(LinearClamp {
-            multiplier,
-            shift,
-            lo,
-            hi,
-            alpha,
-        })
+        Ok(LinearClamp { multiplier, shift, lo, hi, alpha })
     }
 
     #[inline(always)]
     pub(super) fn eval(&self, x: i32, io: &KernelIo) -> i32 {
-        let v = io
-            .out_zp
-            .saturating_add(requantize(x - io.in_zp, self.multiplier, self.shift));
+        let v = io.out_zp.saturating_add(requantize(x - io.in_zp, self.multiplier, self.shift));
         v.clamp(self.lo, self.hi)
     }
 }
@@ -120,33 +108,21 @@ impl<'a> PRelu<'a> {
         if rec.n_params() != P + 6 {
             return Err("wrong number of parameters");
         }
-        let neg_mult = rec
-            .data(P + 2, "prelu multipliers")
-            .map_err(|_| "prelu multipliers outside data")?;
-        let neg_shift = rec
-            .data(P + 4, "prelu shifts")
-            .map_err(|_| "prelu shifts outside data")?;
+        let neg_mult = rec.data(P + 2, "prelu multipliers").map_err(|_| "prelu multipliers outside data")?;
+        let neg_shift = rec.data(P + 4, "prelu shifts").map_err(|_| "prelu shifts outside data")?;
         if neg_mult.len() != 4 * io.channels || neg_shift.len() != 4 * io.channels {
             return Err("prelu slope arrays must hold one i32 per channel");
         }
         for c in 0..io.channels {
             check_shift(le_i32(neg_shift, c))?;
         }
-        Ok(PRelu {
-            pos: (rec.param(P), check_shift(rec.param(P + 1))?),
-            neg_mult,
-            neg_shift,
-        })
+        Ok(PRelu { pos: (rec.param(P), check_shift(rec.param(P + 1))?), neg_mult, neg_shift })
     }
 
     #[inline(always)]
     pub(super) fn eval(&self, x: i32, c: usize, io: &KernelIo) -> i32 {
         let t = x - io.in_zp;
-        let (m, s) = if t >= 0 {
-            self.pos
-        } else {
-            (le_i32(self.neg_mult, c), le_i32(self.neg_shift, c))
-        };
+        let (m, s) = if t >= 0 { self.pos } else { (le_i32(self.neg_mult, c), le_i32(self.neg_shift, c)) };
         io.out_zp.saturating_add(requantize(t, m, s))
     }
 

@@ -19,9 +19,7 @@ impl<'a> Table<'a> {
         if io.in_dtype != DType::I8 {
             return Err("table kernels take int8 inputs only");
         }
-        let entries = rec
-            .data(COMMON_PARAMS, "table entries")
-            .map_err(|_| "table entries outside data")?;
+        let entries = rec.data(COMMON_PARAMS, "table entries").map_err(|_| "table entries outside data")?;
         if entries.len() != io.channels * 256 * io.out_dtype.size() {
             return Err("table must hold 256 entries of the output type per channel set");
         }
@@ -30,8 +28,7 @@ impl<'a> Table<'a> {
 
     #[inline(always)]
     pub(super) fn eval(&self, x: i32, c: usize, io: &KernelIo) -> i32 {
-        io.out_dtype
-            .load(self.entries, c * 256 + (x + 128) as usize)
+        io.out_dtype.load(self.entries, c * 256 + (x + 128) as usize)
     }
 
     pub(super) fn constant_bytes(&self) -> usize {

@@ -1,0 +1,10 @@
+//! Put the board's memory layout on the linker path (named per board so no
+//! `memory.x` in the package root can shadow it).
+use std::path::PathBuf;
+
+fn main() {
+    let out = PathBuf::from(std::env::var("OUT_DIR").unwrap());
+    std::fs::copy("memory/blackpill.x", out.join("memory.x")).unwrap();
+    println!("cargo:rustc-link-search={}", out.display());
+    println!("cargo:rerun-if-changed=memory/blackpill.x");
+}
