@@ -313,3 +313,37 @@ fn tempdir() -> Result<PathBuf> {
     std::fs::create_dir_all(&d)?;
     Ok(d)
 }
+
+/// Where the model partition sits on real boards' chips (the firmware in
+/// `firmware/boards/<board>` reads it from there).
+pub const CHIP_MODEL_PARTITIONS: [(&str, u64, usize); 1] = [("STM32F411CEUx", 0x0802_0000, 0x2_0000)];
+
+/// Write `blob` into the model partition of a real board through probe-rs.
+/// Only the partition is written: the firmware stays as it is.
+pub fn flash_chip(chip: &str, blob: &[u8], model_addr: Option<u64>) -> Result<()> {
+    use probe_rs::config::Registry;
+    use probe_rs::flashing::DownloadOptions;
+    use probe_rs::probe::list::Lister;
+    use probe_rs::{Session, SessionConfig};
+    polyact::Model::from_bytes(blob).map_err(|e| anyhow!("model: {e}"))?;
+    Registry::from_builtin_families().get_target_by_name(chip).map_err(|e| anyhow!("chip '{chip}': {e}"))?;
+    let known = CHIP_MODEL_PARTITIONS.iter().find(|(c, _, _)| c.eq_ignore_ascii_case(chip));
+    let (addr, size) = match (model_addr, known) {
+        (Some(a), _) => (a, usize::MAX),
+        (None, Some(&(_, a, s))) => (a, s),
+        (None, None) => bail!("no model partition is known for chip '{chip}': pass --model-addr"),
+    };
+    if blob.len() > size {
+        bail!("the model ({} bytes) does not fit the {size} byte model partition of {chip}", blob.len());
+    }
+    let probes = Lister::new().list_all();
+    if probes.is_empty() {
+        bail!("no debug probe found: connect an ST-Link, J-Link or CMSIS-DAP probe to flash {chip}");
+    }
+    let mut session =
+        Session::auto_attach(chip, SessionConfig::default()).map_err(|e| anyhow!("attaching to {chip}: {e}"))?;
+    let mut loader = session.target().flash_loader();
+    loader.add_data(addr, blob).map_err(|e| anyhow!("{e}"))?;
+    loader.commit(&mut session, DownloadOptions::default()).map_err(|e| anyhow!("flashing {chip}: {e}"))?;
+    Ok(())
+}

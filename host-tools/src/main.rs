@@ -75,12 +75,19 @@ enum Cmd {
         #[arg(long)]
         json: bool,
     },
-    /// Run a model on a microcontroller: an emulated Cortex-M board (QEMU).
+    /// Run a model on a microcontroller: an emulated Cortex-M board (QEMU), or
+    /// write it to a real board's model partition through a debug probe.
     Flash {
         model: PathBuf,
         /// qemu-m4 (mps2-an386), qemu-m3 (an385), qemu-m7 (an500) or qemu-m0 (micro:bit).
-        #[arg(long, default_value = "qemu-m4")]
+        #[arg(long, default_value = "qemu-m4", conflicts_with = "chip")]
         board: String,
+        /// A real chip, by its probe-rs name (e.g. STM32F411CEUx): flash the model partition.
+        #[arg(long)]
+        chip: Option<String>,
+        /// Model partition address on the chip (default: the board firmware's).
+        #[arg(long, value_parser = parse_addr)]
+        model_addr: Option<u64>,
         /// Inputs (.npy float32); default: one all-zero input.
         #[arg(long)]
         inputs: Option<PathBuf>,
@@ -106,6 +113,11 @@ fn parse_bits(s: &str) -> Result<u32, String> {
         "16" => Ok(16),
         _ => Err(format!("'{s}': activation width must be 8 or 16")),
     }
+}
+
+fn parse_addr(s: &str) -> Result<u64, String> {
+    let t = s.trim_start_matches("0x").trim_start_matches("0X");
+    u64::from_str_radix(t, if t.len() < s.len() { 16 } else { 10 }).map_err(|_| format!("'{s}' is not an address"))
 }
 
 fn parse_range(s: &str) -> Result<(f64, f64), String> {
@@ -311,7 +323,12 @@ fn run() -> Result<()> {
                 println!("output error       max {:.6}  mean {:.6}", c.max_abs_error, c.mean_abs_error);
             }
         }
-        Cmd::Flash { model, board, inputs, count, profile } => {
+        Cmd::Flash { model, chip: Some(chip), model_addr, .. } => {
+            let blob = std::fs::read(&model).with_context(|| format!("reading {}", model.display()))?;
+            flash::flash_chip(&chip, &blob, model_addr).with_context(|| format!("{}", model.display()))?;
+            println!("flashed {} ({} bytes) into the model partition of {chip}", model.display(), blob.len());
+        }
+        Cmd::Flash { model, board, inputs, count, profile, .. } => {
             flash_cmd(&model, &board, inputs.as_deref(), count, profile)?
         }
         Cmd::Inspect { model, plot_dir } => {

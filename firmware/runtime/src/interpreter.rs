@@ -3,9 +3,12 @@
 
 use crate::dtype::DType;
 use crate::error::Error;
+use crate::format::{Record, TensorInfo};
 use crate::kernels::concat::MAX_INPUTS;
+use crate::kernels::conv::{Conv, Depthwise};
+use crate::kernels::dense::Dense;
 use crate::model::Model;
-use crate::ops::{Op, OpKind};
+use crate::ops::{Check, Op, OpKind};
 use core::ops::Range;
 
 /// Hooks around each op, for profiling (cycle counters, instruction counts).
@@ -121,16 +124,50 @@ impl<'m, 'a> Interpreter<'m, 'a> {
         self.invoke_observed(&mut NoObserver)
     }
 
-    /// Run all ops, calling `obs` around each.
+    /// Run all ops, calling `obs` around each (the op's decoding included).
     pub fn invoke_observed<O: Observer>(&mut self, obs: &mut O) -> Result<(), Error> {
         let model = self.model;
-        for (i, op) in model.ops().enumerate() {
-            let op = op?;
-            obs.op_start(i, op.kind());
-            run_op(&op, self.arena)?;
-            obs.op_end(i, op.kind());
+        for (i, rec) in model.op_records().enumerate() {
+            let rec = rec?;
+            let kind = OpKind::from_tag(rec.tag)?;
+            obs.op_start(i, kind);
+            run_record(&rec, i, kind, &model, self.arena)?;
+            obs.op_end(i, kind);
         }
         Ok(())
+    }
+}
+
+/// Run `f` on an op's single input region and its output region.
+fn with_io(
+    arena: &mut [u8],
+    input: &TensorInfo,
+    output: &TensorInfo,
+    f: impl FnOnce(&[u8], &mut [u8]),
+) -> Result<(), Error> {
+    let s = Split::new(arena, output.range())?;
+    f(s.input(input.range())?, s.out);
+    Ok(())
+}
+
+/// Decode op `i` and run it where it lies: the hot layers are decoded
+/// straight into their typed form (no `Op` value is moved around), with the
+/// light check — the blob was proved at load.
+fn run_record(rec: &Record, i: usize, kind: OpKind, model: &Model, arena: &mut [u8]) -> Result<(), Error> {
+    match kind {
+        OpKind::Dense => {
+            let d = Dense::decode(rec, i, model, false)?;
+            with_io(arena, &d.input, &d.output, |x, y| d.run(x, y))
+        }
+        OpKind::Conv1D | OpKind::Conv2D => {
+            let c = Conv::decode(rec, i, model, kind == OpKind::Conv1D, false)?;
+            with_io(arena, &c.input, &c.output, |x, y| c.run(x, y))
+        }
+        OpKind::DepthwiseConv2D => {
+            let c = Depthwise::decode(rec, i, model, false)?;
+            with_io(arena, &c.input, &c.output, |x, y| c.run(x, y))
+        }
+        _ => run_op(&Op::decode(rec, i, model, Check::Light)?, arena),
     }
 }
 

@@ -10,6 +10,8 @@ use crate::ops::{Check, Op, OpKind};
 pub struct Model<'a> {
     blob: &'a [u8],
     header: Header,
+    /// Set once every tensor entry has passed full validation.
+    tensors_validated: bool,
 }
 
 /// Iterator over the records of one section.
@@ -46,10 +48,11 @@ impl<'a> Model<'a> {
     /// `bytes` may extend past the blob (e.g. a whole flash partition).
     pub fn from_bytes(bytes: &'a [u8]) -> Result<Model<'a>, Error> {
         let header = Header::parse(bytes)?;
-        let model = Model { blob: &bytes[..header.total_len], header };
+        let mut model = Model { blob: &bytes[..header.total_len], header, tensors_validated: false };
         for t in 0..header.n_tensors {
             model.tensor(t)?;
         }
+        model.tensors_validated = true;
         model.check_section(model.kernel_records(), header.kernels_off, header.data_off, "kernel section")?;
         for (i, rec) in model.kernel_records().enumerate() {
             Activation::decode(&rec?, i)?;
@@ -108,7 +111,12 @@ impl<'a> Model<'a> {
             return Err(Error::OutOfRange { what: "tensor", index: i, limit: self.header.n_tensors });
         }
         let at = self.header.tensors_off + i * TENSOR_RECORD_LEN;
-        TensorInfo::parse(&self.blob[at..at + TENSOR_RECORD_LEN], i)
+        match self.blob.get(at..at + TENSOR_RECORD_LEN).and_then(|b| <&[u8; TENSOR_RECORD_LEN]>::try_from(b).ok()) {
+            // Every entry was checked by `TensorInfo::parse` in `from_bytes`.
+            Some(b) if self.tensors_validated => Ok(TensorInfo::decode_validated(b)),
+            Some(b) => TensorInfo::parse(b, i),
+            None => Err(Error::Truncated { what: "tensor table", need: at + TENSOR_RECORD_LEN, have: self.blob.len() }),
+        }
     }
 
     /// The graph input and output tensors.

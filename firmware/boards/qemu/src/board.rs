@@ -1,14 +1,14 @@
-//! Per-board constants: flash partitions, arena size, and the profiling clock.
+//! Per-board constants: flash partitions, arena size, SysTick reload. (The
+//! host converts SysTick ticks to instructions: 40 per tick on mps2's 25 MHz
+//! clock, 62.5 on the micro:bit's 16 MHz, under QEMU `-icount shift=0`.)
 
 #[cfg(any(feature = "board-mps2-an385", feature = "board-mps2-an386", feature = "board-mps2-an500"))]
 mod imp {
     pub const MODEL_PARTITION: (usize, usize) = (0x0010_0000, 0x0010_0000);
     pub const VECTOR_PARTITION: (usize, usize) = (0x0020_0000, 0x0020_0000);
     /// Arena for tensors; the host refuses models that need more.
-    pub const ARENA_BYTES: usize = 256 * 1024;
-    /// SysTick runs at the 25 MHz core clock; with QEMU `-icount shift=0`
-    /// (1 ns per instruction) one tick is 40 instructions.
-    pub const INSTRUCTIONS_PER_TICK: u64 = 40;
+    pub const ARENA_BYTES: usize = super::arena_bytes(256 * 1024);
+    pub const STACK_PROBE_BYTES: usize = 64 * 1024;
     pub const SYSTICK_RELOAD: u32 = 0x00FF_FFFF;
 }
 
@@ -16,14 +16,31 @@ mod imp {
 mod imp {
     pub const MODEL_PARTITION: (usize, usize) = (0x0002_0000, 0x0001_0000);
     pub const VECTOR_PARTITION: (usize, usize) = (0x0003_0000, 0x0001_0000);
-    pub const ARENA_BYTES: usize = 8 * 1024;
-    /// QEMU's nRF51 runs SysTick from the 16 MHz system clock: 62.5
-    /// instructions per tick under `-icount shift=0`; counted in halves.
-    pub const INSTRUCTIONS_PER_TICK: u64 = 62;
+    pub const ARENA_BYTES: usize = super::arena_bytes(8 * 1024);
+    pub const STACK_PROBE_BYTES: usize = 4 * 1024;
     pub const SYSTICK_RELOAD: u32 = 0x00FF_FFFF;
 }
 
 pub use imp::*;
+
+/// The arena size: the board default, or `POLYACT_FW_ARENA_BYTES` at build
+/// time (to size RAM to one model, e.g. for footprint comparisons).
+const fn arena_bytes(default: usize) -> usize {
+    match option_env!("POLYACT_FW_ARENA_BYTES") {
+        Some(s) => parse_usize(s.as_bytes()),
+        None => default,
+    }
+}
+
+const fn parse_usize(b: &[u8]) -> usize {
+    let mut i = 0;
+    let mut v = 0;
+    while i < b.len() {
+        v = v * 10 + (b[i] - b'0') as usize;
+        i += 1;
+    }
+    v
+}
 
 /// Board name, as the host tools call it.
 pub const NAME: &str = if cfg!(feature = "board-mps2-an385") {

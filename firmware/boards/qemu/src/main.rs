@@ -50,12 +50,11 @@ fn main() -> ! {
         (Some(results), Some(profile)) => {
             // SAFETY: the only reference to ARENA, taken once.
             let arena: &'static mut [u8] = unsafe { &mut *addr_of_mut!(ARENA) };
-            run(
-                &mut Qemu { results, profile },
-                partition(board::MODEL_PARTITION),
-                partition(board::VECTOR_PARTITION),
-                arena,
-            )
+            let painted = polyact_fw_common::stack::paint(board::STACK_PROBE_BYTES);
+            let (model, vectors) = (partition(board::MODEL_PARTITION), partition(board::VECTOR_PARTITION));
+            let status = run(&mut Qemu { results, profile }, model, vectors, arena);
+            defmt::info!("stack high-water mark {=usize} bytes (validation and inference)", painted.used());
+            status
         }
         _ => {
             defmt::error!("cannot create the result files on the host");

@@ -86,6 +86,31 @@ impl TensorInfo {
         Ok(t)
     }
 
+    /// Decode an entry that [`TensorInfo::parse`] has already accepted: no
+    /// checks, so inference does not pay for validation again. Total on any
+    /// bytes (a bad entry decodes to garbage values, never a panic).
+    #[inline]
+    pub fn decode_validated(b: &[u8; TENSOR_RECORD_LEN]) -> TensorInfo {
+        let u16_at = |i: usize| u16::from_le_bytes([b[i], b[i + 1]]);
+        let rank = (b[1] as usize).clamp(1, MAX_RANK);
+        let mut dims = [1usize; MAX_RANK];
+        for (i, d) in dims.iter_mut().enumerate().take(rank) {
+            *d = u16_at(4 + 2 * i) as usize;
+        }
+        TensorInfo {
+            dtype: if b[0] == 2 { DType::I16 } else { DType::I8 },
+            rank,
+            dims,
+            quant: Quant {
+                scale: f32::from_le_bytes([b[16], b[17], b[18], b[19]]),
+                zero_point: i32::from_le_bytes([b[12], b[13], b[14], b[15]]),
+            },
+            offset: u32::from_le_bytes([b[20], b[21], b[22], b[23]]) as usize,
+            first_op: u16_at(24),
+            last_op: u16_at(26),
+        }
+    }
+
     /// Number of elements.
     pub fn len(&self) -> usize {
         self.dims.iter().product()

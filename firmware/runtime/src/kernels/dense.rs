@@ -5,6 +5,7 @@
 
 use super::dot::{dot_i16, dot_i8};
 use super::output_stage::{Weighted, N_COMMON};
+use crate::arith::requantize;
 use crate::dtype::DType;
 use crate::error::Error;
 use crate::format::{Record, TensorInfo};
@@ -32,7 +33,7 @@ impl<'a> Dense<'a> {
         if output.len() / n_out != rows || input.dims[..input.rank - 1] != output.dims[..output.rank - 1] {
             return Err(bad("dense input and output must agree on all but the last dimension"));
         }
-        let w = Weighted::decode(rec, op, model, &input, &output, n_in * n_out, n_out)?;
+        let w = Weighted::decode(rec, op, model, &input, &output, n_in * n_out, n_out, full)?;
         if full {
             w.check_accumulators(op, &input, n_out, |c| w.weights[c * n_in..(c + 1) * n_in].iter().copied())?;
         }
@@ -40,6 +41,9 @@ impl<'a> Dense<'a> {
     }
 
     pub fn run(&self, x: &[u8], y: &mut [u8]) {
+        if self.input.dtype == DType::I8 && self.output.dtype == DType::I8 && self.w.stage.is_plain_per_channel() {
+            return self.run_i8(x, y);
+        }
         let zp = self.input.quant.zero_point;
         let es = self.input.dtype.size();
         for r in 0..self.rows {
@@ -51,6 +55,32 @@ impl<'a> Dense<'a> {
                     DType::I16 => dot_i16(xr, wr, zp),
                 } + self.w.bias(o) as i64;
                 self.output.dtype.store(y, r * self.n_out + o, self.w.stage.finish(acc, o));
+            }
+        }
+    }
+
+    /// The common case — int8 in and out, per-channel requantization, at most
+    /// a clamp — as one tight loop over the channel arrays: the same
+    /// arithmetic as the general path, without its per-element dispatch.
+    fn run_i8(&self, x: &[u8], y: &mut [u8]) {
+        let zp = self.input.quant.zero_point;
+        let st = &self.w.stage;
+        let (lo, hi, out_zp) = (st.clamp_min, st.clamp_max, st.out_zp());
+        let w_rows = self.w.weights.chunks_exact(self.n_in.max(1));
+        for (xr, yr) in x.chunks_exact(self.n_in.max(1)).zip(y.chunks_exact_mut(self.n_out.max(1))) {
+            let channels = w_rows
+                .clone()
+                .zip(self.w.bias_bytes().chunks_exact(4))
+                .zip(st.mult_bytes().chunks_exact(4))
+                .zip(st.shift_bytes().chunks_exact(4));
+            for (yv, (((wr, b), m), s)) in yr.iter_mut().zip(channels) {
+                let acc = dot_i8(xr, wr, zp).wrapping_add(i32::from_le_bytes([b[0], b[1], b[2], b[3]]));
+                let v = requantize(
+                    acc,
+                    i32::from_le_bytes([m[0], m[1], m[2], m[3]]),
+                    i32::from_le_bytes([s[0], s[1], s[2], s[3]]),
+                );
+                *yv = v.saturating_add(out_zp).clamp(lo, hi) as i8 as u8;
             }
         }
     }

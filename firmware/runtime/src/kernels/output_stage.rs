@@ -50,6 +50,7 @@ impl<'a> Weighted<'a> {
         output: &TensorInfo,
         n_weights: usize,
         channels: usize,
+        full: bool,
     ) -> Result<Weighted<'a>, Error> {
         let bad = |reason| Error::InvalidOp { op, reason };
         let weights = rec.data(0, "weights")?;
@@ -66,7 +67,8 @@ impl<'a> Weighted<'a> {
         if !(per_channel || mult.len() == 4) || shift.len() != mult.len() {
             return Err(bad("multipliers and shifts must be per channel or per tensor"));
         }
-        for c in 0..shift.len() / 4 {
+        // Shift ranges are proved once at load; not again on every inference.
+        for c in (0..shift.len() / 4).filter(|_| full) {
             if !(-31..=30).contains(&le_i32(shift, c)) {
                 return Err(bad("requantization shift outside -31..=30"));
             }
@@ -108,6 +110,11 @@ impl<'a> Weighted<'a> {
         self.weights.len() + self.bias.len() + self.stage.mult.len() + self.stage.shift.len()
     }
 
+    /// The bias array (one little-endian i32 per output channel).
+    pub fn bias_bytes(&self) -> &'a [u8] {
+        self.bias
+    }
+
     /// Bias of output channel `c`.
     #[inline(always)]
     pub fn bias(&self, c: usize) -> i32 {
@@ -138,11 +145,28 @@ impl<'a> Weighted<'a> {
     }
 }
 
-impl OutputStage<'_> {
+impl<'a> OutputStage<'a> {
+    /// Per-channel requantization of an int32 accumulator with no fused kernel.
+    pub fn is_plain_per_channel(&self) -> bool {
+        self.per_channel && self.kernel.is_none() && !self.wide_acc
+    }
+    /// Output zero point.
+    pub fn out_zp(&self) -> i32 {
+        self.out_zp
+    }
+    /// Multiplier array (little-endian i32 per channel, or one).
+    pub fn mult_bytes(&self) -> &'a [u8] {
+        self.mult
+    }
+    /// Shift array.
+    pub fn shift_bytes(&self) -> &'a [u8] {
+        self.shift
+    }
+
     /// Requantize accumulator `acc` of output channel `c` and produce the output value.
     #[inline(always)]
     pub fn finish(&self, acc: i64, c: usize) -> i32 {
-        let i = if self.per_channel { c } else { 0 };
+        let i = c * self.per_channel as usize;
         let (m, s) = (le_i32(self.mult, i), le_i32(self.shift, i));
         let v = if self.wide_acc { requantize_i64(acc, m, s) } else { requantize(acc as i32, m, s) };
         let y = match &self.kernel {

@@ -35,8 +35,8 @@ pub struct Poly<'a> {
     pub degree: usize,
     pub final_shift: u32,
     /// `shifts[j]` applies after multiplying into coefficient `j`.
-    pub shifts: [u32; MAX_DEGREE],
-    in_bits: u32,
+    pub shifts: [u8; MAX_DEGREE],
+    in_bits: u8,
     coefs: &'a [u8],
 }
 
@@ -45,9 +45,9 @@ impl<'a> Poly<'a> {
         if rec.n_params() != N_PARAMS {
             return Err("wrong number of parameters");
         }
-        let in_bits = io.in_dtype.bits();
+        let in_bits = io.in_dtype.bits() as u8;
         let seg_bits = rec.param(P);
-        if seg_bits < 0 || seg_bits as u32 > in_bits {
+        if seg_bits < 0 || seg_bits > in_bits as i32 {
             return Err("segment bits exceed the input width");
         }
         let degree = rec.param(P + 1);
@@ -58,13 +58,13 @@ impl<'a> Poly<'a> {
         if !(0..=31).contains(&final_shift) {
             return Err("final shift must be 0..=31");
         }
-        let mut shifts = [0u32; MAX_DEGREE];
+        let mut shifts = [0u8; MAX_DEGREE];
         for (j, s) in shifts.iter_mut().enumerate() {
             let v = rec.param(P + 3 + j);
             if v < 0 || v as u32 > MAX_STEP_SHIFT || (j >= degree as usize && v != 0) {
                 return Err("step shift must be 0..=46 (and 0 past the degree)");
             }
-            *s = v as u32;
+            *s = v as u8;
         }
         let coefs = rec.data(P + 3 + MAX_DEGREE, "polynomial coefficients").map_err(|_| "coefficients outside data")?;
         let want = io.channels * (1usize << seg_bits) * (degree as usize + 1) * 4;
@@ -84,8 +84,9 @@ impl<'a> Poly<'a> {
     /// Segment index and centred local coordinate of input `x`.
     #[inline(always)]
     pub fn locate(&self, x: i32) -> (usize, i32) {
-        let u = (x + (1 << (self.in_bits - 1))) as u32;
-        let local_bits = self.in_bits - self.seg_bits;
+        let in_bits = self.in_bits as u32;
+        let u = (x + (1 << (in_bits - 1))) as u32;
+        let local_bits = in_bits - self.seg_bits;
         let seg = if local_bits >= 32 { 0 } else { (u >> local_bits) as usize };
         let r = if local_bits == 0 { 0 } else { (u & ((1u32 << local_bits) - 1)) as i32 - (1i32 << (local_bits - 1)) };
         (seg, r)
@@ -110,7 +111,7 @@ impl<'a> Poly<'a> {
         let mut j = self.degree;
         while j > 0 {
             j -= 1;
-            let prod = rshr_i64(acc as i64 * r as i64, self.shifts[j]);
+            let prod = rshr_i64(acc as i64 * r as i64, self.shifts[j] as u32);
             acc = sat_i32(prod + le_i32(self.coefs, base + j) as i64);
         }
         rshr_i32(acc, self.final_shift)

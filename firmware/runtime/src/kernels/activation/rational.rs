@@ -26,31 +26,31 @@ pub struct Rational<'a> {
     pub deg_p: usize,
     pub deg_q: usize,
     pub pre_shift: u32,
-    pub num_shifts: [u32; MAX_DEGREE],
-    pub den_shifts: [u32; MAX_DEGREE],
+    pub num_shifts: [u8; MAX_DEGREE],
+    pub den_shifts: [u8; MAX_DEGREE],
     num: &'a [u8],
     den: &'a [u8],
 }
 
-fn read_shifts(rec: &Record, at: usize, degree: usize) -> Result<[u32; MAX_DEGREE], &'static str> {
-    let mut out = [0u32; MAX_DEGREE];
+fn read_shifts(rec: &Record, at: usize, degree: usize) -> Result<[u8; MAX_DEGREE], &'static str> {
+    let mut out = [0u8; MAX_DEGREE];
     for (j, s) in out.iter_mut().enumerate() {
         let v = rec.param(at + j);
         if v < 0 || v as u32 > MAX_STEP_SHIFT || (j >= degree && v != 0) {
             return Err("step shift must be 0..=46 (and 0 past the degree)");
         }
-        *s = v as u32;
+        *s = v as u8;
     }
     Ok(out)
 }
 
 #[inline(always)]
-fn horner(coefs: &[u8], base: usize, degree: usize, shifts: &[u32; MAX_DEGREE], t: i32) -> i32 {
+fn horner(coefs: &[u8], base: usize, degree: usize, shifts: &[u8; MAX_DEGREE], t: i32) -> i32 {
     let mut acc = le_i32(coefs, base + degree);
     let mut j = degree;
     while j > 0 {
         j -= 1;
-        acc = sat_i32(rshr_i64(acc as i64 * t as i64, shifts[j]) + le_i32(coefs, base + j) as i64);
+        acc = sat_i32(rshr_i64(acc as i64 * t as i64, shifts[j] as u32) + le_i32(coefs, base + j) as i64);
     }
     acc
 }
