@@ -97,16 +97,17 @@ impl Geometry {
         Ok(())
     }
 
-    /// Input row/column of kernel tap `k` for output position `o` on `axis`,
-    /// or `None` when it falls in the padding.
+    /// Range `[k0, k1)` of kernel taps on `axis` that fall inside the input
+    /// for output position `o` (empty when none do).
     #[inline(always)]
-    pub fn tap(&self, axis: usize, o: usize, k: usize) -> Option<usize> {
-        let pos = (o * self.stride[axis] + k * self.dilation[axis]) as isize - self.pad[axis] as isize;
-        if pos < 0 || pos as usize >= self.in_hwc[axis] {
-            None
-        } else {
-            Some(pos as usize)
-        }
+    pub fn valid_taps(&self, axis: usize, o: usize) -> (usize, usize) {
+        let (s, d, p, n, k) =
+            (self.stride[axis], self.dilation[axis], self.pad[axis], self.in_hwc[axis], self.kernel[axis]);
+        let start = o * s;
+        // Smallest k with start + k·d ≥ p; all k with start + k·d < n + p.
+        let k0 = if start >= p { 0 } else { (p - start).div_ceil(d) };
+        let k1 = if n + p > start { (n + p - start).div_ceil(d).min(k) } else { 0 };
+        (k0.min(k1), k1)
     }
 }
 
@@ -143,16 +144,26 @@ impl<'a> Conv<'a> {
         let zp = self.input.quant.zero_point;
         let mut out_i = 0;
         for oy in 0..oh {
+            // The taps that land inside the input, found once per row/column.
+            let (ky0, ky1) = g.valid_taps(0, oy);
             for ox in 0..ow {
+                let (kx0, kx1) = g.valid_taps(1, ox);
                 for oc in 0..cout {
                     let mut acc = self.w.bias(oc) as i64;
-                    for ky in 0..kh {
-                        let Some(iy) = g.tap(0, oy, ky) else { continue };
-                        for kx in 0..kw {
-                            let Some(ix) = g.tap(1, ox, kx) else { continue };
-                            let xs = &x[(iy * iw + ix) * cin * es..][..cin * es];
-                            let ws = &self.w.weights[((oc * kh + ky) * kw + kx) * cin..][..cin];
+                    for ky in ky0..ky1 {
+                        let iy = oy * g.stride[0] + ky * g.dilation[0] - g.pad[0];
+                        let w_row = (oc * kh + ky) * kw;
+                        for kx in kx0..kx1 {
+                            let ix = ox * g.stride[1] + kx * g.dilation[1] - g.pad[1];
+                            let px = (iy * iw + ix) * cin;
+                            let (Some(xs), Some(ws)) = (
+                                x.get(px * es..(px + cin) * es),
+                                self.w.weights.get((w_row + kx) * cin..(w_row + kx + 1) * cin),
+                            ) else {
+                                continue;
+                            };
                             acc += match self.input.dtype {
+                                DType::I8 if cin == 1 => ((xs[0] as i8 as i32 - zp) * (ws[0] as i8 as i32)) as i64,
                                 DType::I8 => dot_i8(xs, ws, zp) as i64,
                                 DType::I16 => dot_i16(xs, ws, zp),
                             };
@@ -205,20 +216,22 @@ impl<'a> Depthwise<'a> {
         let g = &self.g;
         let [_, iw, cin] = g.in_hwc;
         let [oh, ow, cout] = g.out_hwc;
-        let [kh, kw] = g.kernel;
+        let kw = g.kernel[1];
         let (ti, zp) = (self.input.dtype, self.input.quant.zero_point);
         let mut out_i = 0;
         for oy in 0..oh {
+            let (ky0, ky1) = g.valid_taps(0, oy);
             for ox in 0..ow {
+                let (kx0, kx1) = g.valid_taps(1, ox);
                 for oc in 0..cout {
                     let ic = oc / self.depth_multiplier;
                     let mut acc = self.w.bias(oc) as i64;
-                    for ky in 0..kh {
-                        let Some(iy) = g.tap(0, oy, ky) else { continue };
-                        for kx in 0..kw {
-                            let Some(ix) = g.tap(1, ox, kx) else { continue };
+                    for ky in ky0..ky1 {
+                        let iy = oy * g.stride[0] + ky * g.dilation[0] - g.pad[0];
+                        for kx in kx0..kx1 {
+                            let ix = ox * g.stride[1] + kx * g.dilation[1] - g.pad[1];
                             let xv = ti.load(x, (iy * iw + ix) * cin + ic) - zp;
-                            let wv = self.w.weights[(ky * kw + kx) * cout + oc] as i8 as i32;
+                            let wv = self.w.weights.get((ky * kw + kx) * cout + oc).map_or(0, |&w| w as i8 as i32);
                             acc += (xv * wv) as i64;
                         }
                     }

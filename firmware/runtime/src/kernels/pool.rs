@@ -55,13 +55,15 @@ impl Pool {
         let t = self.input.dtype;
         let mut out_i = 0;
         for oy in 0..oh {
+            let (ky0, ky1) = g.valid_taps(0, oy);
             for ox in 0..ow {
+                let (kx0, kx1) = g.valid_taps(1, ox);
                 for ch in 0..c {
                     let (mut acc, mut count, mut best) = (0i64, 0i64, i32::MIN);
-                    for ky in 0..g.kernel[0] {
-                        let Some(iy) = g.tap(0, oy, ky) else { continue };
-                        for kx in 0..g.kernel[1] {
-                            let Some(ix) = g.tap(1, ox, kx) else { continue };
+                    for ky in ky0..ky1 {
+                        let iy = oy * g.stride[0] + ky - g.pad[0];
+                        for kx in kx0..kx1 {
+                            let ix = ox * g.stride[1] + kx - g.pad[1];
                             let v = t.load(x, (iy * iw + ix) * c + ch);
                             acc += v as i64;
                             count += 1;
