@@ -221,7 +221,7 @@ fn exact_rational(f: &Expr, in_t: (DType, Quant), out_t: (DType, Quant)) -> Opti
     Some(encode_rational(io, &nums, &dens).map(KernelDef::Rational).map_err(|e| anyhow::anyhow!("{e}")))
 }
 
-/// Least-squares fit of every segment (local coordinate, output LSBs).
+/// Least-squares fit of every segment (the shared fitter in the writer).
 pub fn fit_piecewise(
     f: &Expr,
     in_t: (DType, Quant),
@@ -229,76 +229,10 @@ pub fn fit_piecewise(
     seg_bits: u32,
     degree: usize,
 ) -> Result<KernelDef> {
-    let channels = f.channels();
-    let local = in_t.0.bits() - seg_bits;
-    let half = if local == 0 { 1.0 } else { 2f64.powi(local as i32 - 1) };
-    let n = degree + 1;
-    let (s_in, s_out, zp_in, zp_out) =
-        (in_t.1.scale as f64, out_t.1.scale as f64, in_t.1.zero_point, out_t.1.zero_point as f64);
-    let (lo_out, hi_out) = (out_t.0.min() as f64, out_t.0.max() as f64);
-    let mut segs = Vec::with_capacity(channels << seg_bits);
-    for ch in 0..channels {
-        for s in 0..1usize << seg_bits {
-            let c = segment_center(in_t.0, seg_bits, s);
-            let (r0, r1) = if local == 0 { (0, 0) } else { (-(half as i32), half as i32 - 1) };
-            let ys: Vec<f64> = (r0..=r1)
-                .map(|r| (f.eval(s_in * (c + r - zp_in) as f64, ch) / s_out + zp_out).clamp(-1e12, 1e12))
-                .collect();
-            // A segment entirely in saturation is the constant bound; elsewhere
-            // fit the unclamped function (smooth) and let the kernel saturate.
-            if ys.iter().all(|&y| y >= hi_out) || ys.iter().all(|&y| y <= lo_out) {
-                let mut p = vec![0.0; n];
-                p[0] = if ys[0] >= hi_out { hi_out } else { lo_out };
-                segs.push(p);
-                continue;
-            }
-            let mut ata = vec![vec![0.0f64; n]; n];
-            let mut atb = vec![0.0f64; n];
-            for (r, &y) in (r0..=r1).zip(&ys) {
-                let u = r as f64 / half;
-                let mut pw = vec![1.0; n];
-                for j in 1..n {
-                    pw[j] = pw[j - 1] * u;
-                }
-                for i in 0..n {
-                    atb[i] += pw[i] * y;
-                    for j in 0..n {
-                        ata[i][j] += pw[i] * pw[j];
-                    }
-                }
-            }
-            let a = solve(ata, atb);
-            segs.push((0..n).map(|j| a[j] / half.powi(j as i32)).collect::<Vec<f64>>());
-        }
-    }
-    let io = kernel_io(in_t.0, in_t.1, out_t.0, out_t.1, channels);
-    Ok(KernelDef::Poly(encode_poly(io, seg_bits, &segs).map_err(|e| anyhow::anyhow!("{e}"))?))
-}
-
-fn solve(mut a: Vec<Vec<f64>>, mut b: Vec<f64>) -> Vec<f64> {
-    let n = b.len();
-    for col in 0..n {
-        let p = (col..n).max_by(|&i, &j| a[i][col].abs().total_cmp(&a[j][col].abs())).unwrap_or(col);
-        a.swap(col, p);
-        b.swap(col, p);
-        if a[col][col].abs() < 1e-300 {
-            continue;
-        }
-        for row in col + 1..n {
-            let k = a[row][col] / a[col][col];
-            let pivot = a[col].clone();
-            for (v, p) in a[row].iter_mut().zip(&pivot).skip(col) {
-                *v -= k * p;
-            }
-            b[row] -= k * b[col];
-        }
-    }
-    let mut x = vec![0.0; n];
-    for row in (0..n).rev() {
-        let s: f64 = (row + 1..n).map(|c| a[row][c] * x[c]).sum();
-        x[row] = if a[row][row].abs() < 1e-300 { 0.0 } else { (b[row] - s) / a[row][row] };
-    }
-    x
+    let g = |x: f64, ch: usize| f.eval(x, ch);
+    let def = polyact::writer::fit_piecewise(&g, f.channels(), in_t, out_t, seg_bits, degree)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(KernelDef::Poly(def))
 }
 
 /// Choose and certify a kernel for `f` between the given input and output types.

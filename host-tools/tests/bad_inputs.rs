@@ -1,77 +1,28 @@
 //! Malformed and unsupported inputs: each gives a clear error naming the file
 //! or ONNX node and the reason — no panic, and a nonzero exit from the CLI.
 
+mod common;
+
+use common::tmp;
 use polyact_tools::{data, onnx_import};
-use prost::Message;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use tract_onnx::pb;
 
-fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("polyact-bad-inputs-{}", std::process::id()));
-    std::fs::create_dir_all(&d).unwrap();
-    d.join(name)
+fn node(op: &str, name: &str, inputs: &[&str], output: &str) -> tract_onnx::pb::NodeProto {
+    common::node(op, name, inputs, output, vec![])
 }
 
-fn float_input(name: &str, dims: &[i64]) -> pb::ValueInfoProto {
-    let dim = dims
-        .iter()
-        .map(|&d| pb::tensor_shape_proto::Dimension {
-            value: Some(pb::tensor_shape_proto::dimension::Value::DimValue(d)),
-            ..Default::default()
-        })
-        .collect();
-    pb::ValueInfoProto {
-        name: name.into(),
-        r#type: Some(pb::TypeProto {
-            value: Some(pb::type_proto::Value::TensorType(pb::type_proto::Tensor {
-                elem_type: 1,
-                shape: Some(pb::TensorShapeProto { dim }),
-            })),
-            ..Default::default()
-        }),
-        ..Default::default()
-    }
+fn weight(name: &str, dims: &[i64]) -> tract_onnx::pb::TensorProto {
+    common::weight(name, dims, 0)
 }
 
-fn node(op: &str, name: &str, inputs: &[&str], output: &str) -> pb::NodeProto {
-    pb::NodeProto {
-        op_type: op.into(),
-        name: name.into(),
-        input: inputs.iter().map(|s| s.to_string()).collect(),
-        output: vec![output.into()],
-        ..Default::default()
-    }
-}
-
-fn weight(name: &str, dims: &[i64]) -> pb::TensorProto {
-    let n: i64 = dims.iter().product();
-    pb::TensorProto {
-        name: name.into(),
-        dims: dims.to_vec(),
-        data_type: 1,
-        float_data: (0..n).map(|i| (i % 7) as f32 * 0.1 - 0.3).collect(),
-        ..Default::default()
-    }
-}
-
-fn model(nodes: Vec<pb::NodeProto>, inits: Vec<pb::TensorProto>, input_dims: &[i64], file: &str) -> PathBuf {
-    let m = pb::ModelProto {
-        ir_version: 8,
-        opset_import: vec![pb::OperatorSetIdProto { domain: String::new(), version: 17 }],
-        graph: Some(pb::GraphProto {
-            node: nodes,
-            initializer: inits,
-            input: vec![float_input("x", input_dims)],
-            output: vec![float_input("y", &[1, 4])],
-            name: "g".into(),
-            ..Default::default()
-        }),
-        ..Default::default()
-    };
-    let p = tmp(file);
-    std::fs::write(&p, m.encode_to_vec()).unwrap();
-    p
+fn model(
+    nodes: Vec<tract_onnx::pb::NodeProto>,
+    inits: Vec<tract_onnx::pb::TensorProto>,
+    input_dims: &[i64],
+    file: &str,
+) -> PathBuf {
+    common::write_model(nodes, inits, ("x", input_dims), ("y", &[1, 4]), file)
 }
 
 fn import_err(p: &Path) -> String {

@@ -2,51 +2,13 @@
 //! elementwise activations, checked against an independent oracle: tract runs
 //! the same ONNX file, the importer's float graph must agree.
 
+mod common;
+
+use common::{ints, weight as t, write_model};
 use polyact_tools::{eval, float_eval, onnx_import};
-use prost::Message;
-use tract_onnx::pb;
 
-fn vi(name: &str, dims: &[i64]) -> pb::ValueInfoProto {
-    let dim = dims
-        .iter()
-        .map(|&d| pb::tensor_shape_proto::Dimension {
-            value: Some(pb::tensor_shape_proto::dimension::Value::DimValue(d)),
-            ..Default::default()
-        })
-        .collect();
-    pb::ValueInfoProto {
-        name: name.into(),
-        r#type: Some(pb::TypeProto {
-            value: Some(pb::type_proto::Value::TensorType(pb::type_proto::Tensor {
-                elem_type: 1,
-                shape: Some(pb::TensorShapeProto { dim }),
-            })),
-            ..Default::default()
-        }),
-        ..Default::default()
-    }
-}
-
-fn t(name: &str, dims: &[i64], seed: u32) -> pb::TensorProto {
-    let n: i64 = dims.iter().product();
-    let data =
-        (0..n).map(|i| ((i as u32).wrapping_mul(2654435761).wrapping_add(seed) % 1000) as f32 / 1000.0 - 0.4).collect();
-    pb::TensorProto { name: name.into(), dims: dims.to_vec(), data_type: 1, float_data: data, ..Default::default() }
-}
-
-fn node(op: &str, inputs: &[&str], out: &str, attrs: Vec<pb::AttributeProto>) -> pb::NodeProto {
-    pb::NodeProto {
-        op_type: op.into(),
-        name: out.into(),
-        input: inputs.iter().map(|s| s.to_string()).collect(),
-        output: vec![out.into()],
-        attribute: attrs,
-        ..Default::default()
-    }
-}
-
-fn ints(name: &str, v: &[i64]) -> pb::AttributeProto {
-    pb::AttributeProto { name: name.into(), ints: v.to_vec(), r#type: 7, ..Default::default() }
+fn node(op: &str, inputs: &[&str], out: &str, attrs: Vec<tract_onnx::pb::AttributeProto>) -> tract_onnx::pb::NodeProto {
+    common::node(op, out, inputs, out, attrs)
 }
 
 #[test]
@@ -75,21 +37,7 @@ fn conv_batchnorm_flatten_matmul_add_agree_with_tract() {
         t("mw", &[144, 5], 6),
         t("mb", &[5], 7),
     ];
-    let m = pb::ModelProto {
-        ir_version: 8,
-        opset_import: vec![pb::OperatorSetIdProto { domain: String::new(), version: 17 }],
-        graph: Some(pb::GraphProto {
-            node: nodes,
-            initializer: inits,
-            input: vec![vi("x", &[1, 6, 6, 2])],
-            output: vec![vi("y", &[1, 5])],
-            name: "fold".into(),
-            ..Default::default()
-        }),
-        ..Default::default()
-    };
-    let p = std::env::temp_dir().join(format!("polyact-fold-{}.onnx", std::process::id()));
-    std::fs::write(&p, m.encode_to_vec()).unwrap();
+    let p = write_model(nodes, inits, ("x", &[1, 6, 6, 2]), ("y", &[1, 5]), "fold.onnx");
     let g = onnx_import::import(&p).unwrap();
     // BatchNorm folded into the conv and the bias into the dense; the flatten
     // keeps HWC storage (a byte copy the planner can do in place) and the

@@ -4,6 +4,7 @@
 //! tools and tests use these; nobody assembles bytes by hand.
 
 mod builder;
+mod fit;
 mod kernels;
 mod planner;
 mod poly_encode;
@@ -11,6 +12,7 @@ mod quant;
 pub mod samples;
 
 pub use builder::{ConvGeom, ModelBuilder, PoolGeom, TensorId, WeightedDef};
+pub use fit::fit_piecewise;
 pub use kernels::{KernelDef, KernelId, PolyDef, RationalDef};
 pub use planner::{plan_arena, Lifetime};
 pub use poly_encode::{encode_poly, encode_rational, local_poly_from_real, segment_center, EncodeError};

@@ -2,11 +2,10 @@
 //! host tools' job) and a one-op model harness.
 #![allow(dead_code)]
 
-use polyact::writer::{encode_poly, kernel_io, segment_center, KernelDef, ModelBuilder};
+use polyact::writer::{KernelDef, ModelBuilder};
 use polyact::{DType, Interpreter, Model, Quant};
 
-/// Least-squares fit of `f` on each segment, in the segment's local
-/// coordinate, as output LSBs; solved in the scaled variable `u = r / R`.
+/// Least-squares piecewise fit (the writer's shared fitter).
 pub fn fit_segments(
     f: &dyn Fn(f64) -> f64,
     in_t: (DType, Quant),
@@ -14,59 +13,8 @@ pub fn fit_segments(
     seg_bits: u32,
     degree: usize,
 ) -> KernelDef {
-    let local = in_t.0.bits() - seg_bits;
-    let half = if local == 0 { 1.0 } else { 2f64.powi(local as i32 - 1) };
-    let n = degree + 1;
-    let mut segs = Vec::new();
-    for s in 0..1usize << seg_bits {
-        let c = segment_center(in_t.0, seg_bits, s);
-        let (lo, hi) = if local == 0 { (0, 0) } else { (-(half as i32), half as i32 - 1) };
-        let mut ata = vec![vec![0.0f64; n]; n];
-        let mut atb = vec![0.0f64; n];
-        for r in lo..=hi {
-            let x = in_t.1.scale as f64 * (c + r - in_t.1.zero_point) as f64;
-            let y = f(x) / out_t.1.scale as f64 + out_t.1.zero_point as f64;
-            let u = r as f64 / half;
-            let pw: Vec<f64> = (0..n).map(|j| u.powi(j as i32)).collect();
-            for i in 0..n {
-                atb[i] += pw[i] * y;
-                for j in 0..n {
-                    ata[i][j] += pw[i] * pw[j];
-                }
-            }
-        }
-        let a = solve(ata, atb);
-        segs.push((0..n).map(|j| a[j] / half.powi(j as i32)).collect::<Vec<f64>>());
-    }
-    let io = kernel_io(in_t.0, in_t.1, out_t.0, out_t.1, 1);
-    KernelDef::Poly(encode_poly(io, seg_bits, &segs).expect("encodable"))
-}
-
-/// Gaussian elimination with partial pivoting (small, well-conditioned systems).
-fn solve(mut a: Vec<Vec<f64>>, mut b: Vec<f64>) -> Vec<f64> {
-    let n = b.len();
-    for col in 0..n {
-        let p = (col..n).max_by(|&i, &j| a[i][col].abs().total_cmp(&a[j][col].abs())).unwrap();
-        a.swap(col, p);
-        b.swap(col, p);
-        if a[col][col].abs() < 1e-300 {
-            continue;
-        }
-        for row in col + 1..n {
-            let k = a[row][col] / a[col][col];
-            let pivot = a[col].clone();
-            for (v, p) in a[row].iter_mut().zip(&pivot).skip(col) {
-                *v -= k * p;
-            }
-            b[row] -= k * b[col];
-        }
-    }
-    let mut x = vec![0.0; n];
-    for row in (0..n).rev() {
-        let s: f64 = (row + 1..n).map(|c| a[row][c] * x[c]).sum();
-        x[row] = if a[row][row].abs() < 1e-300 { 0.0 } else { (b[row] - s) / a[row][row] };
-    }
-    x
+    let g = |x: f64, _: usize| f(x);
+    KernelDef::Poly(polyact::writer::fit_piecewise(&g, 1, in_t, out_t, seg_bits, degree).expect("encodable"))
 }
 
 /// Build a one-kernel model and return its blob (kernel 0 is `k`).

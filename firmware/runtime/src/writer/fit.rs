@@ -1,0 +1,106 @@
+//! Least-squares fit of a piecewise polynomial to a function, segment by
+//! segment in each segment's local coordinate, then encoded. The host tools'
+//! lowering searches segment counts and degrees with it and certifies each
+//! candidate; it lives with the encoder so every user shares one fitter.
+
+use super::kernels::PolyDef;
+use super::poly_encode::{encode_poly, segment_center, EncodeError};
+use super::quant::kernel_io;
+use crate::dtype::DType;
+use crate::format::Quant;
+use alloc::vec;
+use alloc::vec::Vec;
+
+/// Fit `f(x, channel)` (real in, real out) with `2^seg_bits` segments of
+/// `degree` per channel set. Segments entirely in saturation become the
+/// constant bound; elsewhere the unclamped function is fitted (smooth) and the
+/// kernel's final saturation does the rest.
+pub fn fit_piecewise(
+    f: &dyn Fn(f64, usize) -> f64,
+    channels: usize,
+    in_t: (DType, Quant),
+    out_t: (DType, Quant),
+    seg_bits: u32,
+    degree: usize,
+) -> Result<PolyDef, EncodeError> {
+    let local = in_t.0.bits() - seg_bits;
+    let half = if local == 0 { 1.0 } else { libm_pow2(local as i32 - 1) };
+    let n = degree + 1;
+    let (s_in, s_out) = (in_t.1.scale as f64, out_t.1.scale as f64);
+    let (zp_in, zp_out) = (in_t.1.zero_point, out_t.1.zero_point as f64);
+    let (lo_out, hi_out) = (out_t.0.min() as f64, out_t.0.max() as f64);
+    let mut segs = Vec::with_capacity(channels << seg_bits);
+    for ch in 0..channels {
+        for s in 0..1usize << seg_bits {
+            let c = segment_center(in_t.0, seg_bits, s);
+            let (r0, r1) = if local == 0 { (0, 0) } else { (-(half as i32), half as i32 - 1) };
+            let ys: Vec<f64> =
+                (r0..=r1).map(|r| (f(s_in * (c + r - zp_in) as f64, ch) / s_out + zp_out).clamp(-1e12, 1e12)).collect();
+            if ys.iter().all(|&y| y >= hi_out) || ys.iter().all(|&y| y <= lo_out) {
+                let mut p = vec![0.0; n];
+                p[0] = if ys[0] >= hi_out { hi_out } else { lo_out };
+                segs.push(p);
+                continue;
+            }
+            let mut ata = vec![vec![0.0f64; n]; n];
+            let mut atb = vec![0.0f64; n];
+            for (r, &y) in (r0..=r1).zip(&ys) {
+                let u = r as f64 / half;
+                let mut pw = vec![1.0; n];
+                for j in 1..n {
+                    pw[j] = pw[j - 1] * u;
+                }
+                for i in 0..n {
+                    atb[i] += pw[i] * y;
+                    for j in 0..n {
+                        ata[i][j] += pw[i] * pw[j];
+                    }
+                }
+            }
+            let a = solve(ata, atb);
+            let mut scale = 1.0;
+            let mut p = Vec::with_capacity(n);
+            for aj in a {
+                p.push(aj / scale);
+                scale *= half;
+            }
+            segs.push(p);
+        }
+    }
+    encode_poly(kernel_io(in_t.0, in_t.1, out_t.0, out_t.1, channels), seg_bits, &segs)
+}
+
+fn libm_pow2(e: i32) -> f64 {
+    let mut v = 1.0;
+    for _ in 0..e {
+        v *= 2.0;
+    }
+    v
+}
+
+/// Gaussian elimination with partial pivoting (small, well-conditioned systems).
+fn solve(mut a: Vec<Vec<f64>>, mut b: Vec<f64>) -> Vec<f64> {
+    let n = b.len();
+    for col in 0..n {
+        let p = (col..n).max_by(|&i, &j| a[i][col].abs().total_cmp(&a[j][col].abs())).unwrap_or(col);
+        a.swap(col, p);
+        b.swap(col, p);
+        if a[col][col].abs() < 1e-300 {
+            continue;
+        }
+        for row in col + 1..n {
+            let k = a[row][col] / a[col][col];
+            let pivot = a[col].clone();
+            for (v, p) in a[row].iter_mut().zip(&pivot).skip(col) {
+                *v -= k * p;
+            }
+            b[row] -= k * b[col];
+        }
+    }
+    let mut x = vec![0.0; n];
+    for row in (0..n).rev() {
+        let s: f64 = (row + 1..n).map(|c| a[row][c] * x[c]).sum();
+        x[row] = if a[row][row].abs() < 1e-300 { 0.0 } else { (b[row] - s) / a[row][row] };
+    }
+    x
+}

@@ -1,0 +1,86 @@
+//! Building small ONNX models in tests (tract-onnx's protobuf types + prost).
+#![allow(dead_code)]
+
+use prost::Message;
+use std::path::PathBuf;
+use tract_onnx::pb;
+
+/// A float32 graph input/output of fixed shape.
+pub fn value(name: &str, dims: &[i64]) -> pb::ValueInfoProto {
+    let dim = dims
+        .iter()
+        .map(|&d| pb::tensor_shape_proto::Dimension {
+            value: Some(pb::tensor_shape_proto::dimension::Value::DimValue(d)),
+            ..Default::default()
+        })
+        .collect();
+    pb::ValueInfoProto {
+        name: name.into(),
+        r#type: Some(pb::TypeProto {
+            value: Some(pb::type_proto::Value::TensorType(pb::type_proto::Tensor {
+                elem_type: 1,
+                shape: Some(pb::TensorShapeProto { dim }),
+            })),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
+/// A node named after its output.
+pub fn node(op: &str, name: &str, inputs: &[&str], output: &str, attrs: Vec<pb::AttributeProto>) -> pb::NodeProto {
+    pb::NodeProto {
+        op_type: op.into(),
+        name: name.into(),
+        input: inputs.iter().map(|s| s.to_string()).collect(),
+        output: vec![output.into()],
+        attribute: attrs,
+        ..Default::default()
+    }
+}
+
+/// An integer-list attribute.
+pub fn ints(name: &str, v: &[i64]) -> pb::AttributeProto {
+    pb::AttributeProto { name: name.into(), ints: v.to_vec(), r#type: 7, ..Default::default() }
+}
+
+/// A float32 initializer with deterministic values in [-0.4, 0.6).
+pub fn weight(name: &str, dims: &[i64], seed: u32) -> pb::TensorProto {
+    let n: i64 = dims.iter().product();
+    let data =
+        (0..n).map(|i| ((i as u32).wrapping_mul(2654435761).wrapping_add(seed) % 1000) as f32 / 1000.0 - 0.4).collect();
+    pb::TensorProto { name: name.into(), dims: dims.to_vec(), data_type: 1, float_data: data, ..Default::default() }
+}
+
+/// A unique temporary path for this test process.
+pub fn tmp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("polyact-tests-{}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    d.join(name)
+}
+
+/// Write an opset-17 model with one input and one output to a temporary file.
+pub fn write_model(
+    nodes: Vec<pb::NodeProto>,
+    inits: Vec<pb::TensorProto>,
+    input: (&str, &[i64]),
+    output: (&str, &[i64]),
+    file: &str,
+) -> PathBuf {
+    let m = pb::ModelProto {
+        ir_version: 8,
+        opset_import: vec![pb::OperatorSetIdProto { domain: String::new(), version: 17 }],
+        graph: Some(pb::GraphProto {
+            node: nodes,
+            initializer: inits,
+            input: vec![value(input.0, input.1)],
+            output: vec![value(output.0, output.1)],
+            name: "g".into(),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    let p = tmp(file);
+    std::fs::write(&p, m.encode_to_vec()).unwrap();
+    p
+}
