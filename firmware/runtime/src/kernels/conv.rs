@@ -128,7 +128,7 @@ impl<'a> Conv<'a> {
         let g = Geometry::decode(rec, N_COMMON, op, &input, &output, one_d)?;
         let (cin, cout) = (g.in_hwc[2], g.out_hwc[2]);
         let per_out = g.kernel[0] * g.kernel[1] * cin;
-        let w = Weighted::decode(rec, op, model, &input, &output, cout * per_out, cout, full)?;
+        let w = Weighted::decode(rec, op, model, (&input, &output), cout * per_out, cout, full)?;
         if full {
             w.check_accumulators(op, &input, cout, |c| w.weights[c * per_out..(c + 1) * per_out].iter().copied())?;
         }
@@ -205,7 +205,7 @@ impl<'a> Depthwise<'a> {
         }
         let cout = g.out_hwc[2];
         let taps = g.kernel[0] * g.kernel[1];
-        let w = Weighted::decode(rec, op, model, &input, &output, taps * cout, cout, full)?;
+        let w = Weighted::decode(rec, op, model, (&input, &output), taps * cout, cout, full)?;
         if full {
             w.check_accumulators(op, &input, cout, |c| (0..taps).map(move |t| w.weights[t * cout + c]))?;
         }

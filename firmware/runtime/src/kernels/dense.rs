@@ -33,7 +33,7 @@ impl<'a> Dense<'a> {
         if output.len() / n_out != rows || input.dims[..input.rank - 1] != output.dims[..output.rank - 1] {
             return Err(bad("dense input and output must agree on all but the last dimension"));
         }
-        let w = Weighted::decode(rec, op, model, &input, &output, n_in * n_out, n_out, full)?;
+        let w = Weighted::decode(rec, op, model, (&input, &output), n_in * n_out, n_out, full)?;
         if full {
             w.check_accumulators(op, &input, n_out, |c| w.weights[c * n_in..(c + 1) * n_in].iter().copied())?;
         }

@@ -40,14 +40,14 @@ pub struct Weighted<'a> {
 }
 
 impl<'a> Weighted<'a> {
-    /// Decode the common params; `n_weights` is the exact weight count expected,
-    /// `channels` the output channel count.
+    /// Decode the common params of the layer's `(input, output)` tensors;
+    /// `n_weights` is the exact weight count expected, `channels` the output
+    /// channel count, `full` whether to re-check what load already proved.
     pub fn decode(
         rec: &Record<'a>,
         op: usize,
         model: &Model<'a>,
-        input: &TensorInfo,
-        output: &TensorInfo,
+        (input, output): (&TensorInfo, &TensorInfo),
         n_weights: usize,
         channels: usize,
         full: bool,
