@@ -22,12 +22,14 @@ pub struct Board {
     pub vector_partition: (u64, usize),
     /// The firmware's arena (`ARENA_BYTES` in `firmware/boards/qemu/src/board.rs`).
     pub arena_bytes: usize,
-    /// Instructions per SysTick tick under `-icount shift=0`.
+    /// Instructions per SysTick tick under `-icount shift=0` (1 ns per
+    /// instruction): the core clock is 25 MHz on mps2-an385/386/500, 20 MHz
+    /// on the an505, 16 MHz on the micro:bit.
     pub instructions_per_tick: f64,
 }
 
 /// Boards, by the name `polyact flash --board` takes.
-pub const BOARDS: [Board; 4] = [
+pub const BOARDS: [Board; 5] = [
     Board {
         name: "qemu-m4",
         machine: "mps2-an386",
@@ -60,6 +62,17 @@ pub const BOARDS: [Board; 4] = [
         vector_partition: (0x20_0000, 0x20_0000),
         arena_bytes: 256 * 1024,
         instructions_per_tick: 40.0,
+    },
+    Board {
+        name: "qemu-m33",
+        machine: "mps2-an505",
+        cpu: "cortex-m33",
+        target: "thumbv8m.main-none-eabihf",
+        feature: "board-mps2-an505",
+        model_partition: (0x1010_0000, 0x10_0000),
+        vector_partition: (0x1020_0000, 0x20_0000),
+        arena_bytes: 256 * 1024,
+        instructions_per_tick: 50.0,
     },
     Board {
         name: "qemu-m0",

@@ -104,7 +104,10 @@ fn digits_models_on_m0_and_m4() {
 #[test]
 fn sine_and_motion_on_m0_and_m4() {
     let (m0, m4) = (board("qemu-m0").unwrap(), board("qemu-m4").unwrap());
-    differential("sine", DType::I8, &[m0, m4]);
+    // Every emulated core on the smallest model: M0, M3, M4, M7, M33.
+    let all: Vec<&Board> =
+        ["qemu-m0", "qemu-m3", "qemu-m4", "qemu-m7", "qemu-m33"].iter().map(|b| board(b).unwrap()).collect();
+    differential("sine", DType::I8, &all);
     differential("sine", DType::I16, &[m0, m4]);
     differential("motion_conv1d", DType::I8, &[m0, m4]);
     differential("motion_conv1d", DType::I16, &[m0, m4]);

@@ -5,7 +5,8 @@
 //! - `test`:  the full suite CI runs (setup, fmt, clippy, tests, thumb and
 //!   firmware builds).
 //! - `thumb`: build the runtime and every board's firmware.
-//! - `demo`:  the main job — build a model in code, run it, print the result.
+//! - `demo`:  the main job — quantize a real model, evaluate it, run it on an
+//!   emulated Cortex-M4.
 //! - `bench`: criterion benchmarks of the kernels.
 //! - `models-table`: regenerate the results table in models/README.md.
 
@@ -17,10 +18,11 @@ const THUMB_TARGETS: [&str; 4] =
 
 /// QEMU boards: (name, target, feature); each builds into its own target dir,
 /// the same one `polyact flash` uses.
-const QEMU_BOARDS: [(&str, &str, &str); 4] = [
+const QEMU_BOARDS: [(&str, &str, &str); 5] = [
     ("qemu-m4", "thumbv7em-none-eabihf", "board-mps2-an386"),
     ("qemu-m3", "thumbv7m-none-eabi", "board-mps2-an385"),
     ("qemu-m7", "thumbv7em-none-eabihf", "board-mps2-an500"),
+    ("qemu-m33", "thumbv8m.main-none-eabihf", "board-mps2-an505"),
     ("qemu-m0", "thumbv6m-none-eabi", "board-microbit"),
 ];
 
@@ -162,13 +164,33 @@ fn test() {
     println!("{passed} passed, {failed} failed");
 }
 
+/// The main job, end to end on a real model: quantize the digits PAU network
+/// (int16, exact rational activations), evaluate it against the float model,
+/// inspect it, and run it on an emulated Cortex-M4 with a per-layer profile.
+fn demo() {
+    setup();
+    run("cargo", &["build", "--release", "-p", "polyact-tools"]);
+    let p = "target/release/polyact";
+    let m = "models/digits_pau";
+    std::fs::create_dir_all("target/demo").unwrap_or_else(|e| {
+        eprintln!("xtask: cannot create target/demo: {e}");
+        exit(2)
+    });
+    let (onnx, calib, x, y) =
+        (format!("{m}/model.onnx"), format!("{m}/calib.npy"), format!("{m}/test_x.npy"), format!("{m}/test_y.npy"));
+    let blob = "target/demo/digits_pau.pam";
+    run(p, &["quantize", &onnx, "--calib", &calib, "--act-bits", "16", "-o", blob]);
+    run(p, &["eval", blob, "--onnx", &onnx, "--data", &x, "--labels", &y]);
+    run(p, &["flash", blob, "--board", "qemu-m4", "--inputs", &x, "--count", "5", "--profile"]);
+}
+
 fn main() {
     let cmd = std::env::args().nth(1).unwrap_or_default();
     match cmd.as_str() {
         "setup" => setup(),
         "test" => test(),
         "thumb" => thumb(),
-        "demo" => run("cargo", &["run", "--release", "-p", "polyact", "--features", "std", "--example", "demo"]),
+        "demo" => demo(),
         "bench" => run("cargo", &["bench", "-p", "polyact", "--features", "std", "--bench", "kernels"]),
         "models-table" => run("cargo", &["run", "--release", "-p", "polyact-tools", "--example", "models_table"]),
         _ => {

@@ -8,6 +8,7 @@ fn main() {
         ("CARGO_FEATURE_BOARD_MPS2_AN386", "mps2.x"),
         ("CARGO_FEATURE_BOARD_MPS2_AN500", "mps2.x"),
         ("CARGO_FEATURE_BOARD_MICROBIT", "microbit.x"),
+        ("CARGO_FEATURE_BOARD_MPS2_AN505", "an505.x"),
     ];
     let chosen: Vec<&str> = boards.iter().filter(|(f, _)| std::env::var_os(f).is_some()).map(|(_, m)| *m).collect();
     let target = std::env::var("TARGET").unwrap_or_default();
@@ -15,7 +16,7 @@ fn main() {
         return; // host `cargo check` of the workspace: nothing to link
     }
     let Some(mem) = chosen.first() else {
-        panic!("select a board feature: board-mps2-an385, board-mps2-an386, board-mps2-an500 or board-microbit");
+        panic!("select a board feature: board-mps2-an385, board-mps2-an386, board-mps2-an500, board-mps2-an505 or board-microbit");
     };
     let out = PathBuf::from(std::env::var("OUT_DIR").unwrap());
     std::fs::copy(format!("memory/{mem}"), out.join("memory.x")).unwrap();

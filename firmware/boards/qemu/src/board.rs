@@ -12,6 +12,15 @@ mod imp {
     pub const SYSTICK_RELOAD: u32 = 0x00FF_FFFF;
 }
 
+#[cfg(feature = "board-mps2-an505")]
+mod imp {
+    pub const MODEL_PARTITION: (usize, usize) = (0x1010_0000, 0x0010_0000);
+    pub const VECTOR_PARTITION: (usize, usize) = (0x1020_0000, 0x0020_0000);
+    pub const ARENA_BYTES: usize = super::arena_bytes(256 * 1024);
+    pub const STACK_PROBE_BYTES: usize = 64 * 1024;
+    pub const SYSTICK_RELOAD: u32 = 0x00FF_FFFF;
+}
+
 #[cfg(feature = "board-microbit")]
 mod imp {
     pub const MODEL_PARTITION: (usize, usize) = (0x0002_0000, 0x0001_0000);
@@ -49,6 +58,8 @@ pub const NAME: &str = if cfg!(feature = "board-mps2-an385") {
     "qemu-m4"
 } else if cfg!(feature = "board-mps2-an500") {
     "qemu-m7"
+} else if cfg!(feature = "board-mps2-an505") {
+    "qemu-m33"
 } else {
     "qemu-m0"
 };
