@@ -34,9 +34,13 @@ pub fn describe(blob: &[u8], report: Option<&Report>) -> Result<String> {
             (_, Some(a)) => match (a.max_err_lsb, a.mean_err_lsb) {
                 (Some(mx), Some(mn)) => format!(
                     "{} via {} ({} B), certified max {:.4} / mean {:.4} LSB",
-                    a.function, a.method, a.coef_bytes, mx, mn
+                    short(&a.function),
+                    a.method,
+                    a.coef_bytes,
+                    mx,
+                    mn
                 ),
-                _ => format!("{} via {}", a.function, a.method),
+                _ => format!("{} via {}", short(&a.function), a.method),
             },
             (Some((k, a)), None) => {
                 format!("kernel #{k} {} ({} B)", a.kind.name(), a.constant_bytes())
@@ -58,6 +62,16 @@ pub fn describe(blob: &[u8], report: Option<&Report>) -> Result<String> {
     }
     writeln!(s, "total: {macs} MACs, {wbytes} bytes of weights and requantization constants")?;
     Ok(s)
+}
+
+/// A function's text, shortened for a table row (the report keeps it whole).
+fn short(f: &str) -> String {
+    const MAX: usize = 48;
+    if f.chars().count() <= MAX {
+        f.to_string()
+    } else {
+        format!("{}…", f.chars().take(MAX - 1).collect::<String>())
+    }
 }
 
 fn out_tensor(m: &Model, op: usize) -> Result<String> {
