@@ -6,6 +6,7 @@
 //! `x` are linear, so a PolyReLU or a PAU becomes an exact (piecewise)
 //! polynomial or rational function — extracted, never fitted.
 
+use polyact::certify::erf;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -63,30 +64,6 @@ pub enum Expr {
     Unary(Un, Box<Expr>),
     Binary(Bin, Box<Expr>, Box<Expr>),
     Clip(Box<Expr>, f64, f64),
-}
-
-fn erf(x: f64) -> f64 {
-    // Abramowitz–Stegun 7.1.26 is too coarse for certification; use a series
-    // for small |x| and a continued fraction for the tail (≤ 1e-15).
-    if x.abs() < 3.0 {
-        let (mut sum, mut term, x2) = (x, x, x * x);
-        for n in 1..200 {
-            term *= -x2 / n as f64;
-            let add = term / (2 * n + 1) as f64;
-            sum += add;
-            if add.abs() < 1e-18 {
-                break;
-            }
-        }
-        sum * 2.0 / std::f64::consts::PI.sqrt()
-    } else {
-        let ax = x.abs();
-        let mut f = ax;
-        for k in (1..60).rev() {
-            f = ax + (k as f64 / 2.0) / f;
-        }
-        x.signum() * (1.0 - (-ax * ax).exp() / std::f64::consts::PI.sqrt() / f)
-    }
 }
 
 fn softplus(x: f64) -> f64 {

@@ -4,6 +4,7 @@
 //! probe-rs.
 
 use anyhow::{anyhow, bail, Context, Result};
+use polyact::board_info::{BoardInfo, BOARD_INFO_SYMBOL};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -18,10 +19,6 @@ pub struct Board {
     pub cpu: &'static str,
     pub target: &'static str,
     pub feature: &'static str,
-    pub model_partition: (u64, usize),
-    pub vector_partition: (u64, usize),
-    /// The firmware's arena (`ARENA_BYTES` in `firmware/boards/qemu/src/board.rs`).
-    pub arena_bytes: usize,
     /// Instructions per SysTick tick under `-icount shift=0` (1 ns per
     /// instruction): the core clock is 25 MHz on mps2-an385/386/500, 20 MHz
     /// on the an505, 16 MHz on the micro:bit.
@@ -36,9 +33,6 @@ pub const BOARDS: [Board; 5] = [
         cpu: "cortex-m4",
         target: "thumbv7em-none-eabihf",
         feature: "board-mps2-an386",
-        model_partition: (0x10_0000, 0x10_0000),
-        vector_partition: (0x20_0000, 0x20_0000),
-        arena_bytes: 256 * 1024,
         instructions_per_tick: 40.0,
     },
     Board {
@@ -47,9 +41,6 @@ pub const BOARDS: [Board; 5] = [
         cpu: "cortex-m3",
         target: "thumbv7m-none-eabi",
         feature: "board-mps2-an385",
-        model_partition: (0x10_0000, 0x10_0000),
-        vector_partition: (0x20_0000, 0x20_0000),
-        arena_bytes: 256 * 1024,
         instructions_per_tick: 40.0,
     },
     Board {
@@ -58,9 +49,6 @@ pub const BOARDS: [Board; 5] = [
         cpu: "cortex-m7",
         target: "thumbv7em-none-eabihf",
         feature: "board-mps2-an500",
-        model_partition: (0x10_0000, 0x10_0000),
-        vector_partition: (0x20_0000, 0x20_0000),
-        arena_bytes: 256 * 1024,
         instructions_per_tick: 40.0,
     },
     Board {
@@ -69,9 +57,6 @@ pub const BOARDS: [Board; 5] = [
         cpu: "cortex-m33",
         target: "thumbv8m.main-none-eabihf",
         feature: "board-mps2-an505",
-        model_partition: (0x1010_0000, 0x10_0000),
-        vector_partition: (0x1020_0000, 0x20_0000),
-        arena_bytes: 256 * 1024,
         instructions_per_tick: 50.0,
     },
     Board {
@@ -80,9 +65,6 @@ pub const BOARDS: [Board; 5] = [
         cpu: "cortex-m0",
         target: "thumbv6m-none-eabi",
         feature: "board-microbit",
-        model_partition: (0x2_0000, 0x1_0000),
-        vector_partition: (0x3_0000, 0x1_0000),
-        arena_bytes: 8 * 1024,
         instructions_per_tick: 62.5,
     },
 ];
@@ -105,23 +87,22 @@ pub fn quantize_inputs(blob: &[u8], samples: &[Vec<f32>]) -> Result<Vec<u8>> {
     Ok(polyact::vectors::write_vectors(&data, t.bytes()))
 }
 
-/// Refuse, before flashing, a model the board cannot hold or run.
-pub fn check_fits(board: &Board, blob: &[u8]) -> Result<()> {
+/// Refuse, before flashing, a model the firmware `name` (layout `info`)
+/// cannot hold or run.
+pub fn check_fits(name: &str, info: &BoardInfo, blob: &[u8]) -> Result<()> {
     let m = polyact::Model::from_bytes(blob).map_err(|e| anyhow!("model: {e}"))?;
-    if m.arena_size() > board.arena_bytes {
+    if m.arena_size() > info.arena as usize {
         bail!(
-            "the model needs a {} byte arena; {} has {} bytes — refused before flashing",
+            "the model needs a {} byte arena; {name} has {} bytes — refused before flashing",
             m.arena_size(),
-            board.name,
-            board.arena_bytes
+            info.arena
         );
     }
-    if blob.len() > board.model_partition.1 {
+    if blob.len() > info.model.1 as usize {
         bail!(
-            "the model ({} bytes) does not fit {}'s {} byte model partition — refused before flashing",
+            "the model ({} bytes) does not fit {name}'s {} byte model partition — refused before flashing",
             blob.len(),
-            board.name,
-            board.model_partition.1
+            info.model.1
         );
     }
     Ok(())
@@ -139,34 +120,60 @@ fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-/// Build (if needed) and return the firmware ELF for `board`.
-pub fn firmware(board: &Board) -> Result<PathBuf> {
-    let dir = repo_root().join("firmware/boards");
-    let target_dir = dir.join("target").join(board.name);
+/// A built firmware image and the layout it declares.
+#[derive(Clone, Debug)]
+pub struct Firmware {
+    pub elf: PathBuf,
+    pub info: BoardInfo,
+}
+
+/// Build (if needed) the QEMU firmware for `board` and read its layout.
+pub fn firmware(board: &Board) -> Result<Firmware> {
+    build_firmware("polyact-fw-qemu", board.target, Some(board.feature), board.name)
+}
+
+/// Build `package` for `target` into `firmware/boards/target/<dir>` (the
+/// same place `cargo xtask thumb` builds it) and read the layout it declares.
+fn build_firmware(package: &str, target: &str, feature: Option<&str>, dir: &str) -> Result<Firmware> {
+    let root = repo_root().join("firmware/boards");
+    let target_dir = root.join("target").join(dir);
+    let mut args = vec!["build", "--quiet", "--release", "-p", package, "--target", target];
+    if let Some(f) = feature {
+        args.extend(["--features", f]);
+    }
     let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .current_dir(&dir)
-        .args([
-            "build",
-            "--quiet",
-            "--release",
-            "-p",
-            "polyact-fw-qemu",
-            "--target",
-            board.target,
-            "--features",
-            board.feature,
-        ])
+        .current_dir(&root)
+        .args(&args)
         .env("CARGO_TARGET_DIR", &target_dir)
         .status()
         .context("running cargo to build the firmware")?;
     if !status.success() {
-        bail!(
-            "building the {} firmware failed (is the {} target installed? `cargo xtask setup`)",
-            board.name,
-            board.target
-        );
+        bail!("building the {dir} firmware failed (is the {target} target installed? `cargo xtask setup`)");
     }
-    Ok(target_dir.join(board.target).join("release/polyact-fw-qemu"))
+    let elf = target_dir.join(target).join("release").join(package);
+    let info = board_info(&std::fs::read(&elf).with_context(|| format!("reading {}", elf.display()))?)
+        .with_context(|| format!("{}", elf.display()))?;
+    Ok(Firmware { elf, info })
+}
+
+/// The layout a firmware ELF declares (`polyact::board_info`).
+pub fn board_info(elf: &[u8]) -> Result<BoardInfo> {
+    use object::{Object, ObjectSection, ObjectSymbol};
+    let f = object::File::parse(elf).map_err(|e| anyhow!("not an ELF: {e}"))?;
+    let sym = f
+        .symbols()
+        .find(|s| s.name() == Ok(BOARD_INFO_SYMBOL))
+        .ok_or_else(|| anyhow!("the firmware declares no {BOARD_INFO_SYMBOL}"))?;
+    let section = sym
+        .section_index()
+        .and_then(|i| f.section_by_index(i).ok())
+        .ok_or_else(|| anyhow!("{BOARD_INFO_SYMBOL} has no section"))?;
+    let data = section.data().map_err(|e| anyhow!("{e}"))?;
+    let at = (sym.address() - section.address()) as usize;
+    let bytes = data
+        .get(at..at + 4 * polyact::board_info::BOARD_INFO_WORDS)
+        .ok_or_else(|| anyhow!("{BOARD_INFO_SYMBOL} lies outside its section"))?;
+    BoardInfo::from_bytes(bytes).map_err(|e| anyhow!("{e}"))
 }
 
 /// Flash and RAM the firmware occupies (from its ELF sections).
@@ -235,26 +242,22 @@ pub fn decode_defmt(elf: &[u8], bytes: &[u8]) -> Result<Vec<String>> {
 /// Run the firmware with `model` and `vectors` in their partitions.
 pub fn run_qemu(
     board: &Board,
-    elf_path: &Path,
+    fw: &Firmware,
     model: &[u8],
     vectors: &[u8],
     icount: bool,
     timeout: Duration,
 ) -> Result<QemuRun> {
-    if model.len() > board.model_partition.1 {
-        bail!(
-            "the model ({} bytes) does not fit {}'s {} byte model partition",
-            model.len(),
-            board.name,
-            board.model_partition.1
-        );
+    let (elf_path, info) = (fw.elf.as_path(), &fw.info);
+    if model.len() > info.model.1 as usize {
+        bail!("the model ({} bytes) does not fit {}'s {} byte model partition", model.len(), board.name, info.model.1);
     }
-    if vectors.len() > board.vector_partition.1 {
+    if vectors.len() > info.vectors.1 as usize {
         bail!(
             "the inputs ({} bytes) do not fit {}'s {} byte vector partition; pass fewer",
             vectors.len(),
             board.name,
-            board.vector_partition.1
+            info.vectors.1
         );
     }
     let work = tempdir()?;
@@ -277,8 +280,8 @@ pub fn run_qemu(
             "-kernel",
         ])
         .arg(elf_path);
-    cmd.arg("-device").arg(format!("loader,file=model.bin,addr={:#x}", board.model_partition.0));
-    cmd.arg("-device").arg(format!("loader,file=vectors.bin,addr={:#x}", board.vector_partition.0));
+    cmd.arg("-device").arg(format!("loader,file=model.bin,addr={:#x}", info.model.0));
+    cmd.arg("-device").arg(format!("loader,file=vectors.bin,addr={:#x}", info.vectors.0));
     if icount {
         cmd.args(["-icount", "shift=0"]);
     }
@@ -327,9 +330,11 @@ fn tempdir() -> Result<PathBuf> {
     Ok(d)
 }
 
-/// Where the model partition sits on real boards' chips (the firmware in
-/// `firmware/boards/<board>` reads it from there).
-pub const CHIP_MODEL_PARTITIONS: [(&str, u64, usize); 1] = [("STM32F411CEUx", 0x0802_0000, 0x2_0000)];
+/// Real boards: probe-rs chip name → (firmware package, target). The model
+/// partition's address comes from the firmware image itself.
+/// (Also the name of its build dir under `firmware/boards/target/`.)
+pub const REAL_BOARDS: [(&str, &str, &str, &str); 1] =
+    [("STM32F411CEUx", "polyact-fw-blackpill", "thumbv7em-none-eabihf", "blackpill")];
 
 /// Write `blob` into the model partition of a real board through probe-rs.
 /// Only the partition is written: the firmware stays as it is.
@@ -340,11 +345,15 @@ pub fn flash_chip(chip: &str, blob: &[u8], model_addr: Option<u64>) -> Result<()
     use probe_rs::{Session, SessionConfig};
     polyact::Model::from_bytes(blob).map_err(|e| anyhow!("model: {e}"))?;
     Registry::from_builtin_families().get_target_by_name(chip).map_err(|e| anyhow!("chip '{chip}': {e}"))?;
-    let known = CHIP_MODEL_PARTITIONS.iter().find(|(c, _, _)| c.eq_ignore_ascii_case(chip));
+    let known = REAL_BOARDS.iter().find(|(c, _, _, _)| c.eq_ignore_ascii_case(chip));
     let (addr, size) = match (model_addr, known) {
         (Some(a), _) => (a, usize::MAX),
-        (None, Some(&(_, a, s))) => (a, s),
-        (None, None) => bail!("no model partition is known for chip '{chip}': pass --model-addr"),
+        (None, Some(&(name, package, target, dir))) => {
+            let info = build_firmware(package, target, None, dir)?.info;
+            check_fits(name, &info, blob)?;
+            (info.model.0 as u64, info.model.1 as usize)
+        }
+        (None, None) => bail!("no polyact firmware is known for chip '{chip}': pass --model-addr"),
     };
     if blob.len() > size {
         bail!("the model ({} bytes) does not fit the {size} byte model partition of {chip}", blob.len());

@@ -156,7 +156,8 @@ fn flash_cmd(model: &Path, board: &str, inputs: Option<&Path>, count: Option<usi
     let blob = std::fs::read(model).with_context(|| format!("reading {}", model.display()))?;
     let m = polyact::Model::from_bytes(&blob).map_err(|e| anyhow::anyhow!("{}: {e}", model.display()))?;
     let b = flash::board(board)?;
-    flash::check_fits(b, &blob).with_context(|| format!("{}", model.display()))?;
+    let fw = flash::firmware(b)?;
+    flash::check_fits(b.name, &fw.info, &blob).with_context(|| format!("{}", model.display()))?;
     let (ti, to) = (m.input().map_err(|e| anyhow::anyhow!("{e}"))?, m.output().map_err(|e| anyhow::anyhow!("{e}"))?);
     let mut samples = match inputs {
         Some(p) => data::read_samples(p, ti.len())?,
@@ -166,8 +167,7 @@ fn flash_cmd(model: &Path, board: &str, inputs: Option<&Path>, count: Option<usi
         samples.truncate(n);
     }
     let vectors = flash::quantize_inputs(&blob, &samples)?;
-    let elf = flash::firmware(b)?;
-    let run = flash::run_qemu(b, &elf, &blob, &vectors, profile, std::time::Duration::from_secs(600))?;
+    let run = flash::run_qemu(b, &fw, &blob, &vectors, profile, std::time::Duration::from_secs(600))?;
     for l in &run.log {
         println!("[{}] {l}", b.name);
     }
@@ -182,7 +182,7 @@ fn flash_cmd(model: &Path, board: &str, inputs: Option<&Path>, count: Option<usi
         println!("output {i}: [{}]", vals.join(", "));
     }
     if profile {
-        let elf_bytes = std::fs::read(&elf)?;
+        let elf_bytes = std::fs::read(&fw.elf)?;
         let (fl, ram) = flash::elf_sizes(&elf_bytes)?;
         println!("{:<4} {:<18} {:>12} {:>14}", "op", "kind", "ticks", "instructions");
         for (i, op) in m.ops().enumerate() {
@@ -196,7 +196,7 @@ fn flash_cmd(model: &Path, board: &str, inputs: Option<&Path>, count: Option<usi
             run.mean_ticks as f64 * b.instructions_per_tick,
             b.name
         );
-        println!("firmware: flash {fl} bytes, static RAM {ram} bytes (arena {} bytes included); model {} bytes in its own partition; model arena {} bytes", b.arena_bytes, blob.len(), m.arena_size());
+        println!("firmware: flash {fl} bytes, static RAM {ram} bytes (arena {} bytes included); model {} bytes in its own partition; model arena {} bytes", fw.info.arena, blob.len(), m.arena_size());
     }
     Ok(())
 }

@@ -4,7 +4,8 @@
 //! quantize, run in the runtime, compare with the float model); the tests and
 //! the README table generator both use it.
 
-use crate::quantize::{calibrate, quantize, QuantOpts, RangeMode};
+use crate::ir::Graph;
+use crate::quantize::{calibrate, quantize, QuantOpts, Quantized, RangeMode};
 use crate::{data, eval, float_eval, lower::LowerOpts, onnx_import};
 use anyhow::{bail, Context, Result};
 use polyact::DType;
@@ -44,13 +45,22 @@ pub fn read_meta(dir: &Path) -> Result<Meta> {
     serde_json::from_str(&s).with_context(|| format!("{}: not a model description", p.display()))
 }
 
-/// Import, calibrate, quantize at `act`, and evaluate the model in `dir`.
+/// Import, calibrate on `calib.npy` (min/max) and quantize at `act` with
+/// the default lowering: the model in `dir` as `polyact quantize` makes it.
+pub fn quantize_example(dir: &Path, act: DType) -> Result<(Graph, Quantized)> {
+    let g = onnx_import::import(&dir.join("model.onnx"))?;
+    let calib = data::read_samples(&dir.join("calib.npy"), g.tensors[g.input].len())?;
+    let cal = calibrate(&g, &calib, RangeMode::MinMax, || {})?;
+    let q = quantize(&g, &cal, &QuantOpts { act, range: RangeMode::MinMax, lower: LowerOpts::default() }, |_| {})?;
+    Ok((g, q))
+}
+
+/// Quantize (as [`quantize_example`]) and evaluate the model in `dir`.
 pub fn evaluate(dir: &Path, act: DType) -> Result<ZooResult> {
     let meta = read_meta(dir)?;
     let onnx = dir.join("model.onnx");
-    let g = onnx_import::import(&onnx)?;
+    let (g, q) = quantize_example(dir, act)?;
     let (n_in, n_out) = (g.tensors[g.input].len(), g.tensors[g.output].len());
-    let calib = data::read_samples(&dir.join("calib.npy"), n_in)?;
     let test_x = data::read_samples(&dir.join("test_x.npy"), n_in)?;
     let torch_out = data::read_samples(&dir.join("float_out.npy"), n_out)?;
     let mut importer_vs_torch = 0f64;
@@ -60,9 +70,6 @@ pub fn evaluate(dir: &Path, act: DType) -> Result<ZooResult> {
             importer_vs_torch = importer_vs_torch.max((a - *b as f64).abs());
         }
     }
-    let cal = calibrate(&g, &calib, RangeMode::MinMax, || {})?;
-    let opts = QuantOpts { act, range: RangeMode::MinMax, lower: LowerOpts::default() };
-    let q = quantize(&g, &cal, &opts, |_| {})?;
     let fl = eval::float_outputs(&onnx, &g.tensors[g.input].dims, &test_x, || {})?;
     let qu = eval::quantized_outputs(&q.blob, &test_x, || {})?;
     let (labels, targets) = match meta.task.as_str() {

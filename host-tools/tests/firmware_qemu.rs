@@ -6,10 +6,9 @@
 //! Needs `qemu-system-arm` and the thumb targets (`cargo xtask setup`).
 
 use polyact::{DType, Interpreter, Model};
+use polyact_tools::data;
 use polyact_tools::flash::{board, check_fits, firmware, quantize_inputs, run_qemu, Board};
 use polyact_tools::model_zoo;
-use polyact_tools::quantize::{calibrate, quantize, QuantOpts, RangeMode};
-use polyact_tools::{data, lower::LowerOpts, onnx_import};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -21,12 +20,8 @@ fn dir(name: &str) -> PathBuf {
 
 fn quantized(name: &str, act: DType) -> (Vec<u8>, Vec<Vec<f32>>) {
     let d = dir(name);
-    let g = onnx_import::import(&d.join("model.onnx")).unwrap();
+    let (g, q) = model_zoo::quantize_example(&d, act).unwrap();
     let n_in = g.tensors[g.input].len();
-    let cal =
-        calibrate(&g, &data::read_samples(&d.join("calib.npy"), n_in).unwrap(), RangeMode::MinMax, || {}).unwrap();
-    let q =
-        quantize(&g, &cal, &QuantOpts { act, range: RangeMode::MinMax, lower: LowerOpts::default() }, |_| {}).unwrap();
     // 1000 real test inputs: the test set, cycled with a deterministic
     // perturbation so repeats are not identical.
     let test = data::read_samples(&d.join("test_x.npy"), n_in).unwrap();
@@ -60,15 +55,15 @@ fn differential(name: &str, act: DType, boards: &[&Board]) {
     let (blob, inputs) = quantized(name, act);
     let in_bytes = Model::from_bytes(&blob).unwrap().input().unwrap().bytes();
     for b in boards {
-        check_fits(b, &blob).unwrap();
-        let elf = firmware(b).unwrap();
+        let fw = firmware(b).unwrap();
+        check_fits(b.name, &fw.info, &blob).unwrap();
         // As many inputs per boot as the board's vector partition holds.
-        let per_boot = ((b.vector_partition.1 - polyact::vectors::VECTORS_HEADER_LEN) / in_bytes).min(N);
+        let per_boot = ((fw.info.vectors.1 as usize - polyact::vectors::VECTORS_HEADER_LEN) / in_bytes).min(N);
         let mut checked = 0;
         for chunk in inputs.chunks(per_boot) {
             let vectors = quantize_inputs(&blob, chunk).unwrap();
             let want = host_outputs(&blob, &vectors);
-            let run = run_qemu(b, &elf, &blob, &vectors, false, Duration::from_secs(900)).unwrap();
+            let run = run_qemu(b, &fw, &blob, &vectors, false, Duration::from_secs(900)).unwrap();
             assert_eq!(run.exit_code, 0, "{name} on {}: {:?}", b.name, run.log);
             assert_eq!(run.outputs.len(), want.len(), "{name} on {}: {:?}", b.name, run.log);
             let first_diff = run.outputs.iter().zip(&want).position(|(a, b)| a != b);
@@ -118,7 +113,8 @@ fn mnist_on_m4_and_refused_on_m0() {
     let m4 = board("qemu-m4").unwrap();
     differential("mnist_dwconv", DType::I8, &[m4]);
     let (blob, _) = quantized("mnist_dwconv", DType::I8);
-    let e = check_fits(board("qemu-m0").unwrap(), &blob).unwrap_err().to_string();
+    let m0 = firmware(board("qemu-m0").unwrap()).unwrap();
+    let e = check_fits("qemu-m0", &m0.info, &blob).unwrap_err().to_string();
     assert!(e.contains("arena") && e.contains("refused before flashing"), "{e}");
 }
 
@@ -144,12 +140,11 @@ fn profile_counts_instructions_deterministically() {
     let m4 = board("qemu-m4").unwrap();
     let (blob, inputs) = quantized("sine", DType::I8);
     let vectors = quantize_inputs(&blob, &inputs[..10]).unwrap();
-    let elf = firmware(m4).unwrap();
-    let a = run_qemu(m4, &elf, &blob, &vectors, true, Duration::from_secs(120)).unwrap();
-    let b = run_qemu(m4, &elf, &blob, &vectors, true, Duration::from_secs(120)).unwrap();
+    let fw = firmware(m4).unwrap();
+    let a = run_qemu(m4, &fw, &blob, &vectors, true, Duration::from_secs(120)).unwrap();
+    let b = run_qemu(m4, &fw, &blob, &vectors, true, Duration::from_secs(120)).unwrap();
     assert_eq!(a.exit_code, 0);
     assert_eq!((a.mean_ticks, &a.op_ticks), (b.mean_ticks, &b.op_ticks), "icount runs must repeat exactly");
     assert_eq!(a.op_ticks.len(), Model::from_bytes(&blob).unwrap().n_ops());
     assert!(a.mean_ticks > 0 && a.op_ticks.iter().sum::<u64>() <= a.mean_ticks);
-    let _ = model_zoo::read_meta(&dir("sine")).unwrap();
 }

@@ -24,6 +24,7 @@
 extern crate alloc;
 
 pub mod arith;
+pub mod board_info;
 #[cfg(feature = "std")]
 pub mod certify;
 pub mod dtype;

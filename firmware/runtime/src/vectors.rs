@@ -44,10 +44,11 @@ impl<'a> Vectors<'a> {
         }
         let count = le_u32_at(bytes, 8) as usize;
         let per = le_u32_at(bytes, 12) as usize;
-        let len = count.checked_mul(per).ok_or(Error::BadField { what: "vector count", value: count as i64 })?;
-        let data = bytes.get(VECTORS_HEADER_LEN..VECTORS_HEADER_LEN + len).ok_or(Error::Truncated {
+        let end = count.checked_mul(per).and_then(|l| l.checked_add(VECTORS_HEADER_LEN));
+        let end = end.ok_or(Error::BadField { what: "vector count", value: count as i64 })?;
+        let data = bytes.get(VECTORS_HEADER_LEN..end).ok_or(Error::Truncated {
             what: "vector data",
-            need: VECTORS_HEADER_LEN + len,
+            need: end,
             have: bytes.len(),
         })?;
         let stored = le_u32_at(bytes, 16);

@@ -6,6 +6,8 @@
 
 pub mod stack;
 
+pub use polyact::board_info::{BoardInfo, BOARD_INFO_WORDS};
+
 use polyact::interpreter::Observer;
 use polyact::vectors::Vectors;
 use polyact::{Interpreter, Model, OpKind};

@@ -47,9 +47,11 @@ impl<'a> Dense<'a> {
         let zp = self.input.quant.zero_point;
         let es = self.input.dtype.size();
         for r in 0..self.rows {
-            let xr = &x[r * self.n_in * es..(r + 1) * self.n_in * es];
+            // Regions come from validated shapes; a short slice ends the layer
+            // instead of panicking.
+            let Some(xr) = x.get(r * self.n_in * es..(r + 1) * self.n_in * es) else { return };
             for o in 0..self.n_out {
-                let wr = &self.w.weights[o * self.n_in..(o + 1) * self.n_in];
+                let Some(wr) = self.w.weights.get(o * self.n_in..(o + 1) * self.n_in) else { return };
                 let acc = match self.input.dtype {
                     DType::I8 => dot_i8(xr, wr, zp) as i64,
                     DType::I16 => dot_i16(xr, wr, zp),

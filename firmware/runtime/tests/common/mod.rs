@@ -56,29 +56,4 @@ pub fn sigmoid(x: f64) -> f64 {
     1.0 / (1.0 + (-x).exp())
 }
 
-/// erf to ~1e-15 (series for small |x|, continued fraction tail otherwise).
-pub fn erf(x: f64) -> f64 {
-    if x.abs() < 3.0 {
-        let mut sum = x;
-        let mut term = x;
-        let x2 = x * x;
-        for n in 1..200 {
-            term *= -x2 / n as f64;
-            let add = term / (2 * n + 1) as f64;
-            sum += add;
-            if add.abs() < 1e-18 {
-                break;
-            }
-        }
-        sum * 2.0 / std::f64::consts::PI.sqrt()
-    } else {
-        // erfc continued fraction (Lentz), accurate for |x| >= 3.
-        let ax = x.abs();
-        let mut f = ax;
-        for k in (1..60).rev() {
-            f = ax + (k as f64 / 2.0) / f;
-        }
-        let erfc = (-ax * ax).exp() / std::f64::consts::PI.sqrt() / f;
-        x.signum() * (1.0 - erfc)
-    }
-}
+pub use polyact::certify::erf;
