@@ -26,7 +26,8 @@ mod imp {
     pub const MODEL_PARTITION: (usize, usize) = (0x0002_0000, 0x0001_0000);
     pub const VECTOR_PARTITION: (usize, usize) = (0x0003_0000, 0x0001_0000);
     pub const ARENA_BYTES: usize = super::arena_bytes(8 * 1024);
-    pub const STACK_PROBE_BYTES: usize = 4 * 1024;
+    // RAM is 16 KiB: arena and statics take ~8 KiB; probe what is left below main.
+    pub const STACK_PROBE_BYTES: usize = 6 * 1024;
     pub const SYSTICK_RELOAD: u32 = 0x00FF_FFFF;
 }
 
