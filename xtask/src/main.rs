@@ -169,8 +169,12 @@ fn test() {
 /// inspect it, and run it on an emulated Cortex-M4 with a per-layer profile.
 fn demo() {
     setup();
-    run("cargo", &["build", "--release", "-p", "polyact-tools"]);
-    let p = "target/release/polyact";
+    // `cargo run` finds the binary wherever CARGO_TARGET_DIR puts it.
+    let polyact = |args: &[&str]| {
+        let mut a = vec!["run", "--quiet", "--release", "-p", "polyact-tools", "--"];
+        a.extend_from_slice(args);
+        run("cargo", &a);
+    };
     let m = "models/digits_pau";
     std::fs::create_dir_all("target/demo").unwrap_or_else(|e| {
         eprintln!("xtask: cannot create target/demo: {e}");
@@ -179,9 +183,9 @@ fn demo() {
     let (onnx, calib, x, y) =
         (format!("{m}/model.onnx"), format!("{m}/calib.npy"), format!("{m}/test_x.npy"), format!("{m}/test_y.npy"));
     let blob = "target/demo/digits_pau.pam";
-    run(p, &["quantize", &onnx, "--calib", &calib, "--act-bits", "16", "-o", blob]);
-    run(p, &["eval", blob, "--onnx", &onnx, "--data", &x, "--labels", &y]);
-    run(p, &["flash", blob, "--board", "qemu-m4", "--inputs", &x, "--count", "5", "--profile"]);
+    polyact(&["quantize", &onnx, "--calib", &calib, "--act-bits", "16", "-o", blob]);
+    polyact(&["eval", blob, "--onnx", &onnx, "--data", &x, "--labels", &y]);
+    polyact(&["flash", blob, "--board", "qemu-m4", "--inputs", &x, "--count", "5", "--profile"]);
 }
 
 fn main() {
