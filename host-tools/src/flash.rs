@@ -11,7 +11,8 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 use wait_timeout::ChildExt;
 
-/// An emulated board the firmware supports.
+/// An emulated board the firmware supports (a line of
+/// `firmware/boards/qemu/boards.txt`).
 #[derive(Clone, Copy, Debug)]
 pub struct Board {
     pub name: &'static str,
@@ -19,55 +20,28 @@ pub struct Board {
     pub cpu: &'static str,
     pub target: &'static str,
     pub feature: &'static str,
-    /// Instructions per SysTick tick under `-icount shift=0` (1 ns per
-    /// instruction): the core clock is 25 MHz on mps2-an385/386/500, 20 MHz
-    /// on the an505, 16 MHz on the micro:bit.
+    /// Instructions per SysTick tick under `-icount shift=0`.
     pub instructions_per_tick: f64,
 }
 
-/// Boards, by the name `polyact flash --board` takes.
-pub const BOARDS: [Board; 5] = [
-    Board {
-        name: "qemu-m4",
-        machine: "mps2-an386",
-        cpu: "cortex-m4",
-        target: "thumbv7em-none-eabihf",
-        feature: "board-mps2-an386",
-        instructions_per_tick: 40.0,
-    },
-    Board {
-        name: "qemu-m3",
-        machine: "mps2-an385",
-        cpu: "cortex-m3",
-        target: "thumbv7m-none-eabi",
-        feature: "board-mps2-an385",
-        instructions_per_tick: 40.0,
-    },
-    Board {
-        name: "qemu-m7",
-        machine: "mps2-an500",
-        cpu: "cortex-m7",
-        target: "thumbv7em-none-eabihf",
-        feature: "board-mps2-an500",
-        instructions_per_tick: 40.0,
-    },
-    Board {
-        name: "qemu-m33",
-        machine: "mps2-an505",
-        cpu: "cortex-m33",
-        target: "thumbv8m.main-none-eabihf",
-        feature: "board-mps2-an505",
-        instructions_per_tick: 50.0,
-    },
-    Board {
-        name: "qemu-m0",
-        machine: "microbit",
-        cpu: "cortex-m0",
-        target: "thumbv6m-none-eabi",
-        feature: "board-microbit",
-        instructions_per_tick: 62.5,
-    },
-];
+const BOARDS_TXT: &str = include_str!("../../firmware/boards/qemu/boards.txt");
+
+/// The boards, by the name `polyact flash --board` takes.
+pub fn boards() -> &'static [Board] {
+    static BOARDS: std::sync::OnceLock<Vec<Board>> = std::sync::OnceLock::new();
+    BOARDS.get_or_init(|| {
+        BOARDS_TXT
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .filter_map(|l| {
+                let f: Vec<&'static str> = l.split_whitespace().collect();
+                let [name, machine, cpu, target, feature, ipt] = f[..] else { return None };
+                Some(Board { name, machine, cpu, target, feature, instructions_per_tick: ipt.parse().ok()? })
+            })
+            .collect()
+    })
+}
 
 /// Quantize float samples with the model's input quantization into a
 /// test-vector partition.
@@ -110,8 +84,8 @@ pub fn check_fits(name: &str, info: &BoardInfo, blob: &[u8]) -> Result<()> {
 
 /// Look a board up by name.
 pub fn board(name: &str) -> Result<&'static Board> {
-    BOARDS.iter().find(|b| b.name == name).ok_or_else(|| {
-        let names: Vec<&str> = BOARDS.iter().map(|b| b.name).collect();
+    boards().iter().find(|b| b.name == name).ok_or_else(|| {
+        let names: Vec<&str> = boards().iter().map(|b| b.name).collect();
         anyhow!("unknown board '{name}' (boards: {})", names.join(", "))
     })
 }
@@ -368,4 +342,17 @@ pub fn flash_chip(chip: &str, blob: &[u8], model_addr: Option<u64>) -> Result<()
     loader.add_data(addr, blob).map_err(|e| anyhow!("{e}"))?;
     loader.commit(&mut session, DownloadOptions::default()).map_err(|e| anyhow!("flashing {chip}: {e}"))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn board_table_parses_every_line() {
+        let lines = BOARDS_TXT.lines().filter(|l| !l.trim().is_empty() && !l.trim().starts_with('#')).count();
+        assert_eq!(boards().len(), lines, "a malformed line in boards.txt");
+        assert!(board("qemu-m0").is_ok() && board("qemu-m4").is_ok());
+        assert!(board("nonexistent").unwrap_err().to_string().contains("qemu-m4"));
+    }
 }

@@ -16,15 +16,22 @@ use std::process::{exit, Command};
 const THUMB_TARGETS: [&str; 4] =
     ["thumbv6m-none-eabi", "thumbv7m-none-eabi", "thumbv7em-none-eabihf", "thumbv8m.main-none-eabihf"];
 
-/// QEMU boards: (name, target, feature); each builds into its own target dir,
-/// the same one `polyact flash` uses.
-const QEMU_BOARDS: [(&str, &str, &str); 5] = [
-    ("qemu-m4", "thumbv7em-none-eabihf", "board-mps2-an386"),
-    ("qemu-m3", "thumbv7m-none-eabi", "board-mps2-an385"),
-    ("qemu-m7", "thumbv7em-none-eabihf", "board-mps2-an500"),
-    ("qemu-m33", "thumbv8m.main-none-eabihf", "board-mps2-an505"),
-    ("qemu-m0", "thumbv6m-none-eabi", "board-microbit"),
-];
+/// QEMU boards as (name, target, feature), from the table the host tools
+/// read too; each builds into its own target dir, the one `polyact flash` uses.
+fn qemu_boards() -> Vec<(String, String, String)> {
+    let text = std::fs::read_to_string("firmware/boards/qemu/boards.txt").unwrap_or_else(|e| {
+        eprintln!("xtask: firmware/boards/qemu/boards.txt: {e}");
+        exit(2)
+    });
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            Some((f.first()?.to_string(), f.get(3)?.to_string(), f.get(4)?.to_string()))
+        })
+        .collect()
+}
 
 /// Debian packages the tests need: (command proving presence, package).
 const APT_PACKAGES: [(&str, &str); 1] = [("qemu-system-arm", "qemu-system-arm")];
@@ -136,13 +143,13 @@ fn thumb() {
         run("cargo", &["build", "-p", "polyact", "--release", "--target", t]);
         run("cargo", &["build", "-p", "polyact", "--release", "--features", "defmt", "--target", t]);
     }
-    for (name, target, feature) in QEMU_BOARDS {
+    for (name, target, feature) in qemu_boards() {
         let target_dir = format!("target/{name}");
         run_in(
             "firmware/boards",
             &[("CARGO_TARGET_DIR", &target_dir)],
             "cargo",
-            &["build", "--release", "-p", "polyact-fw-qemu", "--target", target, "--features", feature],
+            &["build", "--release", "-p", "polyact-fw-qemu", "--target", &target, "--features", &feature],
         );
     }
     // The real board's firmware builds although no board is attached.
