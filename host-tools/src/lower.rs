@@ -51,13 +51,8 @@ pub fn with_runtime_kernel<R>(
     out_q: Quant,
     use_it: impl FnOnce(&polyact::Activation) -> R,
 ) -> Result<R> {
-    let io = k.io();
-    let mut b = ModelBuilder::new();
-    let kid = b.kernel(k);
-    let x = b.tensor(io.in_dtype, &[io.channels], in_q);
-    let y = b.tensor(io.out_dtype, &[io.channels], out_q);
-    b.activation(x, y, kid).set_input(x).set_output(y);
-    let blob = b.finish().map_err(|e| anyhow::anyhow!("kernel does not validate: {e}"))?;
+    let blob = polyact::writer::kernel_model(k, k.io().channels, in_q, out_q)
+        .map_err(|e| anyhow::anyhow!("kernel does not validate: {e}"))?;
     let model = Model::from_bytes(&blob).map_err(|e| anyhow::anyhow!("{e}"))?;
     let kernel = model.kernel(0).map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(use_it(&kernel))

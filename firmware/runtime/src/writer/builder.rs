@@ -448,3 +448,15 @@ impl ModelBuilder {
         Ok(blob)
     }
 }
+
+/// A one-op model applying kernel `k` to a `[channels]` tensor: the smallest
+/// blob through which a device (or a code generator) sees a kernel exactly as
+/// it decodes it from a real model. Kernel 0 of the result is `k`.
+pub fn kernel_model(k: &KernelDef, channels: usize, in_q: Quant, out_q: Quant) -> Result<Vec<u8>, Error> {
+    let mut b = ModelBuilder::new();
+    let kid = b.kernel(k);
+    let x = b.tensor(k.io().in_dtype, &[channels], in_q);
+    let y = b.tensor(k.io().out_dtype, &[channels], out_q);
+    b.activation(x, y, kid).set_input(x).set_output(y);
+    b.finish()
+}

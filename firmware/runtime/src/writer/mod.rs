@@ -11,7 +11,7 @@ mod poly_encode;
 mod quant;
 pub mod samples;
 
-pub use builder::{ConvGeom, ModelBuilder, PoolGeom, TensorId, WeightedDef};
+pub use builder::{kernel_model, ConvGeom, ModelBuilder, PoolGeom, TensorId, WeightedDef};
 pub use fit::fit_piecewise;
 pub use kernels::{KernelDef, KernelId, PolyDef, RationalDef};
 pub use planner::{plan_arena, Lifetime};

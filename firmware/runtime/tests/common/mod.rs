@@ -2,7 +2,7 @@
 //! host tools' job) and a one-op model harness.
 #![allow(dead_code)]
 
-use polyact::writer::{KernelDef, ModelBuilder};
+use polyact::writer::KernelDef;
 use polyact::{DType, Interpreter, Model, Quant};
 
 /// Least-squares piecewise fit (the writer's shared fitter).
@@ -19,12 +19,7 @@ pub fn fit_segments(
 
 /// Build a one-kernel model and return its blob (kernel 0 is `k`).
 pub fn kernel_blob(k: &KernelDef, channels: usize, in_q: Quant, out_q: Quant) -> Vec<u8> {
-    let mut b = ModelBuilder::new();
-    let kid = b.kernel(k);
-    let x = b.tensor(k.io().in_dtype, &[channels], in_q);
-    let y = b.tensor(k.io().out_dtype, &[channels], out_q);
-    b.activation(x, y, kid).set_input(x).set_output(y);
-    b.finish().expect("valid kernel model")
+    polyact::writer::kernel_model(k, channels, in_q, out_q).expect("valid kernel model")
 }
 
 /// Run a blob on one input vector, returning the output values.

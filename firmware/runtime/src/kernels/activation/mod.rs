@@ -177,6 +177,22 @@ impl<'a> Activation<'a> {
         }
     }
 
+    /// The single-branch requantize-and-clamp description (ReLU, ReLU6, HeLU), for code generators.
+    pub fn as_linear_clamp(&self) -> Option<&LinearClamp> {
+        match &self.imp {
+            Imp::Linear(k) => Some(k),
+            _ => None,
+        }
+    }
+
+    /// The two-branch LeakyReLU description, for code generators.
+    pub fn as_leaky(&self) -> Option<&Leaky> {
+        match &self.imp {
+            Imp::Leaky(k) => Some(k),
+            _ => None,
+        }
+    }
+
     /// HeLU's training-time backward threshold α (metadata only).
     pub fn helu_alpha(&self) -> Option<f32> {
         match &self.imp {

@@ -98,6 +98,11 @@ impl<'a> Poly<'a> {
         le_i32(self.coefs, ((c << self.seg_bits) + seg) * (self.degree + 1) + j)
     }
 
+    /// Input width in bits (8 or 16): segment select and local coordinate use it.
+    pub fn in_bits(&self) -> u32 {
+        self.in_bits as u32
+    }
+
     /// Number of channel sets × segments stored.
     pub fn n_segments(&self) -> usize {
         1 << self.seg_bits

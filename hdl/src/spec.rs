@@ -1,0 +1,177 @@
+//! What a core computes, read from the runtime's own decoded kernel — the same
+//! description the microcontroller executes, so there is nothing to keep in sync.
+
+use polyact::kernels::activation::KernelKind;
+use polyact::{Activation, DType};
+use std::fmt;
+
+/// Largest segment-select width a core accepts: the coefficient ROMs are
+/// `2^seg_bits` words deep and are built from LUTs.
+pub const MAX_SEG_BITS: u32 = 8;
+
+/// Why a kernel cannot become a core.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unsupported(pub String);
+
+impl fmt::Display for Unsupported {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Unsupported {}
+
+/// A piecewise polynomial (`polyact::kernels::activation::Poly`) for one channel set.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PolySpec {
+    pub in_bits: usize,
+    pub out_bits: usize,
+    pub seg_bits: u32,
+    /// Horner steps in hardware (the kernel's degree, at least 1: a constant
+    /// polynomial gets a zero leading coefficient, which is exact).
+    pub degree: usize,
+    /// `shifts[j]`: the rounding shift after multiplying into coefficient `j`.
+    pub shifts: Vec<u32>,
+    pub final_shift: u32,
+    /// `coefs[seg][j]`, `j = 0..=degree`.
+    pub coefs: Vec<Vec<i32>>,
+    pub out_lo: i64,
+    pub out_hi: i64,
+}
+
+/// The ReLU family as two requantization branches and a clamp (ReLU, ReLU6,
+/// HeLU share one branch; LeakyReLU has two).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReluSpec {
+    pub in_bits: usize,
+    pub out_bits: usize,
+    pub in_zp: i32,
+    pub out_zp: i32,
+    /// `(multiplier, shift)` for `x − in_zp ≥ 0`.
+    pub pos: (i32, i32),
+    /// `(multiplier, shift)` for `x − in_zp < 0`.
+    pub neg: (i32, i32),
+    pub lo: i32,
+    pub hi: i32,
+}
+
+/// One activation core.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CoreSpec {
+    Poly(PolySpec),
+    Relu(ReluSpec),
+}
+
+fn width(t: DType) -> usize {
+    t.bits() as usize
+}
+
+impl CoreSpec {
+    /// Read kernel `act`'s coefficient set `channel` (0 for shared kernels).
+    pub fn from_activation(act: &Activation, channel: usize) -> Result<CoreSpec, Unsupported> {
+        let (in_bits, out_bits) = (width(act.io.in_dtype), width(act.io.out_dtype));
+        if channel >= act.io.channels {
+            return Err(Unsupported(format!(
+                "channel {channel} does not exist: the kernel has {} coefficient set(s)",
+                act.io.channels
+            )));
+        }
+        let (out_lo, out_hi) = (act.io.out_dtype.min(), act.io.out_dtype.max());
+        if let Some(p) = act.as_poly() {
+            if p.seg_bits > MAX_SEG_BITS {
+                return Err(Unsupported(format!(
+                    "{} segments: the HDL core's coefficient ROMs take at most {}",
+                    1u32 << p.seg_bits,
+                    1u32 << MAX_SEG_BITS
+                )));
+            }
+            let degree = p.degree.max(1);
+            let coefs = (0..p.n_segments())
+                .map(|seg| (0..=degree).map(|j| if j <= p.degree { p.coef(channel, seg, j) } else { 0 }).collect())
+                .collect();
+            return Ok(CoreSpec::Poly(PolySpec {
+                in_bits,
+                out_bits,
+                seg_bits: p.seg_bits,
+                degree,
+                shifts: p.shifts[..degree].iter().map(|&s| s as u32).collect(),
+                final_shift: p.final_shift,
+                coefs,
+                out_lo: out_lo as i64,
+                out_hi: out_hi as i64,
+            }));
+        }
+        let branches = if let Some(k) = act.as_linear_clamp() {
+            Some(((k.multiplier, k.shift), (k.multiplier, k.shift), k.lo, k.hi))
+        } else {
+            act.as_leaky().map(|k| (k.pos, k.neg, out_lo, out_hi))
+        };
+        match branches {
+            Some((pos, neg, lo, hi)) => Ok(CoreSpec::Relu(ReluSpec {
+                in_bits,
+                out_bits,
+                in_zp: act.io.in_zp,
+                out_zp: act.io.out_zp,
+                pos,
+                neg,
+                lo: lo.max(out_lo),
+                hi: hi.min(out_hi),
+            })),
+            None => Err(Unsupported(format!(
+                "{} kernels have no HDL core yet (piecewise polynomials and the ReLU family do); \
+                 lower the function with `polyact fit` to get a piecewise polynomial",
+                act.kind.name()
+            ))),
+        }
+    }
+
+    pub fn in_bits(&self) -> usize {
+        match self {
+            CoreSpec::Poly(p) => p.in_bits,
+            CoreSpec::Relu(r) => r.in_bits,
+        }
+    }
+
+    pub fn out_bits(&self) -> usize {
+        match self {
+            CoreSpec::Poly(p) => p.out_bits,
+            CoreSpec::Relu(r) => r.out_bits,
+        }
+    }
+
+    /// Clock cycles from an input to its output (the core takes one input per clock).
+    pub fn latency(&self) -> usize {
+        match self {
+            // locate, lead coefficient, 3 per Horner step, final round, saturate
+            CoreSpec::Poly(p) => 4 + 3 * p.degree,
+            // offset+left shift, multiply, high half, right shift, clamp
+            CoreSpec::Relu(_) => 5,
+        }
+    }
+
+    /// Short description for reports.
+    pub fn describe(&self) -> String {
+        match self {
+            CoreSpec::Poly(p) => format!(
+                "piecewise polynomial, int{} -> int{}, {} segments, degree {}",
+                p.in_bits,
+                p.out_bits,
+                1u32 << p.seg_bits,
+                p.degree
+            ),
+            CoreSpec::Relu(r) => format!(
+                "relu family, int{} -> int{}, clamp [{}, {}]{}",
+                r.in_bits,
+                r.out_bits,
+                r.lo,
+                r.hi,
+                if r.pos == r.neg { "" } else { ", two slopes" }
+            ),
+        }
+    }
+}
+
+/// Whether kernel `kind` can become a core at all (before looking at its parameters).
+pub fn has_core(kind: KernelKind) -> bool {
+    matches!(kind, KernelKind::Poly | KernelKind::Relu | KernelKind::Relu6 | KernelKind::Helu | KernelKind::LeakyRelu)
+}

@@ -1,0 +1,85 @@
+//! Pipeline stages: each is one register stage with its combinational logic
+//! in front, written twice on purpose — once as Verilog text (what is
+//! synthesized) and once as the Rust model rust-hdl simulates. Both are checked
+//! against the `polyact` runtime on every input, in rust-hdl and in Icarus.
+//!
+//! Signals are plain bit vectors holding two's-complement words; the Verilog
+//! reads them through `$signed`.
+
+pub mod poly;
+pub mod relu;
+
+/// `x / 2^s` rounded half away from zero (the contract's `rshr`) as Verilog:
+/// floor shift plus a round-up bit, so it never overflows. `x` is a `width`-bit
+/// signed expression name; the result is declared as wire `out`.
+pub(crate) fn rshr_verilog(out: &str, x: &str, width: usize, s: u32) -> String {
+    if s == 0 {
+        return format!("wire signed [{m}:0] {out} = $signed({x});\n", m = width - 1);
+    }
+    let s = s as usize;
+    let m = width - 1;
+    // Round up when the discarded part exceeds half: its top bit is set and,
+    // for negative x, some lower bit is set too (ties go away from zero).
+    let up = if s == 1 {
+        format!("{x}[0] & ~{x}[{m}]")
+    } else {
+        format!("{x}[{t}] & (~{x}[{m}] | (|{x}[{l}:0]))", t = s - 1, l = s - 2)
+    };
+    format!(
+        "wire {out}_up = {up};\n\
+         wire signed [{m}:0] {out} = ($signed({x}) >>> {s}) + $signed({{{m}'d0, {out}_up}});\n"
+    )
+}
+
+/// The Rust model of [`rshr_verilog`]: floor shift plus round-up bit.
+pub(crate) fn rshr_model(x: i64, s: u32) -> i64 {
+    if s == 0 {
+        return x;
+    }
+    let rem = x & ((1i64 << s) - 1);
+    let half = 1i64 << (s - 1);
+    let up = rem >= half && (x >= 0 || rem > half);
+    (x >> s) + up as i64
+}
+
+/// A registered ROM as Verilog: `out <= table[sel]`.
+pub(crate) fn rom_verilog(out: &str, sel: &str, sel_bits: usize, table: &[i64], width: usize) -> String {
+    let mut v = format!("always @(posedge clock) begin\n  case ({sel})\n");
+    for (i, &c) in table.iter().enumerate() {
+        v += &format!("    {sel_bits}'d{i}: {out} <= {};\n", crate::word::lit(c, width));
+    }
+    v += &format!("    default: {out} <= {width}'d0;\n  endcase\nend\n");
+    v
+}
+
+/// Saturate the signed expression `x` to `[lo, hi]` as a Verilog expression.
+pub(crate) fn clamp_verilog(x: &str, x_width: usize, lo: i64, hi: i64, out_width: usize) -> String {
+    format!(
+        "(($signed({x}) > {hi}) ? {hil} : ($signed({x}) < {lo}) ? {lol} : {x}[{m}:0])",
+        hi = crate::word::lit(hi, x_width),
+        lo = crate::word::lit(lo, x_width),
+        hil = crate::word::lit(hi, out_width),
+        lol = crate::word::lit(lo, out_width),
+        m = out_width - 1
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rshr_model;
+    use polyact::arith::rshr_i64;
+
+    #[test]
+    fn rounding_model_matches_the_contract() {
+        for s in 0..12 {
+            for x in -5000i64..5000 {
+                assert_eq!(rshr_model(x, s), rshr_i64(x, s), "x {x} s {s}");
+            }
+        }
+        for s in [20, 31, 40, 46] {
+            for x in [i64::MIN / 4, -(1 << 46), -(1i64 << (s - 1)), (1i64 << (s - 1)) - 1, 1 << 46] {
+                assert_eq!(rshr_model(x, s), rshr_i64(x, s), "x {x} s {s}");
+            }
+        }
+    }
+}
