@@ -4,6 +4,7 @@
 use crate::poly_core::PolyCore;
 use crate::relu_core::ReluCore;
 use crate::spec::CoreSpec;
+use crate::table_core::TableCore;
 use crate::word::{signed_int, signed_word};
 use rust_hdl::prelude::*;
 
@@ -35,6 +36,7 @@ macro_rules! impl_core {
 }
 impl_core!(PolyCore);
 impl_core!(ReluCore);
+impl_core!(TableCore);
 
 /// Something to do with a built core.
 pub trait CoreVisitor {
@@ -57,5 +59,6 @@ pub fn with_core<V: CoreVisitor>(spec: &CoreSpec, v: V) -> V::Output {
     match spec {
         CoreSpec::Poly(p) => widths!(PolyCore, p),
         CoreSpec::Relu(r) => widths!(ReluCore, r),
+        CoreSpec::Table(t) => widths!(TableCore, t),
     }
 }

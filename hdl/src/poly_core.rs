@@ -1,9 +1,9 @@
 //! The pipelined piecewise-polynomial core: one input per clock, latency
-//! `4 + 3·degree` cycles. The structure is rust-hdl; the stages are in
+//! [`PolySpec::latency`]. The structure is rust-hdl; the stages are in
 //! [`crate::stages::poly`].
 
 use crate::spec::PolySpec;
-use crate::stages::poly::{AddSat, FinalRound, Lead, Locate, Mul, Round, Saturate};
+use crate::stages::poly::{FinalStage, HornerStep, Lead, Locate};
 use rust_hdl::prelude::*;
 
 #[derive(LogicBlock)]
@@ -13,11 +13,8 @@ pub struct PolyCore<const IN: usize, const OUT: usize> {
     pub y: Signal<Out, Signed<OUT>>,
     locate: Locate<IN>,
     lead: Lead,
-    mul: Vec<Mul>,
-    round: Vec<Round>,
-    add: Vec<AddSat>,
-    fin: FinalRound,
-    sat: Saturate<OUT>,
+    step: Vec<HornerStep>,
+    fin: FinalStage<OUT>,
 }
 
 impl<const IN: usize, const OUT: usize> PolyCore<IN, OUT> {
@@ -32,12 +29,14 @@ impl<const IN: usize, const OUT: usize> PolyCore<IN, OUT> {
             y: Default::default(),
             locate: Locate::new(spec.seg_bits),
             lead: Lead::new(rom(d)),
-            mul: (0..d).map(|_| Mul::default()).collect(),
-            // Step i of the pipeline folds in coefficient j = d − 1 − i.
-            round: (0..d).map(|i| Round::new(spec.shifts[d - 1 - i], rom(d - 1 - i))).collect(),
-            add: (0..d).map(|_| AddSat::default()).collect(),
-            fin: FinalRound::new(spec.final_shift),
-            sat: Saturate::new(spec.out_lo, spec.out_hi),
+            // Step i folds in coefficient j = d − 1 − i.
+            step: spec
+                .step_shapes()
+                .into_iter()
+                .enumerate()
+                .map(|(i, sh)| HornerStep::new(sh, rom(d - 1 - i)))
+                .collect(),
+            fin: FinalStage::new(spec.ranges.acc.bits(), spec.final_shift, spec.out_lo, spec.out_hi, spec.chunk_bits),
         }
     }
 }
@@ -48,34 +47,23 @@ impl<const IN: usize, const OUT: usize> Logic for PolyCore<IN, OUT> {
         self.locate.clock.next = self.clock.val();
         self.lead.clock.next = self.clock.val();
         self.fin.clock.next = self.clock.val();
-        self.sat.clock.next = self.clock.val();
         self.locate.x.next = self.x.val();
         self.lead.seg_in.next = self.locate.seg.val();
         self.lead.r_in.next = self.locate.r.val();
-        self.mul[0].seg_in.next = self.lead.seg.val();
-        self.mul[0].r_in.next = self.lead.r.val();
-        self.mul[0].acc_in.next = self.lead.acc.val();
-        for i in 0..self.mul.len() {
-            self.mul[i].clock.next = self.clock.val();
-            self.round[i].clock.next = self.clock.val();
-            self.add[i].clock.next = self.clock.val();
-            self.round[i].seg_in.next = self.mul[i].seg.val();
-            self.round[i].r_in.next = self.mul[i].r.val();
-            self.round[i].p_in.next = self.mul[i].p.val();
-            self.add[i].seg_in.next = self.round[i].seg.val();
-            self.add[i].r_in.next = self.round[i].r.val();
-            self.add[i].a_in.next = self.round[i].a.val();
-            self.add[i].c_in.next = self.round[i].c.val();
+        self.step[0].seg_in.next = self.lead.seg.val();
+        self.step[0].r_in.next = self.lead.r.val();
+        self.step[0].acc_in.next = self.lead.acc.val();
+        for i in 0..self.step.len() {
+            self.step[i].clock.next = self.clock.val();
         }
-        for i in 1..self.mul.len() {
-            self.mul[i].seg_in.next = self.add[i - 1].seg.val();
-            self.mul[i].r_in.next = self.add[i - 1].r.val();
-            self.mul[i].acc_in.next = self.add[i - 1].acc.val();
+        for i in 1..self.step.len() {
+            self.step[i].seg_in.next = self.step[i - 1].seg.val();
+            self.step[i].r_in.next = self.step[i - 1].r.val();
+            self.step[i].acc_in.next = self.step[i - 1].acc.val();
         }
-        for i in (self.add.len() - 1)..self.add.len() {
-            self.fin.acc_in.next = self.add[i].acc.val();
+        for i in (self.step.len() - 1)..self.step.len() {
+            self.fin.acc_in.next = self.step[i].acc.val();
         }
-        self.sat.v_in.next = self.fin.v.val();
-        self.y.next = self.sat.y.val();
+        self.y.next = self.fin.y.val();
     }
 }

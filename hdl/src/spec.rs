@@ -1,6 +1,8 @@
 //! What a core computes, read from the runtime's own decoded kernel — the same
 //! description the microcontroller executes, so there is nothing to keep in sync.
 
+use crate::ranges::{analyze, PolyRanges};
+use crate::stages::poly::{final_latency, StepShape};
 use polyact::kernels::activation::KernelKind;
 use polyact::{Activation, DType};
 use std::fmt;
@@ -37,6 +39,41 @@ pub struct PolySpec {
     pub coefs: Vec<Vec<i32>>,
     pub out_lo: i64,
     pub out_hi: i64,
+    /// Carry-chain bits per clock in the pipelined adders.
+    pub chunk_bits: usize,
+    /// Exact ranges of the intermediates over every input (sizes the hardware).
+    pub ranges: PolyRanges,
+}
+
+/// Default carry-chain length per clock: short enough for 100 MHz on iCE40.
+pub const DEFAULT_CHUNK_BITS: usize = 4;
+
+impl PolySpec {
+    /// Shapes of the Horner steps, in pipeline order.
+    pub fn step_shapes(&self) -> Vec<StepShape> {
+        let d = self.degree;
+        self.ranges
+            .steps
+            .iter()
+            .enumerate()
+            .map(|(i, st)| StepShape {
+                r_bits: self.ranges.r.bits(),
+                acc_bits: st.acc_in.bits(),
+                seg_bits: self.seg_bits as usize,
+                sum_bits: st.sum.bits(),
+                saturates: st.saturates,
+                shift: self.shifts[d - 1 - i],
+                chunk: self.chunk_bits,
+            })
+            .collect()
+    }
+
+    /// Clock cycles from input to output.
+    pub fn latency(&self) -> usize {
+        // locate, lead coefficient, the steps, the final stage
+        let fin = final_latency(self.ranges.acc.bits(), self.chunk_bits);
+        2 + self.step_shapes().iter().map(|s| s.latency()).sum::<usize>() + fin
+    }
 }
 
 /// The ReLU family as two requantization branches and a clamp (ReLU, ReLU6,
@@ -55,11 +92,21 @@ pub struct ReluSpec {
     pub hi: i32,
 }
 
+/// An int8 lookup table (`polyact`'s `Table` kernel): its 256 entries.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TableSpec {
+    pub in_bits: usize,
+    pub out_bits: usize,
+    /// `entries[x − min]`.
+    pub entries: Vec<i64>,
+}
+
 /// One activation core.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CoreSpec {
     Poly(PolySpec),
     Relu(ReluSpec),
+    Table(TableSpec),
 }
 
 fn width(t: DType) -> usize {
@@ -89,7 +136,7 @@ impl CoreSpec {
             let coefs = (0..p.n_segments())
                 .map(|seg| (0..=degree).map(|j| if j <= p.degree { p.coef(channel, seg, j) } else { 0 }).collect())
                 .collect();
-            return Ok(CoreSpec::Poly(PolySpec {
+            let mut spec = PolySpec {
                 in_bits,
                 out_bits,
                 seg_bits: p.seg_bits,
@@ -99,7 +146,24 @@ impl CoreSpec {
                 coefs,
                 out_lo: out_lo as i64,
                 out_hi: out_hi as i64,
-            }));
+                chunk_bits: DEFAULT_CHUNK_BITS,
+                ranges: PolyRanges::default(),
+            };
+            let (ranges, outs) = analyze(&spec);
+            // The recurrence the hardware is sized from must be the kernel's.
+            let t = act.io.in_dtype;
+            if let Some(x) = (t.min()..=t.max()).find(|&x| outs[(x - t.min()) as usize] != act.eval(x, channel) as i64)
+            {
+                return Err(Unsupported(format!("internal: range analysis disagrees with the runtime at input {x}")));
+            }
+            spec.ranges = ranges;
+            return Ok(CoreSpec::Poly(spec));
+        }
+        if act.kind == KernelKind::Table {
+            // The table is exactly what the kernel returns for each input.
+            let t = act.io.in_dtype;
+            let entries = (t.min()..=t.max()).map(|x| act.eval(x, channel) as i64).collect();
+            return Ok(CoreSpec::Table(TableSpec { in_bits, out_bits, entries }));
         }
         let branches = if let Some(k) = act.as_linear_clamp() {
             Some(((k.multiplier, k.shift), (k.multiplier, k.shift), k.lo, k.hi))
@@ -118,7 +182,7 @@ impl CoreSpec {
                 hi: hi.min(out_hi),
             })),
             None => Err(Unsupported(format!(
-                "{} kernels have no HDL core yet (piecewise polynomials and the ReLU family do); \
+                "{} kernels have no HDL core yet (piecewise polynomials, tables and the ReLU family do); \
                  lower the function with `polyact fit` to get a piecewise polynomial",
                 act.kind.name()
             ))),
@@ -129,6 +193,7 @@ impl CoreSpec {
         match self {
             CoreSpec::Poly(p) => p.in_bits,
             CoreSpec::Relu(r) => r.in_bits,
+            CoreSpec::Table(t) => t.in_bits,
         }
     }
 
@@ -136,16 +201,17 @@ impl CoreSpec {
         match self {
             CoreSpec::Poly(p) => p.out_bits,
             CoreSpec::Relu(r) => r.out_bits,
+            CoreSpec::Table(t) => t.out_bits,
         }
     }
 
     /// Clock cycles from an input to its output (the core takes one input per clock).
     pub fn latency(&self) -> usize {
         match self {
-            // locate, lead coefficient, 3 per Horner step, final round, saturate
-            CoreSpec::Poly(p) => 4 + 3 * p.degree,
+            CoreSpec::Poly(p) => p.latency(),
             // offset+left shift, multiply, high half, right shift, clamp
             CoreSpec::Relu(_) => 5,
+            CoreSpec::Table(_) => crate::stages::table::TABLE_LATENCY,
         }
     }
 
@@ -167,11 +233,9 @@ impl CoreSpec {
                 r.hi,
                 if r.pos == r.neg { "" } else { ", two slopes" }
             ),
+            CoreSpec::Table(t) => {
+                format!("lookup table, int{} -> int{}, {} exact entries", t.in_bits, t.out_bits, t.entries.len())
+            }
         }
     }
-}
-
-/// Whether kernel `kind` can become a core at all (before looking at its parameters).
-pub fn has_core(kind: KernelKind) -> bool {
-    matches!(kind, KernelKind::Poly | KernelKind::Relu | KernelKind::Relu6 | KernelKind::Helu | KernelKind::LeakyRelu)
 }

@@ -1,5 +1,5 @@
 //! polyact host tools: ONNX import, activation lowering with certified error,
-//! quantization and evaluation. The `polyact` binary (src/main.rs) is a thin
+//! quantization, evaluation, flashing and HDL cores. The `polyact` binary (src/main.rs) is a thin
 //! CLI over these modules; every integer result comes from the `polyact`
 //! runtime crate itself.
 
@@ -9,6 +9,7 @@ pub mod expr;
 pub mod expr_parse;
 pub mod flash;
 pub mod float_eval;
+pub mod hdl;
 pub mod inspect;
 pub mod ir;
 pub mod lower;

@@ -9,9 +9,7 @@
 use crate::expr::{Expr, Side};
 use anyhow::{bail, Result};
 use polyact::certify::{certify, Certificate};
-use polyact::writer::{
-    encode_poly, encode_rational, kernel_io, local_poly_from_real, segment_center, KernelDef, ModelBuilder,
-};
+use polyact::writer::{encode_poly, encode_rational, kernel_io, local_poly_from_real, segment_center, KernelDef};
 use polyact::{DType, Model, Quant};
 
 /// What lowering aims for.
@@ -21,13 +19,16 @@ pub struct LowerOpts {
     pub error_lsb: f64,
     /// Largest coefficient budget per channel set for fitted polynomials.
     pub max_bytes: usize,
+    /// Highest degree a fitted polynomial may have: each degree is a
+    /// multiply per element on a CPU, a DSP-block stage on an FPGA.
+    pub max_degree: usize,
 }
 
 impl Default for LowerOpts {
     fn default() -> Self {
         // Correct rounding (0.5) plus a documented allowance for the kernel's
         // internal rounding (Horner steps, requantization).
-        LowerOpts { error_lsb: 0.5 + 1.0 / 64.0, max_bytes: 16 * 1024 }
+        LowerOpts { error_lsb: 0.5 + 1.0 / 64.0, max_bytes: 16 * 1024, max_degree: 5 }
     }
 }
 
@@ -274,7 +275,7 @@ pub fn lower(
     }
     let channels = f.channels();
     let mut candidates: Vec<(usize, u32, usize)> = Vec::new();
-    for degree in 1..=5usize {
+    for degree in 1..=opts.max_degree.clamp(1, polyact::kernels::activation::MAX_DEGREE) {
         for seg_bits in 0..=10u32 {
             let bytes = (1usize << seg_bits) * (degree + 1) * 4;
             if bytes <= opts.max_bytes {
@@ -303,4 +304,37 @@ pub fn lower(
         ),
         None => bail!("no kernel could represent the function"),
     }
+}
+
+/// A function lowered from the command line (`polyact fit`, `polyact hdl --fit`).
+pub struct FittedFunction {
+    pub f: Expr,
+    pub in_t: (DType, Quant),
+    pub out_t: (DType, Quant),
+    /// The real input and output ranges the quantizations cover.
+    pub in_range: (f64, f64),
+    pub out_range: (f64, f64),
+    pub lowered: Lowered,
+}
+
+/// Quantize `f` over the real input `range` (and `out_range`, default: f's
+/// range there) and lower it to the cheapest kernel certified within `error_lsb`.
+pub fn fit_function(
+    f: Expr,
+    in_t: DType,
+    range: (f64, f64),
+    out_t: DType,
+    out_range: Option<(f64, f64)>,
+    opts: &LowerOpts,
+    progress: impl FnMut(&str),
+) -> Result<FittedFunction> {
+    let in_q = crate::quantize::quant_for(in_t, range.0, range.1);
+    let (lo, hi) = out_range.unwrap_or_else(|| {
+        (in_t.min()..=in_t.max())
+            .map(|q| f.eval(in_q.scale as f64 * (q - in_q.zero_point) as f64, 0))
+            .fold((f64::MAX, f64::MIN), |(a, b), y| (a.min(y), b.max(y)))
+    });
+    let out_q = crate::quantize::quant_for(out_t, lo, hi);
+    let lowered = lower(&f, (in_t, in_q), (out_t, out_q), opts, progress)?;
+    Ok(FittedFunction { f, in_t: (in_t, in_q), out_t: (out_t, out_q), in_range: range, out_range: (lo, hi), lowered })
 }

@@ -5,9 +5,11 @@ use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use polyact::DType;
-use polyact_tools::lower::{lower, with_runtime_kernel, LowerOpts};
-use polyact_tools::quantize::{calibrate, quant_for, quantize, QuantOpts, RangeMode};
-use polyact_tools::report::Report;
+use polyact_hdl::synth::Device;
+use polyact_tools::hdl::{from_fit, from_model, report_table, HdlJob};
+use polyact_tools::lower::{fit_function, with_runtime_kernel, LowerOpts};
+use polyact_tools::quantize::{calibrate, quantize, QuantOpts, RangeMode};
+use polyact_tools::report::{report_path, Report};
 use polyact_tools::{data, eval, expr_parse, flash, inspect, onnx_import, plot};
 use std::path::{Path, PathBuf};
 
@@ -42,21 +44,44 @@ enum Cmd {
     Fit {
         /// A name (tanh, gelu, silu, mish, snake, ...) or an expression in x.
         function: String,
-        #[arg(long, default_value_t = 16, value_parser = parse_bits)]
-        in_bits: u32,
-        /// Real input range LO,HI.
-        #[arg(long, value_parser = parse_range, allow_hyphen_values = true)]
-        range: (f64, f64),
-        /// Real output range LO,HI (default: the function's range over the input range).
-        #[arg(long, value_parser = parse_range, allow_hyphen_values = true)]
-        out_range: Option<(f64, f64)>,
-        #[arg(long)]
-        out_bits: Option<u32>,
-        #[arg(long, default_value_t = LowerOpts::default().error_lsb)]
-        error_lsb: f64,
+        #[command(flatten)]
+        q: FitArgs,
         /// Write an SVG plot of f against the kernel and of the error curve.
         #[arg(long)]
         plot: Option<PathBuf>,
+    },
+    /// An activation as a pipelined Verilog core (rust-hdl), bit-exact with the
+    /// runtime on every input: from a model layer, or from a function.
+    Hdl {
+        /// A quantized model (.pam); pick the activation with --layer.
+        #[arg(required_unless_present = "fit", conflicts_with = "fit")]
+        model: Option<PathBuf>,
+        /// Op index (as `polyact inspect` lists them) whose activation to build.
+        #[arg(long, requires = "model")]
+        layer: Option<usize>,
+        /// Coefficient set of a per-channel kernel.
+        #[arg(long, default_value_t = 0)]
+        channel: usize,
+        /// Lower this function first (as `polyact fit` does), then build it.
+        #[arg(long)]
+        fit: Option<String>,
+        #[command(flatten)]
+        q: OptFitArgs,
+        /// Output directory for the core, its test bench, vectors and README.
+        #[arg(short, long)]
+        out: PathBuf,
+        /// Verilog module name (default: from the function or the layer).
+        #[arg(long)]
+        name: Option<String>,
+        /// Carry-chain bits per clock in the pipelined adders (shorter: faster, more registers).
+        #[arg(long, default_value_t = polyact_hdl::spec::DEFAULT_CHUNK_BITS)]
+        chunk_bits: usize,
+        /// Skip the rust-hdl and Icarus co-simulations and the Verilator lint.
+        #[arg(long)]
+        no_check: bool,
+        /// Synthesize (yosys) and place-and-route (nextpnr) for iCE40 UP5K and ECP5-25k.
+        #[arg(long)]
+        report: bool,
     },
     /// Accuracy of the float model vs the quantized model on real data.
     Eval {
@@ -105,6 +130,76 @@ enum Cmd {
         #[arg(long)]
         plot_dir: Option<PathBuf>,
     },
+}
+
+/// How to quantize a function for `fit`.
+#[derive(clap::Args)]
+struct FitArgs {
+    #[arg(long, default_value_t = 16, value_parser = parse_bits)]
+    in_bits: u32,
+    /// Real input range LO,HI.
+    #[arg(long, value_parser = parse_range, allow_hyphen_values = true)]
+    range: (f64, f64),
+    /// Real output range LO,HI (default: the function's range over the input range).
+    #[arg(long, value_parser = parse_range, allow_hyphen_values = true)]
+    out_range: Option<(f64, f64)>,
+    #[arg(long, value_parser = parse_bits)]
+    out_bits: Option<u32>,
+    #[arg(long, default_value_t = LowerOpts::default().error_lsb)]
+    error_lsb: f64,
+    /// Highest polynomial degree to fit.
+    #[arg(long, default_value_t = LowerOpts::default().max_degree)]
+    max_degree: usize,
+}
+
+/// [`FitArgs`] for `hdl`, where they apply only with `--fit`.
+#[derive(clap::Args)]
+struct OptFitArgs {
+    #[arg(long, default_value_t = 16, value_parser = parse_bits)]
+    in_bits: u32,
+    /// Real input range LO,HI of the --fit function.
+    #[arg(long, value_parser = parse_range, allow_hyphen_values = true, requires = "fit")]
+    range: Option<(f64, f64)>,
+    #[arg(long, value_parser = parse_range, allow_hyphen_values = true, requires = "fit")]
+    out_range: Option<(f64, f64)>,
+    #[arg(long, value_parser = parse_bits)]
+    out_bits: Option<u32>,
+    #[arg(long, default_value_t = LowerOpts::default().error_lsb)]
+    error_lsb: f64,
+    /// Highest polynomial degree to fit: each degree is a pipelined multiply
+    /// stage (DSP blocks); segments only grow the coefficient ROMs.
+    #[arg(long, default_value_t = 2)]
+    max_degree: usize,
+}
+
+/// Lower `function` as `q` says, with a progress spinner.
+fn fit_cmd(function: &str, q: &FitArgs) -> Result<polyact_tools::lower::FittedFunction> {
+    let f = expr_parse::parse(function)?;
+    let pb = bar(0, "fitting");
+    let fitted = fit_function(
+        f,
+        dtype(q.in_bits),
+        q.range,
+        dtype(q.out_bits.unwrap_or(q.in_bits)),
+        q.out_range,
+        &LowerOpts { error_lsb: q.error_lsb, max_degree: q.max_degree, ..LowerOpts::default() },
+        |m| pb.set_message(m.to_string()),
+    )?;
+    pb.finish_and_clear();
+    Ok(fitted)
+}
+
+/// A Verilog module name from free text: `tanh(x)` → `polyact_tanh_x`.
+fn module_name(text: &str) -> String {
+    let mut s = String::from("polyact_");
+    for c in text.chars() {
+        if c.is_ascii_alphanumeric() {
+            s.push(c.to_ascii_lowercase());
+        } else if !s.ends_with('_') {
+            s.push('_');
+        }
+    }
+    s.trim_end_matches('_').chars().take(48).collect()
 }
 
 fn parse_bits(s: &str) -> Result<u32, String> {
@@ -220,12 +315,6 @@ fn plot_report(blob: &[u8], report: Option<&Report>, dir: &Path, rp: &Path) -> R
     Ok(())
 }
 
-fn report_path(blob: &Path) -> PathBuf {
-    let mut p = blob.as_os_str().to_owned();
-    p.push(".json");
-    PathBuf::from(p)
-}
-
 fn main() {
     if let Err(e) = run() {
         eprintln!("error: {e:#}");
@@ -255,21 +344,11 @@ fn run() -> Result<()> {
             print!("{}", inspect::describe(&q.blob, Some(&q.report))?);
             println!("wrote {} ({} bytes) and {}", output.display(), q.blob.len(), report_path(&output).display());
         }
-        Cmd::Fit { function, in_bits, range, out_range, out_bits, error_lsb, plot } => {
-            let f = expr_parse::parse(&function)?;
-            let (ti, to) = (dtype(in_bits), dtype(out_bits.unwrap_or(in_bits)));
-            let in_q = quant_for(ti, range.0, range.1);
-            let (lo, hi) = out_range.unwrap_or_else(|| {
-                (ti.min()..=ti.max())
-                    .map(|q| f.eval(in_q.scale as f64 * (q - in_q.zero_point) as f64, 0))
-                    .fold((f64::MAX, f64::MIN), |(a, b), y| (a.min(y), b.max(y)))
-            });
-            let out_q = quant_for(to, lo, hi);
-            let pb = bar(0, "fitting");
-            let l = lower(&f, (ti, in_q), (to, out_q), &LowerOpts { error_lsb, ..LowerOpts::default() }, |m| {
-                pb.set_message(m.to_string())
-            })?;
-            pb.finish_and_clear();
+        Cmd::Fit { function, q, plot } => {
+            let fitted = fit_cmd(&function, &q)?;
+            let (f, l) = (&fitted.f, &fitted.lowered);
+            let ((ti, in_q), (to, out_q), range, (lo, hi)) = (fitted.in_t, fitted.out_t, q.range, fitted.out_range);
+            let in_bits = q.in_bits;
             println!("function   {f}");
             println!(
                 "input      {ti:?} scale {:e} zp {} (range {}..{})",
@@ -286,9 +365,59 @@ fn run() -> Result<()> {
             );
             if let Some(p) = plot {
                 let title = format!("{function}: {}, max {:.3} LSB", l.method, l.max_err);
-                with_runtime_kernel(&l.kernel, in_q, out_q, |k| plot::plot_kernel(&p, &title, &f, k, 0, in_q, out_q))??;
+                with_runtime_kernel(&l.kernel, in_q, out_q, |k| plot::plot_kernel(&p, &title, f, k, 0, in_q, out_q))??;
                 println!("plot       {}", p.display());
             }
+        }
+        Cmd::Hdl { model, layer, channel, fit, q, out, name, chunk_bits, no_check, report } => {
+            let mut job = HdlJob {
+                out,
+                name: String::new(),
+                channel,
+                chunk_bits,
+                check: !no_check,
+                report: if report { Device::ALL.to_vec() } else { Vec::new() },
+            };
+            let outcome = match (model, fit) {
+                (Some(model), _) => {
+                    let layer = layer.context("pick the activation with --layer N (see `polyact inspect`)")?;
+                    let stem = model.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+                    job.name = name.unwrap_or_else(|| module_name(&format!("{stem}_layer{layer}")));
+                    from_model(&model, layer, &job)?
+                }
+                (None, Some(function)) => {
+                    let range = q.range.context("--fit needs the real input range: --range LO,HI")?;
+                    let args = FitArgs {
+                        in_bits: q.in_bits,
+                        range,
+                        out_range: q.out_range,
+                        out_bits: q.out_bits,
+                        error_lsb: q.error_lsb,
+                        max_degree: q.max_degree,
+                    };
+                    let fitted = fit_cmd(&function, &args)?;
+                    let l = &fitted.lowered;
+                    println!(
+                        "kernel     {} ({} bytes of coefficients), certified max {:.4} LSB",
+                        l.method, l.coef_bytes, l.max_err
+                    );
+                    job.name = name.unwrap_or_else(|| module_name(&function));
+                    from_fit(&fitted, &job)?
+                }
+                (None, None) => bail!("give a model and --layer, or --fit FUNCTION"),
+            };
+            println!("core       {} ({})", job.name, outcome.spec.describe());
+            println!("latency    {} cycles, one result per clock", outcome.spec.latency());
+            if job.check {
+                println!(
+                    "checked    {} inputs bit-exact with the runtime in rust-hdl and in Icarus; verilator -Wall clean",
+                    outcome.vectors
+                );
+            }
+            if !outcome.reports.is_empty() {
+                print!("{}", report_table(&outcome.spec, &outcome.reports));
+            }
+            println!("wrote      {}", job.out.display());
         }
         Cmd::Eval { model, onnx, data: data_path, labels, targets, json } => {
             let blob = std::fs::read(&model).with_context(|| format!("reading {}", model.display()))?;

@@ -117,3 +117,10 @@ impl Report {
         Report { act_bits: act.bits(), layers: Vec::new(), blob_bytes: 0, arena_bytes: 0, input: q, output: q }
     }
 }
+
+/// Where `polyact quantize` writes the report of blob `blob`: `<blob>.json`.
+pub fn report_path(blob: &std::path::Path) -> std::path::PathBuf {
+    let mut p = blob.as_os_str().to_owned();
+    p.push(".json");
+    std::path::PathBuf::from(p)
+}

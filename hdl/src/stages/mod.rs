@@ -6,8 +6,11 @@
 //! Signals are plain bit vectors holding two's-complement words; the Verilog
 //! reads them through `$signed`.
 
+pub mod delay;
+pub mod pipelined_sum;
 pub mod poly;
 pub mod relu;
+pub mod table;
 
 /// `x / 2^s` rounded half away from zero (the contract's `rshr`) as Verilog:
 /// floor shift plus a round-up bit, so it never overflows. `x` is a `width`-bit

@@ -1,22 +1,23 @@
 //! Stages of the piecewise-polynomial core (see `polyact`'s `Poly` kernel):
-//! locate → lead coefficient → per Horner step {multiply, round + fetch
-//! coefficient, add + saturate} → final round → output saturation.
+//! locate → lead coefficient → one [`HornerStep`] per degree → [`FinalStage`].
+//! Widths inside the stages come from [`crate::ranges`].
 
-use super::{clamp_verilog, rom_verilog, rshr_model, rshr_verilog};
-use crate::word::{int, signed_int, signed_word, word};
+use super::delay::Delay;
+use super::pipelined_sum::{fit, PipelinedSum};
+use super::{rom_verilog, rshr_model};
+use crate::ranges::signed_bits;
+use crate::word::{int, lit, signed_int, signed_word, word};
 use rust_hdl::prelude::*;
+use std::fmt::Write;
 
 /// Segment index width on the wires (ROM depth up to 256).
 pub const SEG: usize = 8;
 /// Local coordinate width (|r| ≤ 2^15).
 pub const R: usize = 16;
-/// Horner accumulator width: the contract saturates it to `i32`.
+/// Horner accumulator port width: the contract saturates it to `i32`.
 pub const ACC: usize = 32;
-/// Product width: `i32 × i16` needs 47 bits.
-pub const PROD: usize = 48;
-/// Rounded product, clamped to 34 bits: adding an `i32` coefficient and
-/// saturating to `i32` gives the same result as with the full width.
-pub const RND: usize = 34;
+/// Widest multiplier operand mapped onto one DSP block (iCE40: 16×16).
+const DSP_BITS: usize = 16;
 
 /// Input stage: `u = x − min`, segment = top `seg_bits` of `u`, centred local
 /// coordinate `r = (u mod 2^L) − 2^(L−1)`.
@@ -133,126 +134,99 @@ impl Logic for Lead {
     }
 }
 
-/// Horner multiply: `p = acc × r` (maps onto DSP multipliers).
-#[derive(LogicBlock, Default)]
-pub struct Mul {
+/// Width and delay of a [`HornerStep`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StepShape {
+    /// Bits of the local coordinate `r` and of the accumulator entering.
+    pub r_bits: usize,
+    pub acc_bits: usize,
+    pub seg_bits: usize,
+    /// Bits of `rshr(acc·r, shift) + c` (before saturation) and whether the
+    /// `i32` saturation can act.
+    pub sum_bits: usize,
+    pub saturates: bool,
+    pub shift: u32,
+    /// Carry-chain length per clock.
+    pub chunk: usize,
+}
+
+impl StepShape {
+    /// The exact sum `S = acc·r + (c << s) + 2^(s−1) − 1 + ¬neg`, of which
+    /// `S >> s` is the step's result (the contract's rounding, half away from
+    /// zero, as a carry-in).
+    fn adder(&self) -> PipelinedSum {
+        let pieces = self.pieces();
+        let small = pieces.iter().filter(|p| p.2 && p.1 <= 2).count();
+        // partial products, negation carries of small pieces, coefficient
+        let operands = pieces.len() + small + 1;
+        PipelinedSum { width: self.shift as usize + self.sum_bits, chunk: self.chunk, operands }
+    }
+
+    /// `(lowest bit, width, signed)` pieces of the accumulator, each fitting a
+    /// DSP multiplier input (unsigned pieces get a zero sign bit).
+    fn pieces(&self) -> Vec<(usize, usize, bool)> {
+        let w = self.acc_bits;
+        let mut v = Vec::new();
+        let mut lo = 0;
+        while w - lo > DSP_BITS {
+            v.push((lo, DSP_BITS - 1, false));
+            lo += DSP_BITS - 1;
+        }
+        v.push((lo, w - lo, true));
+        v
+    }
+
+    /// Clocks from inputs to outputs: multiply, the adder, output register.
+    pub fn latency(&self) -> usize {
+        1 + self.adder().cycles() + 1
+    }
+}
+
+/// One Horner step, `acc' = sat32(rshr(acc·r, shift) + c[seg])`, pipelined:
+/// DSP-sized partial products (with the coefficient fetched alongside), a
+/// pipelined sum, and the output register with saturation only if it can act.
+#[derive(LogicBlock)]
+pub struct HornerStep {
     pub clock: Signal<In, Clock>,
     pub seg_in: Signal<In, Bits<SEG>>,
     pub r_in: Signal<In, Bits<R>>,
     pub acc_in: Signal<In, Bits<ACC>>,
     pub seg: Signal<Out, Bits<SEG>>,
     pub r: Signal<Out, Bits<R>>,
-    pub p: Signal<Out, Bits<PROD>>,
-}
-
-impl Logic for Mul {
-    fn update(&mut self) {
-        if self.clock.pos_edge() {
-            self.seg.next = self.seg_in.val();
-            self.r.next = self.r_in.val();
-            self.p.next = word(int(self.acc_in.val()) * int(self.r_in.val()));
-        }
-    }
-    fn connect(&mut self) {
-        self.seg.connect();
-        self.r.connect();
-        self.p.connect();
-    }
-    fn hdl(&self) -> Verilog {
-        Verilog::Custom(format!(
-            "wire signed [{m}:0] ae = {{{{{ea}{{acc_in[{am}]}}}}, acc_in}};\n\
-             wire signed [{m}:0] re = {{{{{er}{{r_in[{rm}]}}}}, r_in}};\n\
-             always @(posedge clock) begin\n  seg <= seg_in;\n  r <= r_in;\n  p <= ae * re;\nend\n",
-            m = PROD - 1,
-            ea = PROD - ACC,
-            am = ACC - 1,
-            er = PROD - R,
-            rm = R - 1
-        ))
-    }
-}
-
-/// Horner rounding: `a = clamp34(rshr(p, shift))`, and the next coefficient
-/// `c = c[j][seg]` fetched alongside.
-#[derive(LogicBlock)]
-pub struct Round {
-    pub clock: Signal<In, Clock>,
-    pub seg_in: Signal<In, Bits<SEG>>,
-    pub r_in: Signal<In, Bits<R>>,
-    pub p_in: Signal<In, Bits<PROD>>,
-    pub seg: Signal<Out, Bits<SEG>>,
-    pub r: Signal<Out, Bits<R>>,
-    pub a: Signal<Out, Bits<RND>>,
-    pub c: Signal<Out, Bits<ACC>>,
-    _shift: u32,
+    pub acc: Signal<Out, Bits<ACC>>,
+    _shape: StepShape,
     _rom: Vec<i64>,
+    _line: Delay<(u64, i64, i64)>,
 }
 
-const RND_MAX: i64 = (1 << (RND - 1)) - 1;
-const RND_MIN: i64 = -(1 << (RND - 1));
-
-impl Round {
-    pub fn new(shift: u32, rom: Vec<i64>) -> Self {
-        Round {
+impl HornerStep {
+    pub fn new(shape: StepShape, rom: Vec<i64>) -> Self {
+        HornerStep {
             clock: Default::default(),
             seg_in: Default::default(),
             r_in: Default::default(),
-            p_in: Default::default(),
+            acc_in: Default::default(),
             seg: Default::default(),
             r: Default::default(),
-            a: Default::default(),
-            c: Default::default(),
-            _shift: shift,
+            acc: Default::default(),
+            _line: Delay::new(shape.latency()),
+            _shape: shape,
             _rom: rom,
         }
     }
 }
 
-impl Logic for Round {
+impl Logic for HornerStep {
     fn update(&mut self) {
         if self.clock.pos_edge() {
-            self.seg.next = self.seg_in.val();
-            self.r.next = self.r_in.val();
-            self.a.next = word(rshr_model(int(self.p_in.val()), self._shift).clamp(RND_MIN, RND_MAX));
-            self.c.next = word(self._rom.get(self.seg_in.val().index()).copied().unwrap_or(0));
-        }
-    }
-    fn connect(&mut self) {
-        self.seg.connect();
-        self.r.connect();
-        self.a.connect();
-        self.c.connect();
-    }
-    fn hdl(&self) -> Verilog {
-        Verilog::Custom(format!(
-            "{}always @(posedge clock) begin\n  seg <= seg_in;\n  r <= r_in;\n  a <= {};\nend\n{}",
-            rshr_verilog("q", "p_in", PROD, self._shift),
-            clamp_verilog("q", PROD, RND_MIN, RND_MAX, RND),
-            rom_verilog("c", "seg_in", SEG, &self._rom, ACC)
-        ))
-    }
-}
-
-/// Horner add: `acc = sat32(a + c)`.
-#[derive(LogicBlock, Default)]
-pub struct AddSat {
-    pub clock: Signal<In, Clock>,
-    pub seg_in: Signal<In, Bits<SEG>>,
-    pub r_in: Signal<In, Bits<R>>,
-    pub a_in: Signal<In, Bits<RND>>,
-    pub c_in: Signal<In, Bits<ACC>>,
-    pub seg: Signal<Out, Bits<SEG>>,
-    pub r: Signal<Out, Bits<R>>,
-    pub acc: Signal<Out, Bits<ACC>>,
-}
-
-impl Logic for AddSat {
-    fn update(&mut self) {
-        if self.clock.pos_edge() {
-            self.seg.next = self.seg_in.val();
-            self.r.next = self.r_in.val();
-            let sum = int(self.a_in.val()) + int(self.c_in.val());
-            self.acc.next = word(sum.clamp(i32::MIN as i64, i32::MAX as i64));
+            let seg = self.seg_in.val().to_u64();
+            let (r, a) = (int(self.r_in.val()), int(self.acc_in.val()));
+            let c = self._rom.get(seg as usize).copied().unwrap_or(0);
+            let v = rshr_model(a * r, self._shape.shift) + c;
+            let (seg, r, acc) = self._line.clock((seg, r, v.clamp(i32::MIN as i64, i32::MAX as i64)));
+            self.seg.next = bits(seg);
+            self.r.next = word(r);
+            self.acc.next = word(acc);
         }
     }
     fn connect(&mut self) {
@@ -261,76 +235,183 @@ impl Logic for AddSat {
         self.acc.connect();
     }
     fn hdl(&self) -> Verilog {
-        Verilog::Custom(format!(
-            "wire signed [{w}:0] sum = $signed({{a_in[{am}], a_in}}) + $signed({{{{{ec}{{c_in[{cm}]}}}}, c_in}});\n\
-             always @(posedge clock) begin\n  seg <= seg_in;\n  r <= r_in;\n  acc <= {};\nend\n",
-            clamp_verilog("sum", RND + 1, i32::MIN as i64, i32::MAX as i64, ACC),
-            w = RND,
-            am = RND - 1,
-            ec = RND + 1 - ACC,
-            cm = ACC - 1
-        ))
+        let sh = &self._shape;
+        let (rb, ab, s) = (sh.r_bits, sh.acc_bits, sh.shift as usize);
+        let adder = sh.adder();
+        let ws = adder.width;
+        let mut decls = String::new();
+        let _ = writeln!(decls, "wire signed [{}:0] a = acc_in[{}:0];", ab - 1, ab - 1);
+        let _ = writeln!(decls, "wire signed [{}:0] rr = r_in[{}:0];", rb - 1, rb - 1);
+        // Partial products, each one DSP multiply.
+        let mut ops = Vec::new();
+        let mut v = "always @(posedge clock) begin\n".to_string();
+        for (k, &(lo, w, signed)) in sh.pieces().iter().enumerate() {
+            let aw = if signed { w } else { w + 1 };
+            let pw = aw + rb;
+            let piece =
+                if signed { format!("a[{}:{lo}]", lo + w - 1) } else { format!("1'b0, a[{}:{lo}]", lo + w - 1) };
+            let _ = writeln!(decls, "reg signed [{}:0] pp{k};", pw - 1);
+            let re = format!("{{{{{}{{rr[{}]}}}}, rr}}", pw - rb, rb - 1);
+            if signed && w <= 2 {
+                // A one- or two-bit top piece t is no DSP block: |t|·r is a
+                // multiplexer, negation its complement (one LUT per bit) plus a
+                // carry-in bit added as one more operand.
+                let _ = writeln!(decls, "wire signed [{}:0] re{k} = {re};", pw - 1);
+                let mag = if w == 2 {
+                    format!("a_p{k}[0] ? re{k} : (a_p{k}[1] ? (re{k} <<< 1) : {pw}'d0)")
+                } else {
+                    format!("a_p{k}[0] ? re{k} : {pw}'d0")
+                };
+                let _ = writeln!(decls, "wire [{}:0] m{k} = {mag};\nreg [1:0] neg{k};", pw - 1);
+                let _ = writeln!(v, "  pp{k} <= a_p{k}[{}] ? ~m{k} : m{k};", aw - 1);
+                let _ = writeln!(v, "  neg{k} <= {{1'b0, a_p{k}[{}]}};", aw - 1);
+                ops.push(fit(&format!("neg{k}"), 2, lo, ws).unwrap_or_else(|| format!("{ws}'d0")));
+            } else {
+                let _ = writeln!(
+                    v,
+                    "  pp{k} <= $signed({{{{{ea}{{a_p{k}[{am}]}}}}, a_p{k}}}) * $signed({re});",
+                    ea = pw - aw,
+                    am = aw - 1,
+                );
+            }
+            let _ = writeln!(decls, "wire signed [{}:0] a_p{k} = {{{piece}}};", aw - 1);
+            ops.push(fit(&format!("pp{k}"), pw, lo, ws).unwrap_or_else(|| format!("{ws}'d0")));
+        }
+        // Coefficient, pre-shifted with the rounding constant folded in.
+        let k_of = |c: i64| if s == 0 { c } else { (c << s) + (1i64 << (s - 1)) - 1 };
+        let krom: Vec<i64> = self._rom.iter().map(|&c| k_of(c)).collect();
+        let _ = writeln!(decls, "reg [{}:0] k;\nreg ci;", ws - 1);
+        // The product's sign only matters for a tie, and a tie needs a nonzero
+        // product: the operands' signs alone decide it (one LUT level).
+        let neg = format!("a[{}] ^ rr[{}]", ab - 1, rb - 1);
+        let _ = writeln!(v, "  ci <= {};\nend", if s == 0 { "1'b0".into() } else { format!("~({neg})") });
+        v = decls + &v + &rom_verilog("k", "seg_in", SEG, &krom, ws);
+        ops.push("k".into());
+        v += &adder.verilog("sum", &ops, "ci");
+        // Result = S >> s, saturated to i32 where that can happen.
+        let res = format!("sum_s[{}:{s}]", ws - 1);
+        let rw = ws - s;
+        let _ = writeln!(v, "wire [{}:0] res = {res};", rw - 1);
+        let out = if sh.saturates && rw > ACC {
+            let _ = writeln!(v, "wire ovf = ~(&res[{t}:{m}] | ~(|res[{t}:{m}]));", t = rw - 1, m = ACC - 1);
+            format!("ovf ? (res[{}] ? 32'h80000000 : 32'h7fffffff) : res[{}:0]", rw - 1, ACC - 1)
+        } else if rw >= ACC {
+            format!("res[{}:0]", ACC - 1)
+        } else {
+            format!("{{{{{}{{res[{}]}}}}, res}}", ACC - rw, rw - 1)
+        };
+        // Pass-throughs for the next steps, delayed with the datapath.
+        let lat = sh.latency();
+        let sb = sh.seg_bits.max(1);
+        let mut seg = format!("seg_in[{}:0]", sb - 1);
+        let mut r = "rr".to_string();
+        for k in 1..=lat {
+            let _ = writeln!(v, "reg [{}:0] seg_{k};\nreg [{}:0] r_{k};", sb - 1, rb - 1);
+            let _ = writeln!(v, "always @(posedge clock) begin seg_{k} <= {seg}; r_{k} <= {r}; end");
+            seg = format!("seg_{k}");
+            r = format!("r_{k}");
+        }
+        let seg_out = if sb == SEG { seg } else { format!("{{{}'d0, {seg}}}", SEG - sb) };
+        let r_out = if rb == R { r } else { format!("{{{{{}{{{r}[{}]}}}}, {r}}}", R - rb, rb - 1) };
+        // The output register is the last of `lat` clocks: the sum is valid
+        // after 1 + adder cycles.
+        let _ = writeln!(v, "always @(posedge clock) acc <= {out};");
+        let _ = writeln!(v, "always @(*) begin seg = {seg_out}; r = {r_out}; end");
+        Verilog::Custom(v)
     }
 }
 
-/// Final rounding: `v = rshr(acc, final_shift)`.
+/// `acc + 2^(f−1) − 1 + ¬neg`, whose top bits are `rshr(acc, f)`.
+fn final_adder(acc_bits: usize, chunk: usize) -> PipelinedSum {
+    PipelinedSum { width: acc_bits + 1, chunk, operands: 2 }
+}
+
+/// Clocks through a [`FinalStage`]: input register, the adder, output register.
+pub fn final_latency(acc_bits: usize, chunk: usize) -> usize {
+    1 + final_adder(acc_bits, chunk).cycles() + 1
+}
+
+/// Final rounding and output saturation: `y = sat(rshr(acc, final_shift))`,
+/// the rounding as a pipelined add with carry-in.
 #[derive(LogicBlock)]
-pub struct FinalRound {
+pub struct FinalStage<const OUT: usize> {
     pub clock: Signal<In, Clock>,
     pub acc_in: Signal<In, Bits<ACC>>,
-    pub v: Signal<Out, Bits<ACC>>,
-    _shift: u32,
-}
-
-impl FinalRound {
-    pub fn new(shift: u32) -> Self {
-        FinalRound { clock: Default::default(), acc_in: Default::default(), v: Default::default(), _shift: shift }
-    }
-}
-
-impl Logic for FinalRound {
-    fn update(&mut self) {
-        if self.clock.pos_edge() {
-            self.v.next = word(rshr_model(int(self.acc_in.val()), self._shift));
-        }
-    }
-    fn connect(&mut self) {
-        self.v.connect();
-    }
-    fn hdl(&self) -> Verilog {
-        Verilog::Custom(format!("{}always @(posedge clock) v <= q;\n", rshr_verilog("q", "acc_in", ACC, self._shift)))
-    }
-}
-
-/// Output saturation to the output type's range.
-#[derive(LogicBlock)]
-pub struct Saturate<const OUT: usize> {
-    pub clock: Signal<In, Clock>,
-    pub v_in: Signal<In, Bits<ACC>>,
     pub y: Signal<Out, Signed<OUT>>,
+    _acc_bits: usize,
+    _shift: u32,
     _lo: i64,
     _hi: i64,
+    _chunk: usize,
+    _line: Delay<i64>,
 }
 
-impl<const OUT: usize> Saturate<OUT> {
-    pub fn new(lo: i64, hi: i64) -> Self {
-        Saturate { clock: Default::default(), v_in: Default::default(), y: Default::default(), _lo: lo, _hi: hi }
+impl<const OUT: usize> FinalStage<OUT> {
+    pub fn new(acc_bits: usize, shift: u32, lo: i64, hi: i64, chunk: usize) -> Self {
+        let mut st = FinalStage {
+            clock: Default::default(),
+            acc_in: Default::default(),
+            y: Default::default(),
+            _acc_bits: acc_bits,
+            _shift: shift,
+            _lo: lo,
+            _hi: hi,
+            _chunk: chunk,
+            _line: Delay::new(1),
+        };
+        st._line = Delay::new(st.latency());
+        st
+    }
+
+    fn adder(&self) -> PipelinedSum {
+        final_adder(self._acc_bits, self._chunk)
+    }
+
+    pub fn latency(&self) -> usize {
+        final_latency(self._acc_bits, self._chunk)
     }
 }
 
-impl<const OUT: usize> Logic for Saturate<OUT> {
+impl<const OUT: usize> Logic for FinalStage<OUT> {
     fn update(&mut self) {
         if self.clock.pos_edge() {
-            self.y.next = signed_word(int(self.v_in.val()).clamp(self._lo, self._hi));
+            let v = rshr_model(int(self.acc_in.val()), self._shift).clamp(self._lo, self._hi);
+            self.y.next = signed_word(self._line.clock(v));
         }
     }
     fn connect(&mut self) {
         self.y.connect();
     }
     fn hdl(&self) -> Verilog {
-        Verilog::Custom(format!(
-            "always @(posedge clock) y <= {};\n",
-            clamp_verilog("v_in", ACC, self._lo, self._hi, OUT)
-        ))
+        let (w, f) = (self._acc_bits, self._shift as usize);
+        let adder = self.adder();
+        let ws = adder.width;
+        let mut v = String::new();
+        let _ = writeln!(v, "reg [{}:0] a;\nreg ci;", w - 1);
+        let _ = writeln!(
+            v,
+            "always @(posedge clock) begin\n  a <= acc_in[{}:0];\n  ci <= {};\nend",
+            w - 1,
+            if f == 0 { "1'b0".to_string() } else { format!("~acc_in[{}]", w - 1) }
+        );
+        let k = if f == 0 { 0 } else { (1i64 << (f - 1)) - 1 };
+        let ops = [fit("a", w, 0, ws).expect("operand fits"), lit(k, ws)];
+        v += &adder.verilog("sum", &ops, "ci");
+        let rw = ws - f;
+        let _ = writeln!(v, "wire [{}:0] res = sum_s[{}:{f}];", rw - 1, ws - 1);
+        // Saturate to [lo, hi] (the output type's range, so a sign check).
+        let (lo, hi) = (self._lo, self._hi);
+        let full = signed_bits(lo, hi) == OUT && lo == -(1 << (OUT - 1)) && hi == (1 << (OUT - 1)) - 1;
+        assert!(full, "the polynomial core saturates to its output type's full range");
+        let out = if rw > OUT {
+            let _ = writeln!(v, "wire ovf = ~(&res[{t}:{m}] | ~(|res[{t}:{m}]));", t = rw - 1, m = OUT - 1);
+            format!("ovf ? (res[{}] ? {} : {}) : res[{}:0]", rw - 1, lit(lo, OUT), lit(hi, OUT), OUT - 1)
+        } else if rw == OUT {
+            "res".to_string()
+        } else {
+            format!("{{{{{}{{res[{}]}}}}, res}}", OUT - rw, rw - 1)
+        };
+        let _ = writeln!(v, "always @(posedge clock) y <= {out};");
+        Verilog::Custom(v)
     }
 }

