@@ -4,7 +4,7 @@
 use crate::emit;
 use crate::sim::simulate;
 use crate::spec::CoreSpec;
-use crate::tools::{icarus, verilator_lint, BenchResult};
+use crate::tools::{icarus, verilator_lint, BenchResult, Variant};
 use polyact::Activation;
 use std::path::Path;
 
@@ -47,10 +47,26 @@ pub fn write_core(
     write(format!("{name}.v"), emit::verilog(spec, name)?)?;
     write(format!("{name}_tb.v"), emit::testbench(spec, name, want.len()))?;
     write(emit::VECTORS_FILE.into(), emit::vectors_hex(want))?;
+    write(emit::ECP5_MODELS_FILE.into(), emit::mult18x18d_model())?;
     write("README.md".into(), emit::readme(spec, name, provenance, certificate))
 }
 
-/// Run the written bench in Icarus and lint the core with Verilator.
-pub fn verilog_checks(dir: &Path, name: &str) -> Result<(BenchResult, String), String> {
-    Ok((icarus(dir, name)?, verilator_lint(dir, name)?))
+/// What the Verilog checks found.
+#[derive(Debug, Clone)]
+pub struct VerilogChecks {
+    /// The portable core in Icarus.
+    pub generic: BenchResult,
+    /// The ECP5 variant in Icarus (its DSP primitive modelled).
+    pub ecp5: BenchResult,
+    /// `verilator --lint-only -Wall` output (empty when clean).
+    pub lint: String,
+}
+
+/// Run the written bench on both variants in Icarus and lint with Verilator.
+pub fn verilog_checks(dir: &Path, name: &str) -> Result<VerilogChecks, String> {
+    Ok(VerilogChecks {
+        generic: icarus(dir, name, Variant::Generic)?,
+        ecp5: icarus(dir, name, Variant::Ecp5)?,
+        lint: verilator_lint(dir, name)?,
+    })
 }

@@ -118,8 +118,62 @@ pub fn readme(spec: &CoreSpec, name: &str, provenance: &str, certificate: Option
     let _ = write!(
         s,
         "\n## Files\n\n- `{name}.v`: the core (Verilog-2001, from rust-hdl).\n\
-         - `{name}_tb.v`, `{VECTORS_FILE}`: a self-checking bench over every input, with the runtime's outputs.\n\n\
-         ## Check it\n\n```sh\niverilog -o tb.vvp {name}.v {name}_tb.v && vvp -n tb.vvp\nverilator --lint-only -Wall {name}.v --top-module {name}\n```\n"
+         - `{name}_tb.v`, `{VECTORS_FILE}`: a self-checking bench over every input, with the runtime's outputs.\n\
+         - `{ECP5_MODELS_FILE}`: a behavioural model of the ECP5 multiplier block, to simulate the ECP5 variant.\n\n\
+         Define `POLYACT_ECP5` when synthesizing for ECP5: the multiplies then instantiate MULT18X18D blocks \
+         with their input and output registers (yosys does not pack registers into ECP5 DSPs), and coefficient \
+         ROMs deeper than 64 words become 64-word LUT banks (use `synth_ecp5 -nobram`). Other devices take the \
+         portable code; on iCE40 yosys packs the registers into SB_MAC16 blocks itself.\n\n\
+         ## Check it\n\n```sh\niverilog -o tb.vvp {name}.v {name}_tb.v && vvp -n tb.vvp\n\
+         iverilog -DPOLYACT_ECP5 -o tb5.vvp {ECP5_MODELS_FILE} {name}.v {name}_tb.v && vvp -n tb5.vvp\n\
+         verilator --lint-only -Wall {name}.v --top-module {name}\n```\n"
     );
     s
+}
+
+/// Simulation model of the one ECP5 primitive the cores instantiate.
+pub const ECP5_MODELS_FILE: &str = "ecp5_sim_models.v";
+
+/// A behavioural model of `MULT18X18D` as the cores configure it (signed
+/// operands; optional input and output registers on `CLK0`), so the ECP5
+/// variant of a core can be simulated too. Not for synthesis: yosys maps the
+/// real primitive.
+pub fn mult18x18d_model() -> String {
+    let pins = |p: &str, n: usize| (0..n).map(|i| format!("{p}{i}")).collect::<Vec<_>>();
+    let bus = |p: &str, n: usize| format!("{{{}}}", pins(p, n).into_iter().rev().collect::<Vec<_>>().join(", "));
+    let inputs = [pins("A", 18), pins("B", 18), pins("C", 18)].concat().join(", ");
+    format!(
+        r#"// Behavioural model of the ECP5 MULT18X18D configuration polyact cores use
+// (signed operands, input and output registers on CLK0). Simulation only.
+module MULT18X18D #(
+  parameter REG_INPUTA_CLK = "NONE", parameter REG_INPUTB_CLK = "NONE",
+  parameter REG_OUTPUT_CLK = "NONE", parameter GSR = "ENABLED"
+) (
+  input {inputs},
+  input SIGNEDA, SIGNEDB, SOURCEA, SOURCEB,
+  input CLK0, CLK1, CLK2, CLK3, CE0, CE1, CE2, CE3, RST0, RST1, RST2, RST3,
+  output {outputs}
+);
+  wire [17:0] a = {a};
+  wire [17:0] b = {b};
+  reg [17:0] ar, br;
+  reg [35:0] pr;
+  wire [17:0] ai = (REG_INPUTA_CLK == "NONE") ? a : ar;
+  wire [17:0] bi = (REG_INPUTB_CLK == "NONE") ? b : br;
+  wire signed [35:0] ae = {{{{18{{SIGNEDA & ai[17]}}}}, ai}};
+  wire signed [35:0] be = {{{{18{{SIGNEDB & bi[17]}}}}, bi}};
+  wire [35:0] prod = ae * be;
+  always @(posedge CLK0) begin
+    ar <= a;
+    br <= b;
+    pr <= prod;
+  end
+  assign {p} = (REG_OUTPUT_CLK == "NONE") ? prod : pr;
+endmodule
+"#,
+        outputs = pins("P", 36).join(", "),
+        a = bus("A", 18),
+        b = bus("B", 18),
+        p = bus("P", 36),
+    )
 }

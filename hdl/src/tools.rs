@@ -1,6 +1,6 @@
 //! Running the open tools on an emitted core: Icarus Verilog, Verilator.
 
-use crate::emit::TB_SUMMARY;
+use crate::emit::{ECP5_MODELS_FILE, TB_SUMMARY};
 use std::path::Path;
 use std::process::Command;
 
@@ -25,16 +25,24 @@ pub struct BenchResult {
     pub log: String,
 }
 
+/// Which variant of a core to simulate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Variant {
+    /// Portable Verilog (what iCE40 and generic flows synthesize).
+    Generic,
+    /// `POLYACT_ECP5` defined: MULT18X18D blocks (with the model in
+    /// [`ECP5_MODELS_FILE`]) and banked LUT ROMs.
+    Ecp5,
+}
+
 /// Compile and run `<name>.v` + `<name>_tb.v` in `dir` with Icarus.
-pub fn icarus(dir: &Path, name: &str) -> Result<BenchResult, String> {
-    run(
-        dir,
-        Command::new("iverilog")
-            .args(["-g2005", "-Wall", "-o", "tb.vvp"])
-            .arg(format!("{name}.v"))
-            .arg(format!("{name}_tb.v")),
-        "iverilog",
-    )?;
+pub fn icarus(dir: &Path, name: &str, variant: Variant) -> Result<BenchResult, String> {
+    let mut cmd = Command::new("iverilog");
+    cmd.args(["-g2005", "-Wall", "-o", "tb.vvp"]);
+    if variant == Variant::Ecp5 {
+        cmd.arg("-DPOLYACT_ECP5").arg(ECP5_MODELS_FILE);
+    }
+    run(dir, cmd.arg(format!("{name}.v")).arg(format!("{name}_tb.v")), "iverilog")?;
     let log = run(dir, Command::new("vvp").args(["-n", "tb.vvp"]), "vvp")?;
     let line = log
         .lines()

@@ -23,9 +23,11 @@ fn exact(k: &KernelDef, in_q: Quant, out_q: Quant, name: &str) -> CoreSpec {
     assert_eq!(m.count, 0, "{name}: rust-hdl differs at (x, core, runtime) {:?}", m.first);
     let dir = std::env::temp_dir().join(format!("polyact_hdl_int8_{name}"));
     write_core(&dir, name, &spec, &want, "test", None).unwrap();
-    let (bench, lint) = verilog_checks(&dir, name).unwrap();
-    assert_eq!((bench.vectors, bench.mismatches), (want.len(), 0), "{name}: {}", bench.log);
-    assert_eq!(lint, "", "{name}");
+    let checks = verilog_checks(&dir, name).unwrap();
+    for bench in [&checks.generic, &checks.ecp5] {
+        assert_eq!((bench.vectors, bench.mismatches), (want.len(), 0), "{name}: {}", bench.log);
+    }
+    assert_eq!(checks.lint, "", "{name}");
     spec
 }
 

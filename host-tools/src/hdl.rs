@@ -61,10 +61,18 @@ pub fn build(act: &Activation, provenance: &str, certificate: Option<&str>, job:
                 m.first
             );
         }
-        let (bench, warnings) = verilog_checks(&job.out, &job.name).map_err(|e| anyhow!("{e}"))?;
-        if bench.mismatches > 0 || bench.vectors != want.len() {
-            bail!("Icarus bench: {} mismatches over {} vectors:\n{}", bench.mismatches, bench.vectors, bench.log);
+        let checks = verilog_checks(&job.out, &job.name).map_err(|e| anyhow!("{e}"))?;
+        for (variant, bench) in [("portable", &checks.generic), ("ECP5", &checks.ecp5)] {
+            if bench.mismatches > 0 || bench.vectors != want.len() {
+                bail!(
+                    "Icarus bench ({variant} variant): {} mismatches over {} vectors:\n{}",
+                    bench.mismatches,
+                    bench.vectors,
+                    bench.log
+                );
+            }
         }
+        let warnings = checks.lint;
         if !warnings.is_empty() {
             bail!("verilator --lint-only -Wall is not clean:\n{warnings}");
         }
@@ -84,11 +92,13 @@ pub fn build(act: &Activation, provenance: &str, certificate: Option<&str>, job:
 
 /// A Markdown table of synthesis reports.
 pub fn report_table(spec: &CoreSpec, reports: &[SynthReport]) -> String {
-    let mut s = String::from("| device | LUT4 | carry | FF | DSP | BRAM | Fmax (MHz) | target | latency |\n|---|---|---|---|---|---|---|---|---|\n");
+    let mut s = String::from(
+        "| device | LUT4 | carry | FF | DSP | BRAM | Fmax (MHz) | target | latency | seed |\n|---|---|---|---|---|---|---|---|---|---|\n",
+    );
     for r in reports {
         let _ = writeln!(
             s,
-            "| {} | {} | {} | {} | {} | {} | {:.1} | {} {} MHz | {} cycles |",
+            "| {} | {} | {} | {} | {} | {} | {:.1} | {} {} MHz | {} cycles | {} |",
             r.device,
             r.luts,
             r.carries,
@@ -98,7 +108,8 @@ pub fn report_table(spec: &CoreSpec, reports: &[SynthReport]) -> String {
             r.fmax_mhz,
             if r.meets_target() { "meets" } else { "misses" },
             r.device.target_mhz(),
-            spec.latency()
+            spec.latency(),
+            r.seed
         );
     }
     s

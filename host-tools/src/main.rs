@@ -410,7 +410,7 @@ fn run() -> Result<()> {
             println!("latency    {} cycles, one result per clock", outcome.spec.latency());
             if job.check {
                 println!(
-                    "checked    {} inputs bit-exact with the runtime in rust-hdl and in Icarus; verilator -Wall clean",
+                    "checked    {} inputs bit-exact with the runtime: rust-hdl, Icarus (portable and ECP5 variants); verilator -Wall clean",
                     outcome.vectors
                 );
             }

@@ -45,14 +45,43 @@ pub(crate) fn rshr_model(x: i64, s: u32) -> i64 {
     (x >> s) + up as i64
 }
 
-/// A registered ROM as Verilog: `out <= table[sel]`.
+/// A ROM read in two clocks as Verilog: `out <= table[sel]` two clocks after
+/// `sel`. Generic devices get one synchronous read plus an output register (a
+/// block RAM on iCE40). With `POLYACT_ECP5` defined, tables deeper than 64
+/// words are split into 64-word LUT banks read in the first clock and
+/// selected in the second: an ECP5 block RAM's clock-to-out alone exceeds a
+/// 200 MHz cycle, and a 64:1 multiplexer fits one slice's wide-mux tree.
 pub(crate) fn rom_verilog(out: &str, sel: &str, sel_bits: usize, table: &[i64], width: usize) -> String {
-    let mut v = format!("always @(posedge clock) begin\n  case ({sel})\n");
-    for (i, &c) in table.iter().enumerate() {
-        v += &format!("    {sel_bits}'d{i}: {out} <= {};\n", crate::word::lit(c, width));
+    const BANK_BITS: usize = 6;
+    let case = |reg: &str, sel: &str, bits: usize, words: &[i64]| {
+        let mut v = format!("always @(posedge clock) begin\n  case ({sel})\n");
+        for (i, &c) in words.iter().enumerate() {
+            v += &format!("    {bits}'d{i}: {reg} <= {};\n", crate::word::lit(c, width));
+        }
+        v + &format!("    default: {reg} <= {width}'d0;\n  endcase\nend\n")
+    };
+    let m = width - 1;
+    let single = format!(
+        "reg [{m}:0] {out}_q;\n{}always @(posedge clock) {out} <= {out}_q;\n",
+        case(&format!("{out}_q"), sel, sel_bits, table)
+    );
+    if table.len() <= 1 << BANK_BITS {
+        return single;
     }
-    v += &format!("    default: {out} <= {width}'d0;\n  endcase\nend\n");
-    v
+    let hb = sel_bits - BANK_BITS;
+    let mut v = format!(
+        "`ifdef POLYACT_ECP5\nreg [{}:0] {out}_hi;\nalways @(posedge clock) {out}_hi <= {sel}[{}:{BANK_BITS}];\n",
+        hb - 1,
+        sel_bits - 1
+    );
+    let mut pick = format!("always @(posedge clock) begin\n  case ({out}_hi)\n");
+    for (b, words) in table.chunks(1 << BANK_BITS).enumerate() {
+        let reg = format!("{out}_b{b}");
+        v += &format!("reg [{m}:0] {reg};\n");
+        v += &case(&reg, &format!("{sel}[{}:0]", BANK_BITS - 1), BANK_BITS, words);
+        pick += &format!("    {hb}'d{b}: {out} <= {reg};\n");
+    }
+    v + &pick + &format!("    default: {out} <= {width}'d0;\n  endcase\nend\n`else\n{single}`endif\n")
 }
 
 /// Saturate the signed expression `x` to `[lo, hi]` as a Verilog expression.

@@ -13,6 +13,9 @@ pub struct PipelinedSum {
     pub chunk: usize,
     /// Number of operands (besides the carry-in).
     pub operands: usize,
+    /// Carry-save stage at whose input the carry-in becomes valid (it may be
+    /// computed through its own pipeline, see [`round_up`]).
+    pub cin_stage: usize,
 }
 
 impl PipelinedSum {
@@ -20,19 +23,20 @@ impl PipelinedSum {
         self.width.div_ceil(self.chunk)
     }
 
-    /// Register stages of the carry-save reduction of `n` operands.
-    fn csa_stages(n: usize) -> usize {
-        let (mut n, mut layers) = (n, 0usize);
+    /// Register stages before the chunks: one per 3:2 layer, at least one,
+    /// and enough for the carry-in to arrive.
+    fn csa_stages(&self) -> usize {
+        let (mut n, mut layers) = (self.operands, 0usize);
         while n > 2 {
             n = 2 * (n / 3) + n % 3;
             layers += 1;
         }
-        layers.max(1)
+        layers.max(1).max(self.cin_stage + 1)
     }
 
     /// Clocks from registered operands to a valid sum.
     pub fn cycles(&self) -> usize {
-        Self::csa_stages(self.operands) + self.chunks()
+        self.csa_stages() + self.chunks()
     }
 
     /// Declares wire `{p}_s[width−1:0]` = Σ `ops` + `cin` (mod 2^width), valid
@@ -45,43 +49,41 @@ impl PipelinedSum {
         // each registered.
         assert_eq!(ops.len(), self.operands, "the operand count fixes the latency");
         let mut terms: Vec<String> = ops.to_vec();
-        let mut ci = cin.to_string();
-        let (mut stage, mut layer) = (0, 0);
-        loop {
-            {
-                if terms.len() > 2 {
-                    let mut next = Vec::new();
-                    for (g, t) in terms.chunks(3).enumerate() {
-                        if let [a, b, c] = t {
-                            let n = format!("{p}_l{layer}_{g}");
-                            let _ = writeln!(v, "wire [{m}:0] {n}s = {a} ^ {b} ^ {c};", m = w - 1);
-                            let _ =
-                                writeln!(v, "wire [{m}:0] {n}m = ({a} & {b}) | ({a} & {c}) | ({b} & {c});", m = w - 1);
-                            next.push(format!("{n}s"));
-                            next.push(if w == 1 { format!("{w}'d0") } else { format!("{{{n}m[{}:0], 1'b0}}", w - 2) });
-                        } else {
-                            next.extend(t.iter().cloned());
-                        }
+        let mut ci = String::new();
+        let mut layer = 0;
+        for stage in 0..self.csa_stages() {
+            if terms.len() > 2 {
+                let mut next = Vec::new();
+                for (g, t) in terms.chunks(3).enumerate() {
+                    if let [a, b, c] = t {
+                        let n = format!("{p}_l{layer}_{g}");
+                        let _ = writeln!(v, "wire [{m}:0] {n}s = {a} ^ {b} ^ {c};", m = w - 1);
+                        let _ = writeln!(v, "wire [{m}:0] {n}m = ({a} & {b}) | ({a} & {c}) | ({b} & {c});", m = w - 1);
+                        next.push(format!("{n}s"));
+                        next.push(if w == 1 { format!("{w}'d0") } else { format!("{{{n}m[{}:0], 1'b0}}", w - 2) });
+                    } else {
+                        next.extend(t.iter().cloned());
                     }
-                    terms = next;
-                    layer += 1;
                 }
+                terms = next;
+                layer += 1;
             }
             let regs: Vec<String> = (0..terms.len()).map(|i| format!("{p}_t{stage}_{i}")).collect();
-            let _ = writeln!(v, "reg [{m}:0] {};\nreg {p}_ci{stage};", regs.join(", "), m = w - 1);
-            let _ = write!(v, "always @(posedge clock) begin {p}_ci{stage} <= {ci};");
+            let _ = writeln!(v, "reg [{m}:0] {};", regs.join(", "), m = w - 1);
+            let mut body = String::new();
+            if stage >= self.cin_stage {
+                let src = if stage == self.cin_stage { cin.to_string() } else { ci.clone() };
+                ci = format!("{p}_ci{stage}");
+                let _ = writeln!(v, "reg {ci};");
+                let _ = write!(body, " {ci} <= {src};");
+            }
             for (r, t) in regs.iter().zip(&terms) {
-                let _ = write!(v, " {r} <= {t};");
+                let _ = write!(body, " {r} <= {t};");
             }
-            let _ = writeln!(v, " end");
-            ci = format!("{p}_ci{stage}");
+            let _ = writeln!(v, "always @(posedge clock) begin{body} end");
             terms = regs;
-            stage += 1;
-            if terms.len() <= 2 {
-                break;
-            }
         }
-        debug_assert_eq!(stage, Self::csa_stages(self.operands));
+        assert!(terms.len() <= 2, "carry-save reduction left {} terms", terms.len());
         while terms.len() < 2 {
             terms.push(format!("{w}'d0"));
         }
@@ -112,11 +114,15 @@ impl PipelinedSum {
                 let pw = self.chunk;
                 format!("{p}_s{}[{pw}]", t - 1)
             };
-            let _ = writeln!(v, "reg [{cw}:0] {p}_s{t};");
+            // The carry enters as an extra low bit of both operands (its sum
+            // bit is 0, its carry-out the carry): the chain starts from a
+            // constant, without an iCE40 carry-init cell.
             let _ = writeln!(
                 v,
-                "always @(posedge clock) {p}_s{t} <= {{1'b0, {x}}} + {{1'b0, {y}}} + {{{cw}'d0, {carry}}};"
+                "reg [{cw}:0] {p}_s{t};\nwire [{}:0] {p}_w{t} = {{1'b0, {x}, {carry}}} + {{1'b0, {y}, {carry}}};",
+                cw + 1
             );
+            let _ = writeln!(v, "always @(posedge clock) {p}_s{t} <= {p}_w{t}[{}:1];", cw + 1);
             let mut out = format!("{p}_s{t}[{}:0]", cw - 1);
             for k in 1..nc - t {
                 let _ = writeln!(v, "reg [{m}:0] {p}_r{t}_{k};", m = cw - 1);
@@ -149,4 +155,53 @@ pub fn fit(expr: &str, w: usize, shift: usize, width: usize) -> Option<String> {
     } else {
         format!("{{{{{}{{{expr}[{}]}}}}, {expr}{zeros}}}", width - total, w - 1)
     })
+}
+
+/// The contract's round-half-away-from-zero decision for dropping the low
+/// `s` bits of a value: round up iff bit `s−1` is set and (the value is
+/// non-negative or a lower bit is set). `src` is a registered signal whose
+/// low `s` bits are those bits, `neg` a registered 1-bit sign aligned with it.
+/// The OR of the lower bits is a pipelined 4-ary tree, one LUT level per
+/// clock. Returns (Verilog, the decision as an expression, the clock at which
+/// that expression is valid, counted from `src`).
+pub fn round_up(p: &str, src: &str, s: usize, neg: &str) -> (String, String, usize) {
+    assert!(s >= 1);
+    if s == 1 {
+        return (String::new(), format!("{src}[0] & ~{neg}"), 0);
+    }
+    let mut v = String::new();
+    let mut level: Vec<String> = (0..s - 1).map(|i| format!("{src}[{i}]")).collect();
+    let (mut b, mut n) = (format!("{src}[{}]", s - 1), neg.to_string());
+    let mut depth = 0;
+    loop {
+        depth += 1;
+        let groups: Vec<String> = level.chunks(4).map(|g| g.join(" | ")).collect();
+        let regs: Vec<String> = (0..groups.len()).map(|i| format!("{p}_or{depth}_{i}")).collect();
+        let _ = writeln!(v, "reg {};\nreg {p}_b{depth}, {p}_n{depth};", regs.join(", "));
+        let _ = write!(v, "always @(posedge clock) begin {p}_b{depth} <= {b}; {p}_n{depth} <= {n};");
+        for (r, g) in regs.iter().zip(&groups) {
+            let _ = write!(v, " {r} <= {g};");
+        }
+        let _ = writeln!(v, " end");
+        b = format!("{p}_b{depth}");
+        n = format!("{p}_n{depth}");
+        level = regs;
+        if level.len() == 1 {
+            break;
+        }
+    }
+    (v, format!("{b} & (~{n} | {})", level[0]), depth)
+}
+
+/// Clocks [`round_up`] takes for `s` dropped bits.
+pub fn round_up_depth(s: usize) -> usize {
+    let (mut n, mut depth) = (s.saturating_sub(1), 0);
+    while n > 0 {
+        n = n.div_ceil(4);
+        depth += 1;
+        if n == 1 {
+            break;
+        }
+    }
+    depth
 }

@@ -3,7 +3,7 @@
 //! Widths inside the stages come from [`crate::ranges`].
 
 use super::delay::Delay;
-use super::pipelined_sum::{fit, PipelinedSum};
+use super::pipelined_sum::{fit, round_up, round_up_depth, PipelinedSum};
 use super::{rom_verilog, rshr_model};
 use crate::ranges::signed_bits;
 use crate::word::{int, lit, signed_int, signed_word, word};
@@ -97,7 +97,12 @@ pub struct Lead {
     pub r: Signal<Out, Bits<R>>,
     pub acc: Signal<Out, Bits<ACC>>,
     _rom: Vec<i64>,
+    _line: Delay<(u64, i64, i64)>,
 }
+
+/// ROM read register, then an output register: a block RAM's clock-to-out is
+/// most of a cycle at 200 MHz.
+pub const LEAD_LATENCY: usize = 2;
 
 impl Lead {
     pub fn new(rom: Vec<i64>) -> Self {
@@ -109,6 +114,7 @@ impl Lead {
             r: Default::default(),
             acc: Default::default(),
             _rom: rom,
+            _line: Delay::new(LEAD_LATENCY),
         }
     }
 }
@@ -116,9 +122,12 @@ impl Lead {
 impl Logic for Lead {
     fn update(&mut self) {
         if self.clock.pos_edge() {
-            self.seg.next = self.seg_in.val();
-            self.r.next = self.r_in.val();
-            self.acc.next = word(self._rom.get(self.seg_in.val().index()).copied().unwrap_or(0));
+            let seg = self.seg_in.val();
+            let c = self._rom.get(seg.index()).copied().unwrap_or(0);
+            let (seg, r, acc) = self._line.clock((seg.to_u64(), int(self.r_in.val()), c));
+            self.seg.next = bits(seg);
+            self.r.next = word(r);
+            self.acc.next = word(acc);
         }
     }
     fn connect(&mut self) {
@@ -128,10 +137,57 @@ impl Logic for Lead {
     }
     fn hdl(&self) -> Verilog {
         Verilog::Custom(format!(
-            "always @(posedge clock) begin\n  seg <= seg_in;\n  r <= r_in;\nend\n{}",
-            rom_verilog("acc", "seg_in", SEG, &self._rom, ACC)
+            "reg [{m}:0] seg1;\nreg [{rm}:0] r1;\n\
+             always @(posedge clock) begin\n  seg1 <= seg_in;\n  r1 <= r_in;\n  \
+             seg <= seg1;\n  r <= r1;\nend\n{}",
+            rom_verilog("acc", "seg_in", SEG, &self._rom, ACC),
+            m = SEG - 1,
+            rm = R - 1
         ))
     }
+}
+
+/// One DSP multiply `pp{k} = a_p{k} × rr` with registered operands and a
+/// registered product: generic Verilog (yosys packs the registers into iCE40
+/// SB_MAC16 blocks), or with `POLYACT_ECP5` defined an ECP5 MULT18X18D using
+/// its own input and output registers, which yosys does not infer.
+fn multiplier(k: usize, aw: usize, rb: usize, pw: usize) -> String {
+    let ext = |x: &str, w: usize, to: usize| {
+        if w == to {
+            x.to_string()
+        } else {
+            format!("{{{{{}{{{x}[{}]}}}}, {x}}}", to - w, w - 1)
+        }
+    };
+    let (a18, b18) = (ext(&format!("a_p{k}"), aw, 18), ext("rr", rb, 18));
+    let pins = |port: &str, n: usize, src: &str| {
+        (0..n).map(|i| format!(".{port}{i}({src}[{i}])")).collect::<Vec<_>>().join(", ")
+    };
+    format!(
+        "`ifdef POLYACT_ECP5\n\
+         wire [17:0] ma{k} = {a18};\nwire [17:0] mb{k} = {b18};\nwire [35:0] mp{k};\n\
+         MULT18X18D #(.REG_INPUTA_CLK(\"CLK0\"), .REG_INPUTB_CLK(\"CLK0\"), .REG_OUTPUT_CLK(\"CLK0\"), .GSR(\"DISABLED\")) mul{k} (\n  \
+         {}, {}, {},\n  \
+         .SIGNEDA(1'b1), .SIGNEDB(1'b1), .SOURCEA(1'b0), .SOURCEB(1'b0),\n  \
+         .CLK0(clock), .CLK1(1'b0), .CLK2(1'b0), .CLK3(1'b0), .CE0(1'b1), .CE1(1'b1), .CE2(1'b1), .CE3(1'b1),\n  \
+         .RST0(1'b0), .RST1(1'b0), .RST2(1'b0), .RST3(1'b0), {});\n\
+         assign pp{k} = mp{k}[{pm}:0];\n\
+         `else\n\
+         reg signed [{am}:0] ap{k};\nreg signed [{rm}:0] rq{k};\nreg [{pm}:0] pr{k};\n\
+         always @(posedge clock) begin\n  ap{k} <= a_p{k};\n  rq{k} <= rr;\n  \
+         pr{k} <= $signed({ae}) * $signed({re});\nend\n\
+         assign pp{k} = pr{k};\n\
+         `endif\n",
+        pins("A", 18, &format!("ma{k}")),
+        pins("B", 18, &format!("mb{k}")),
+        (0..18).map(|i| format!(".C{i}(1'b0)")).collect::<Vec<_>>().join(", "),
+        pins("P", 36, &format!("mp{k}")),
+        pm = pw - 1,
+        am = aw - 1,
+        rm = rb - 1,
+        ae = ext(&format!("ap{k}"), aw, pw),
+        re = ext(&format!("rq{k}"), rb, pw),
+    )
 }
 
 /// Width and delay of a [`HornerStep`].
@@ -151,15 +207,33 @@ pub struct StepShape {
 }
 
 impl StepShape {
-    /// The exact sum `S = acc·r + (c << s) + 2^(s−1) − 1 + ¬neg`, of which
-    /// `S >> s` is the step's result (the contract's rounding, half away from
-    /// zero, as a carry-in).
+    /// Whether the rounding splits off: every operand but the first partial
+    /// product has no bits below the shift, so `rshr(acc·r, s) + c` is
+    /// `(pp0 >> s) + Σ others >> s + c + up`, with `up` decided from `pp0`'s
+    /// low bits alone ([`round_up`]) — the adder skips the `s` low bits.
+    fn split_round(&self) -> bool {
+        let pieces = self.pieces();
+        let s = self.shift as usize;
+        s >= 1 && pieces.get(1).is_none_or(|p| p.0 >= s) && s < self.piece_product_bits(pieces[0])
+    }
+
+    fn piece_product_bits(&self, (_, w, signed): (usize, usize, bool)) -> usize {
+        (if signed { w } else { w + 1 }) + self.r_bits
+    }
+
+    /// Split: `Σ (operands >> s) + c + up`. Otherwise the exact sum
+    /// `acc·r + (c << s) + 2^(s−1) − 1 + ¬neg`, of which `S >> s` is the result.
     fn adder(&self) -> PipelinedSum {
         let pieces = self.pieces();
         let small = pieces.iter().filter(|p| p.2 && p.1 <= 2).count();
         // partial products, negation carries of small pieces, coefficient
         let operands = pieces.len() + small + 1;
-        PipelinedSum { width: self.shift as usize + self.sum_bits, chunk: self.chunk, operands }
+        let s = self.shift as usize;
+        if self.split_round() {
+            PipelinedSum { width: self.sum_bits, chunk: self.chunk, operands, cin_stage: round_up_depth(s) }
+        } else {
+            PipelinedSum { width: s + self.sum_bits, chunk: self.chunk, operands, cin_stage: 0 }
+        }
     }
 
     /// `(lowest bit, width, signed)` pieces of the accumulator, each fitting a
@@ -176,9 +250,10 @@ impl StepShape {
         v
     }
 
-    /// Clocks from inputs to outputs: multiply, the adder, output register.
+    /// Clocks from inputs to outputs: operand and product registers, the
+    /// adder, the output register.
     pub fn latency(&self) -> usize {
-        1 + self.adder().cycles() + 1
+        2 + self.adder().cycles() + 1
     }
 }
 
@@ -239,58 +314,78 @@ impl Logic for HornerStep {
         let (rb, ab, s) = (sh.r_bits, sh.acc_bits, sh.shift as usize);
         let adder = sh.adder();
         let ws = adder.width;
+        let split = sh.split_round();
+        // Operand positions relative to the adder's bit 0.
+        let base = if split { s } else { 0 };
         let mut decls = String::new();
         let _ = writeln!(decls, "wire signed [{}:0] a = acc_in[{}:0];", ab - 1, ab - 1);
         let _ = writeln!(decls, "wire signed [{}:0] rr = r_in[{}:0];", rb - 1, rb - 1);
-        // Partial products, each one DSP multiply.
+        // Partial products, each one DSP multiply: operand registers, then the
+        // product register (inside the DSP block where the device allows).
         let mut ops = Vec::new();
         let mut v = "always @(posedge clock) begin\n".to_string();
+        let mut dsp = String::new();
         for (k, &(lo, w, signed)) in sh.pieces().iter().enumerate() {
             let aw = if signed { w } else { w + 1 };
             let pw = aw + rb;
             let piece =
                 if signed { format!("a[{}:{lo}]", lo + w - 1) } else { format!("1'b0, a[{}:{lo}]", lo + w - 1) };
-            let _ = writeln!(decls, "reg signed [{}:0] pp{k};", pw - 1);
-            let re = format!("{{{{{}{{rr[{}]}}}}, rr}}", pw - rb, rb - 1);
+            let _ = writeln!(decls, "wire signed [{}:0] a_p{k} = {{{piece}}};", aw - 1);
             if signed && w <= 2 {
                 // A one- or two-bit top piece t is no DSP block: |t|·r is a
                 // multiplexer, negation its complement (one LUT per bit) plus a
                 // carry-in bit added as one more operand.
+                let re = format!("{{{{{}{{rq{k}[{}]}}}}, rq{k}}}", pw - rb, rb - 1);
+                let _ = writeln!(decls, "reg signed [{}:0] ap{k};\nreg signed [{}:0] rq{k};", aw - 1, rb - 1);
                 let _ = writeln!(decls, "wire signed [{}:0] re{k} = {re};", pw - 1);
                 let mag = if w == 2 {
-                    format!("a_p{k}[0] ? re{k} : (a_p{k}[1] ? (re{k} <<< 1) : {pw}'d0)")
+                    format!("ap{k}[0] ? re{k} : (ap{k}[1] ? (re{k} <<< 1) : {pw}'d0)")
                 } else {
-                    format!("a_p{k}[0] ? re{k} : {pw}'d0")
+                    format!("ap{k}[0] ? re{k} : {pw}'d0")
                 };
-                let _ = writeln!(decls, "wire [{}:0] m{k} = {mag};\nreg [1:0] neg{k};", pw - 1);
-                let _ = writeln!(v, "  pp{k} <= a_p{k}[{}] ? ~m{k} : m{k};", aw - 1);
-                let _ = writeln!(v, "  neg{k} <= {{1'b0, a_p{k}[{}]}};", aw - 1);
-                ops.push(fit(&format!("neg{k}"), 2, lo, ws).unwrap_or_else(|| format!("{ws}'d0")));
+                let _ =
+                    writeln!(decls, "wire [{}:0] m{k} = {mag};\nreg [{}:0] pp{k};\nreg [1:0] neg{k};", pw - 1, pw - 1);
+                let _ = writeln!(v, "  ap{k} <= a_p{k};\n  rq{k} <= rr;");
+                let _ = writeln!(v, "  pp{k} <= ap{k}[{}] ? ~m{k} : m{k};", aw - 1);
+                let _ = writeln!(v, "  neg{k} <= {{1'b0, ap{k}[{}]}};", aw - 1);
+                ops.push(fit(&format!("neg{k}"), 2, lo - base, ws).unwrap_or_else(|| format!("{ws}'d0")));
             } else {
-                let _ = writeln!(
-                    v,
-                    "  pp{k} <= $signed({{{{{ea}{{a_p{k}[{am}]}}}}, a_p{k}}}) * $signed({re});",
-                    ea = pw - aw,
-                    am = aw - 1,
-                );
+                let _ = writeln!(decls, "wire [{}:0] pp{k};", pw - 1);
+                dsp += &multiplier(k, aw, rb, pw);
             }
-            let _ = writeln!(decls, "wire signed [{}:0] a_p{k} = {{{piece}}};", aw - 1);
-            ops.push(fit(&format!("pp{k}"), pw, lo, ws).unwrap_or_else(|| format!("{ws}'d0")));
+            if split && k == 0 {
+                let _ = writeln!(decls, "wire [{}:0] pp0h = pp0[{}:{s}];", pw - s - 1, pw - 1);
+                ops.push(fit("pp0h", pw - s, 0, ws).unwrap_or_else(|| format!("{ws}'d0")));
+            } else {
+                ops.push(fit(&format!("pp{k}"), pw, lo - base, ws).unwrap_or_else(|| format!("{ws}'d0")));
+            }
         }
-        // Coefficient, pre-shifted with the rounding constant folded in.
-        let k_of = |c: i64| if s == 0 { c } else { (c << s) + (1i64 << (s - 1)) - 1 };
+        // Coefficient: as is when the rounding splits off, else pre-shifted
+        // with the rounding constant folded in.
+        let k_of = |c: i64| if split || s == 0 { c } else { (c << s) + (1i64 << (s - 1)) - 1 };
         let krom: Vec<i64> = self._rom.iter().map(|&c| k_of(c)).collect();
-        let _ = writeln!(decls, "reg [{}:0] k;\nreg ci;", ws - 1);
+        let _ = writeln!(decls, "reg [{m}:0] k;\nreg ng1, ng;", m = ws - 1);
         // The product's sign only matters for a tie, and a tie needs a nonzero
         // product: the operands' signs alone decide it (one LUT level).
-        let neg = format!("a[{}] ^ rr[{}]", ab - 1, rb - 1);
-        let _ = writeln!(v, "  ci <= {};\nend", if s == 0 { "1'b0".into() } else { format!("~({neg})") });
-        v = decls + &v + &rom_verilog("k", "seg_in", SEG, &krom, ws);
+        let _ = writeln!(v, "  ng1 <= a[{}] ^ rr[{}];\n  ng <= ng1;\nend", ab - 1, rb - 1);
+        // The coefficient arrives with the products, two clocks after `seg_in`.
+        v = decls + &v + &dsp + &rom_verilog("k", "seg_in", SEG, &krom, ws);
         ops.push("k".into());
-        v += &adder.verilog("sum", &ops, "ci");
-        // Result = S >> s, saturated to i32 where that can happen.
-        let res = format!("sum_s[{}:{s}]", ws - 1);
-        let rw = ws - s;
+        let cin = if split {
+            let (tree, up, depth) = round_up("rnd", "pp0", s, "ng");
+            debug_assert_eq!(depth, adder.cin_stage);
+            v += &tree;
+            up
+        } else if s == 0 {
+            "1'b0".into()
+        } else {
+            "~ng".into()
+        };
+        v += &adder.verilog("sum", &ops, &cin);
+        // Result = S >> s (the whole sum when split), saturated to i32 where
+        // that can happen.
+        let res = if split { "sum_s".to_string() } else { format!("sum_s[{}:{s}]", ws - 1) };
+        let rw = ws - (s - base);
         let _ = writeln!(v, "wire [{}:0] res = {res};", rw - 1);
         let out = if sh.saturates && rw > ACC {
             let _ = writeln!(v, "wire ovf = ~(&res[{t}:{m}] | ~(|res[{t}:{m}]));", t = rw - 1, m = ACC - 1);
@@ -321,14 +416,20 @@ impl Logic for HornerStep {
     }
 }
 
-/// `acc + 2^(f−1) − 1 + ¬neg`, whose top bits are `rshr(acc, f)`.
-fn final_adder(acc_bits: usize, chunk: usize) -> PipelinedSum {
-    PipelinedSum { width: acc_bits + 1, chunk, operands: 2 }
+/// `rshr(acc, f)` as `(acc >> f) + up` ([`round_up`]), or `acc` when `f = 0`
+/// or the shift drops every bit (then as the full `acc + 2^(f−1) − 1 + ¬neg`).
+fn final_adder(acc_bits: usize, shift: u32, chunk: usize) -> PipelinedSum {
+    let f = shift as usize;
+    if f >= 1 && f < acc_bits {
+        PipelinedSum { width: acc_bits - f + 1, chunk, operands: 1, cin_stage: round_up_depth(f) }
+    } else {
+        PipelinedSum { width: acc_bits + 1, chunk, operands: 2, cin_stage: 0 }
+    }
 }
 
 /// Clocks through a [`FinalStage`]: input register, the adder, output register.
-pub fn final_latency(acc_bits: usize, chunk: usize) -> usize {
-    1 + final_adder(acc_bits, chunk).cycles() + 1
+pub fn final_latency(acc_bits: usize, shift: u32, chunk: usize) -> usize {
+    1 + final_adder(acc_bits, shift, chunk).cycles() + 1
 }
 
 /// Final rounding and output saturation: `y = sat(rshr(acc, final_shift))`,
@@ -364,11 +465,11 @@ impl<const OUT: usize> FinalStage<OUT> {
     }
 
     fn adder(&self) -> PipelinedSum {
-        final_adder(self._acc_bits, self._chunk)
+        final_adder(self._acc_bits, self._shift, self._chunk)
     }
 
     pub fn latency(&self) -> usize {
-        final_latency(self._acc_bits, self._chunk)
+        final_latency(self._acc_bits, self._shift, self._chunk)
     }
 }
 
@@ -386,19 +487,25 @@ impl<const OUT: usize> Logic for FinalStage<OUT> {
         let (w, f) = (self._acc_bits, self._shift as usize);
         let adder = self.adder();
         let ws = adder.width;
-        let mut v = String::new();
-        let _ = writeln!(v, "reg [{}:0] a;\nreg ci;", w - 1);
-        let _ = writeln!(
-            v,
-            "always @(posedge clock) begin\n  a <= acc_in[{}:0];\n  ci <= {};\nend",
-            w - 1,
-            if f == 0 { "1'b0".to_string() } else { format!("~acc_in[{}]", w - 1) }
-        );
-        let k = if f == 0 { 0 } else { (1i64 << (f - 1)) - 1 };
-        let ops = [fit("a", w, 0, ws).expect("operand fits"), lit(k, ws)];
-        v += &adder.verilog("sum", &ops, "ci");
-        let rw = ws - f;
-        let _ = writeln!(v, "wire [{}:0] res = sum_s[{}:{f}];", rw - 1, ws - 1);
+        let mut v = format!("reg [{}:0] a;\nalways @(posedge clock) a <= acc_in[{}:0];\n", w - 1, w - 1);
+        let (res, rw) = if adder.operands == 1 {
+            let _ = writeln!(v, "wire [{}:0] ah = a[{}:{f}];", w - f - 1, w - 1);
+            let (tree, up, _) = round_up("rnd", "a", f, &format!("a[{}]", w - 1));
+            v += &tree;
+            v += &adder.verilog("sum", &[fit("ah", w - f, 0, ws).expect("operand fits")], &up);
+            ("sum_s".to_string(), ws)
+        } else {
+            let k = if f == 0 { 0 } else { (1i64 << (f - 1)) - 1 };
+            let _ = writeln!(
+                v,
+                "reg ci;\nalways @(posedge clock) ci <= {};",
+                if f == 0 { "1'b0".into() } else { format!("~acc_in[{}]", w - 1) }
+            );
+            // `ci` is registered alongside `a`, so it enters at the adder's first stage.
+            v += &adder.verilog("sum", &[fit("a", w, 0, ws).expect("operand fits"), lit(k, ws)], "ci");
+            (format!("sum_s[{}:{f}]", ws - 1), ws - f)
+        };
+        let _ = writeln!(v, "wire [{}:0] res = {res};", rw - 1);
         // Saturate to [lo, hi] (the output type's range, so a sign check).
         let (lo, hi) = (self._lo, self._hi);
         let full = signed_bits(lo, hi) == OUT && lo == -(1 << (OUT - 1)) && hi == (1 << (OUT - 1)) - 1;
