@@ -115,3 +115,33 @@ mod tests {
         }
     }
 }
+
+/// `d` clocks of delay for a `width`-bit signal as Verilog, declaring wire
+/// `{p}_out`. Short delays are register chains; longer ones a RAM ring
+/// (block RAM on iCE40, LUT RAM on ECP5) read into two registers, so a long
+/// pipeline does not spend thousands of flip-flops carrying a few bits along.
+pub(crate) fn delay_verilog(p: &str, din: &str, width: usize, d: usize) -> String {
+    let m = width - 1;
+    if d <= 4 {
+        let mut v = String::new();
+        let mut prev = din.to_string();
+        for k in 1..=d {
+            v += &format!("reg [{m}:0] {p}_{k};\nalways @(posedge clock) {p}_{k} <= {prev};\n");
+            prev = format!("{p}_{k}");
+        }
+        return v + &format!("wire [{m}:0] {p}_out = {prev};\n");
+    }
+    // Written at one clock, read D − 2 clocks later, then two registers:
+    // the ring needs more than D − 2 words.
+    let a = (usize::BITS - (d - 2).leading_zeros()) as usize;
+    let words = 1usize << a;
+    format!(
+        "reg [{m}:0] {p}_mem [0:{last}];\n\
+         reg [{am}:0] {p}_wp = {a}'d{start};\nreg [{am}:0] {p}_rp = {a}'d0;\nreg [{m}:0] {p}_q, {p}_out;\n\
+         always @(posedge clock) begin\n  {p}_mem[{p}_wp] <= {din};\n  {p}_q <= {p}_mem[{p}_rp];\n  \
+         {p}_out <= {p}_q;\n  {p}_wp <= {p}_wp + {a}'d1;\n  {p}_rp <= {p}_rp + {a}'d1;\nend\n",
+        last = words - 1,
+        am = a - 1,
+        start = d - 2,
+    )
+}

@@ -1,8 +1,9 @@
-//! Verilog for a pipelined multi-operand adder: one carry-save stage reduces
-//! the operands to two vectors, then the sum is formed `chunk` bits per clock
-//! with the carry registered between chunks. Every clock therefore holds at
-//! most two LUT levels or one short carry chain — what keeps an iCE40 at
-//! 100 MHz and an ECP5 at 200 MHz — at the price of latency and skew registers.
+//! Verilog for a pipelined multi-operand adder: carry-save stages reduce the
+//! operands to two vectors, then a carry-select adder forms every `chunk`-bit
+//! piece of the sum for both carry-ins at once, resolves the chunk carries
+//! with a parallel prefix and selects. Every clock holds one LUT level (or,
+//! for chunks over two bits, one short carry chain) — what keeps an iCE40 at
+//! 100 MHz and an ECP5 at 200 MHz — at the price of latency and registers.
 
 use std::fmt::Write;
 
@@ -19,10 +20,6 @@ pub struct PipelinedSum {
 }
 
 impl PipelinedSum {
-    pub fn chunks(&self) -> usize {
-        self.width.div_ceil(self.chunk)
-    }
-
     /// Register stages before the chunks: one per 3:2 layer, at least one,
     /// and enough for the carry-in to arrive.
     fn csa_stages(&self) -> usize {
@@ -36,7 +33,7 @@ impl PipelinedSum {
 
     /// Clocks from registered operands to a valid sum.
     pub fn cycles(&self) -> usize {
-        self.csa_stages() + self.chunks()
+        self.csa_stages() + Self::levels(self.bounds().len()) + 2
     }
 
     /// Declares wire `{p}_s[width−1:0]` = Σ `ops` + `cin` (mod 2^width), valid
@@ -94,45 +91,117 @@ impl PipelinedSum {
             terms[1],
             m = w - 1
         );
-        // Chunk t is summed at clock t+2 from operands delayed t clocks, then
-        // delayed chunks−1−t clocks so all chunks leave together.
-        let nc = self.chunks();
-        let mut parts = Vec::new();
-        for t in 0..nc {
-            let (lo, hi) = (t * self.chunk, ((t + 1) * self.chunk).min(w));
+        v + &self.prefix_add(p)
+    }
+
+    /// Chunk boundaries: a one-bit chunk 0 (it takes the carry-in), then
+    /// `chunk`-bit chunks.
+    fn bounds(&self) -> Vec<(usize, usize)> {
+        let mut b = vec![(0, 1)];
+        let mut lo = 1;
+        while lo < self.width {
+            b.push((lo, (lo + self.chunk).min(self.width)));
+            lo += self.chunk;
+        }
+        b
+    }
+
+    /// Prefix levels to resolve the carries of `n` chunks.
+    fn levels(n: usize) -> usize {
+        (usize::BITS - (n.max(1) - 1).leading_zeros()) as usize
+    }
+
+    /// Carry-select addition of `{p}_x + {p}_y + {p}_ci`: every chunk's sum
+    /// with carry-in 0 and 1 at once (one LUT level for two-bit chunks), the
+    /// chunk carries by a Kogge–Stone prefix (one LUT level per clock), then a
+    /// select. Declares `{p}_s`.
+    fn prefix_add(&self, p: &str) -> String {
+        let mut v = String::new();
+        let bounds = self.bounds();
+        let n = bounds.len();
+        // Level 0: per chunk (s0, g) = x + y and (s1, q) = x + y + 1.
+        for (t, &(lo, hi)) in bounds.iter().enumerate() {
             let cw = hi - lo;
-            let (mut x, mut y) = (format!("{p}_x[{}:{lo}]", hi - 1), format!("{p}_y[{}:{lo}]", hi - 1));
-            for k in 1..=t {
-                let _ = writeln!(v, "reg [{m}:0] {p}_x{t}_{k}, {p}_y{t}_{k};", m = cw - 1);
-                let _ = writeln!(v, "always @(posedge clock) begin {p}_x{t}_{k} <= {x}; {p}_y{t}_{k} <= {y}; end");
-                x = format!("{p}_x{t}_{k}");
-                y = format!("{p}_y{t}_{k}");
-            }
-            let carry = if t == 0 {
-                format!("{p}_ci")
+            let (x, y) = (format!("{p}_x[{}:{lo}]", hi - 1), format!("{p}_y[{}:{lo}]", hi - 1));
+            let _ = writeln!(v, "reg [{}:0] {p}_s0_{t}, {p}_s1_{t};\nreg {p}_g{t}_0, {p}_q{t}_0;", cw - 1);
+            let (x0, y0) = (format!("{p}_x[{lo}]"), format!("{p}_y[{lo}]"));
+            let (s0, g, s1, q) = if t == 0 {
+                // The carry-in is known: s0 is the sum, g its carry-out.
+                let c = format!("{p}_ci");
+                (
+                    format!("{x0} ^ {y0} ^ {c}"),
+                    format!("({x0} & {y0}) | (({x0} | {y0}) & {c})"),
+                    format!("{x0} ^ {y0} ^ {c}"),
+                    "1'b0".into(),
+                )
+            } else if cw == 1 {
+                (format!("{x0} ^ {y0}"), format!("{x0} & {y0}"), format!("~({x0} ^ {y0})"), format!("{x0} | {y0}"))
+            } else if cw == 2 {
+                let (x1, y1) = (format!("{p}_x[{}]", lo + 1), format!("{p}_y[{}]", lo + 1));
+                let (k, o) = (format!("({x0} & {y0})"), format!("({x0} | {y0})"));
+                (
+                    format!("{{{x1} ^ {y1} ^ {k}, {x0} ^ {y0}}}"),
+                    format!("({x1} & {y1}) | (({x1} | {y1}) & {k})"),
+                    format!("{{{x1} ^ {y1} ^ {o}, ~({x0} ^ {y0})}}"),
+                    format!("({x1} & {y1}) | (({x1} | {y1}) & {o})"),
+                )
             } else {
-                let pw = self.chunk;
-                format!("{p}_s{}[{pw}]", t - 1)
+                let _ = writeln!(
+                    v,
+                    "wire [{cw}:0] {p}_a{t} = {{1'b0, {x}}} + {{1'b0, {y}}};\nwire [{cw}:0] {p}_b{t} = {{1'b0, {x}}} + {{1'b0, {y}}} + {}'d1;",
+                    cw + 1
+                );
+                (
+                    format!("{p}_a{t}[{}:0]", cw - 1),
+                    format!("{p}_a{t}[{cw}]"),
+                    format!("{p}_b{t}[{}:0]", cw - 1),
+                    format!("{p}_b{t}[{cw}]"),
+                )
             };
-            // The carry enters as an extra low bit of both operands (its sum
-            // bit is 0, its carry-out the carry): the chain starts from a
-            // constant, without an iCE40 carry-init cell.
             let _ = writeln!(
                 v,
-                "reg [{cw}:0] {p}_s{t};\nwire [{}:0] {p}_w{t} = {{1'b0, {x}, {carry}}} + {{1'b0, {y}, {carry}}};",
-                cw + 1
+                "always @(posedge clock) begin {p}_s0_{t} <= {s0}; {p}_g{t}_0 <= {g}; {p}_s1_{t} <= {s1}; {p}_q{t}_0 <= {q}; end"
             );
-            let _ = writeln!(v, "always @(posedge clock) {p}_s{t} <= {p}_w{t}[{}:1];", cw + 1);
-            let mut out = format!("{p}_s{t}[{}:0]", cw - 1);
-            for k in 1..nc - t {
-                let _ = writeln!(v, "reg [{m}:0] {p}_r{t}_{k};", m = cw - 1);
-                let _ = writeln!(v, "always @(posedge clock) {p}_r{t}_{k} <= {out};");
-                out = format!("{p}_r{t}_{k}");
+        }
+        // Prefix levels: G_t = carry out of chunks 0..=t, delaying the sums.
+        let levels = Self::levels(n);
+        let mut sums: Vec<(String, String)> = (0..n).map(|t| (format!("{p}_s0_{t}"), format!("{p}_s1_{t}"))).collect();
+        for l in 1..=levels {
+            let d = 1 << (l - 1);
+            for (t, &(lo, hi)) in bounds.iter().enumerate() {
+                let (g, q) = (format!("{p}_g{t}_{}", l - 1), format!("{p}_q{t}_{}", l - 1));
+                let (gn, qn) = if t >= d {
+                    let (gd, qd) = (format!("{p}_g{}_{}", t - d, l - 1), format!("{p}_q{}_{}", t - d, l - 1));
+                    (format!("{g} | ({q} & {gd})"), format!("{q} & {qd}"))
+                } else {
+                    (g.clone(), q.clone())
+                };
+                let cw = hi - lo;
+                let (a, b) = (format!("{p}_s0_{t}_{l}"), format!("{p}_s1_{t}_{l}"));
+                let _ = writeln!(v, "reg {p}_g{t}_{l}, {p}_q{t}_{l};\nreg [{}:0] {a}, {b};", cw - 1);
+                let _ = writeln!(
+                    v,
+                    "always @(posedge clock) begin {p}_g{t}_{l} <= {gn}; {p}_q{t}_{l} <= {qn}; {a} <= {}; {b} <= {}; end",
+                    sums[t].0,
+                    sums[t].1
+                );
+                sums[t] = (a, b);
             }
-            parts.push(out);
+        }
+        // Select each chunk's sum by the carry out of the chunks below it.
+        let mut parts = Vec::new();
+        for (t, &(lo, hi)) in bounds.iter().enumerate() {
+            let _ = writeln!(v, "reg [{}:0] {p}_r{t};", hi - lo - 1);
+            let pick = if t == 0 {
+                sums[0].0.clone()
+            } else {
+                format!("{p}_g{}_{levels} ? {} : {}", t - 1, sums[t].1, sums[t].0)
+            };
+            let _ = writeln!(v, "always @(posedge clock) {p}_r{t} <= {pick};");
+            parts.push(format!("{p}_r{t}"));
         }
         parts.reverse();
-        let _ = writeln!(v, "wire [{m}:0] {p}_s = {{{}}};", parts.join(", "), m = w - 1);
+        let _ = writeln!(v, "wire [{}:0] {p}_s = {{{}}};", self.width - 1, parts.join(", "));
         v
     }
 }

@@ -4,7 +4,7 @@
 
 use super::delay::Delay;
 use super::pipelined_sum::{fit, round_up, round_up_depth, PipelinedSum};
-use super::{rom_verilog, rshr_model};
+use super::{delay_verilog, rom_verilog, rshr_model};
 use crate::ranges::signed_bits;
 use crate::word::{int, lit, signed_int, signed_word, word};
 use rust_hdl::prelude::*;
@@ -398,16 +398,10 @@ impl Logic for HornerStep {
         // Pass-throughs for the next steps, delayed with the datapath.
         let lat = sh.latency();
         let sb = sh.seg_bits.max(1);
-        let mut seg = format!("seg_in[{}:0]", sb - 1);
-        let mut r = "rr".to_string();
-        for k in 1..=lat {
-            let _ = writeln!(v, "reg [{}:0] seg_{k};\nreg [{}:0] r_{k};", sb - 1, rb - 1);
-            let _ = writeln!(v, "always @(posedge clock) begin seg_{k} <= {seg}; r_{k} <= {r}; end");
-            seg = format!("seg_{k}");
-            r = format!("r_{k}");
-        }
+        v += &delay_verilog("pt", &format!("{{seg_in[{}:0], rr}}", sb - 1), sb + rb, lat);
+        let (seg, r) = (format!("pt_out[{}:{rb}]", sb + rb - 1), format!("pt_out[{}:0]", rb - 1));
         let seg_out = if sb == SEG { seg } else { format!("{{{}'d0, {seg}}}", SEG - sb) };
-        let r_out = if rb == R { r } else { format!("{{{{{}{{{r}[{}]}}}}, {r}}}", R - rb, rb - 1) };
+        let r_out = if rb == R { r } else { format!("{{{{{}{{pt_out[{}]}}}}, {r}}}", R - rb, rb - 1) };
         // The output register is the last of `lat` clocks: the sum is valid
         // after 1 + adder cycles.
         let _ = writeln!(v, "always @(posedge clock) acc <= {out};");
