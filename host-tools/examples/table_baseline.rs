@@ -30,15 +30,22 @@ fn main() -> anyhow::Result<()> {
             .collect();
         let (mut max, mut sum) = (0.0f64, 0.0);
         for q in ti.min()..=ti.max() {
-            let idx = ((q - ti.min()) as i64 * N >> ti.bits()) as usize;
-            let y = (table[idx] / oq.scale as f64 + oq.zero_point as f64).round().clamp(to.min() as f64, to.max() as f64);
+            let idx = (((q - ti.min()) as i64 * N) >> ti.bits()) as usize;
+            let y =
+                (table[idx] / oq.scale as f64 + oq.zero_point as f64).round().clamp(to.min() as f64, to.max() as f64);
             let e = (y - ideal(q, iq, to, oq, &|x| f.eval(x, 0))).abs();
             max = max.max(e);
             sum += e;
         }
         let n = (ti.max() - ti.min() + 1) as f64;
         let l = &fitted.lowered;
-        println!("| {name} on {range:?} | {max:.1} / {:.2} | {:.3} / {:.3} ({}) |", sum / n, l.max_err, l.mean_err, l.method);
+        println!(
+            "| {name} on {range:?} | {max:.1} / {:.2} | {:.3} / {:.3} ({}) |",
+            sum / n,
+            l.max_err,
+            l.mean_err,
+            l.method
+        );
     }
     Ok(())
 }

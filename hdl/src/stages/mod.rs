@@ -96,26 +96,6 @@ pub(crate) fn clamp_verilog(x: &str, x_width: usize, lo: i64, hi: i64, out_width
     )
 }
 
-#[cfg(test)]
-mod tests {
-    use super::rshr_model;
-    use polyact::arith::rshr_i64;
-
-    #[test]
-    fn rounding_model_matches_the_contract() {
-        for s in 0..12 {
-            for x in -5000i64..5000 {
-                assert_eq!(rshr_model(x, s), rshr_i64(x, s), "x {x} s {s}");
-            }
-        }
-        for s in [20, 31, 40, 46] {
-            for x in [i64::MIN / 4, -(1 << 46), -(1i64 << (s - 1)), (1i64 << (s - 1)) - 1, 1 << 46] {
-                assert_eq!(rshr_model(x, s), rshr_i64(x, s), "x {x} s {s}");
-            }
-        }
-    }
-}
-
 /// `d` clocks of delay for a `width`-bit signal as Verilog, declaring wire
 /// `{p}_out`. Short delays are register chains; longer ones a RAM ring
 /// (block RAM on iCE40, LUT RAM on ECP5) read into two registers, so a long
@@ -144,4 +124,24 @@ pub(crate) fn delay_verilog(p: &str, din: &str, width: usize, d: usize) -> Strin
         am = a - 1,
         start = d - 2,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rshr_model;
+    use polyact::arith::rshr_i64;
+
+    #[test]
+    fn rounding_model_matches_the_contract() {
+        for s in 0..12 {
+            for x in -5000i64..5000 {
+                assert_eq!(rshr_model(x, s), rshr_i64(x, s), "x {x} s {s}");
+            }
+        }
+        for s in [20, 31, 40, 46] {
+            for x in [i64::MIN / 4, -(1 << 46), -(1i64 << (s - 1)), (1i64 << (s - 1)) - 1, 1 << 46] {
+                assert_eq!(rshr_model(x, s), rshr_i64(x, s), "x {x} s {s}");
+            }
+        }
+    }
 }

@@ -87,6 +87,18 @@ impl<const IN: usize> Logic for Locate<IN> {
     }
 }
 
+/// Set a stage's outputs from its model's `(segment, r, accumulator)` word.
+fn drive(
+    seg: &mut Signal<Out, Bits<SEG>>,
+    r: &mut Signal<Out, Bits<R>>,
+    acc: &mut Signal<Out, Bits<ACC>>,
+    (s, rv, a): (u64, i64, i64),
+) {
+    seg.next = bits(s);
+    r.next = word(rv);
+    acc.next = word(a);
+}
+
 /// Leading coefficient: `acc = c[degree][seg]`.
 #[derive(LogicBlock)]
 pub struct Lead {
@@ -124,10 +136,8 @@ impl Logic for Lead {
         if self.clock.pos_edge() {
             let seg = self.seg_in.val();
             let c = self._rom.get(seg.index()).copied().unwrap_or(0);
-            let (seg, r, acc) = self._line.clock((seg.to_u64(), int(self.r_in.val()), c));
-            self.seg.next = bits(seg);
-            self.r.next = word(r);
-            self.acc.next = word(acc);
+            let out = self._line.clock((seg.to_u64(), int(self.r_in.val()), c));
+            drive(&mut self.seg, &mut self.r, &mut self.acc, out);
         }
     }
     fn connect(&mut self) {
@@ -298,10 +308,8 @@ impl Logic for HornerStep {
             let (r, a) = (int(self.r_in.val()), int(self.acc_in.val()));
             let c = self._rom.get(seg as usize).copied().unwrap_or(0);
             let v = rshr_model(a * r, self._shape.shift) + c;
-            let (seg, r, acc) = self._line.clock((seg, r, v.clamp(i32::MIN as i64, i32::MAX as i64)));
-            self.seg.next = bits(seg);
-            self.r.next = word(r);
-            self.acc.next = word(acc);
+            let out = self._line.clock((seg, r, v.clamp(i32::MIN as i64, i32::MAX as i64)));
+            drive(&mut self.seg, &mut self.r, &mut self.acc, out);
         }
     }
     fn connect(&mut self) {
