@@ -104,3 +104,61 @@ mod tests {
         assert_eq!(signed_bits(i32::MIN as i64, i32::MAX as i64), 32);
     }
 }
+
+/// Ranges of the ReLU family's requantization, over every input.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ReluRanges {
+    /// `t = x − in_zp`.
+    pub t: Range,
+    /// `t << left` before the `i32` saturation, and whether it saturates.
+    pub shifted: Range,
+    pub saturates: bool,
+    /// `a·m + 2^30` (the high half is `h`).
+    pub p: Range,
+    /// `h`, `v = rshr(h, right)`, `s = out_zp + v`.
+    pub h: Range,
+    pub v: Range,
+    pub s: Range,
+    /// `a = m = i32::MIN` happens (TFLite's one overflow case).
+    pub overflow: bool,
+}
+
+/// Evaluate the ReLU family's requantization on every input: `y = clamp(out_zp
+/// + rshr(⌊(sat32(t << left)·m + 2^30) / 2^31⌋, right), lo, hi)`, the branch
+/// chosen by the sign of `t = x − in_zp`. Returns the ranges and the outputs.
+pub fn analyze_relu(spec: &crate::spec::ReluSpec) -> (ReluRanges, Vec<i64>) {
+    let mut r = ReluRanges {
+        t: Range::empty(),
+        shifted: Range::empty(),
+        p: Range::empty(),
+        h: Range::empty(),
+        v: Range::empty(),
+        s: Range::empty(),
+        ..Default::default()
+    };
+    let n = 1i64 << spec.in_bits;
+    let min = -(n / 2);
+    let mut outs = Vec::with_capacity(n as usize);
+    for x in min..min + n {
+        let t = x - spec.in_zp as i64;
+        r.t.add(t);
+        let (m, sh) = if t < 0 { spec.neg } else { spec.pos };
+        let (left, right) = (sh.max(0) as u32, (-sh).max(0) as u32);
+        let shifted = t << left;
+        r.shifted.add(shifted);
+        let a = shifted.clamp(i32::MIN as i64, i32::MAX as i64);
+        r.saturates |= a != shifted;
+        let ovf = a == i32::MIN as i64 && m == i32::MIN;
+        r.overflow |= ovf;
+        let p = a * m as i64 + (1 << 30);
+        r.p.add(p);
+        let h = if ovf { i32::MAX as i64 } else { p >> 31 };
+        r.h.add(h);
+        let v = rshr_i64(h, right);
+        r.v.add(v);
+        let s = spec.out_zp as i64 + v;
+        r.s.add(s);
+        outs.push(s.clamp(spec.lo as i64, spec.hi as i64));
+    }
+    (r, outs)
+}

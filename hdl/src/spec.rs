@@ -1,8 +1,9 @@
 //! What a core computes, read from the runtime's own decoded kernel — the same
 //! description the microcontroller executes, so there is nothing to keep in sync.
 
-use crate::ranges::{analyze, PolyRanges};
+use crate::ranges::{analyze, analyze_relu, PolyRanges, ReluRanges};
 use crate::stages::poly::{final_latency, StepShape, LEAD_LATENCY};
+use crate::stages::relu::{Branch, ReluShape};
 use polyact::kernels::activation::KernelKind;
 use polyact::{Activation, DType};
 use std::fmt;
@@ -92,6 +93,26 @@ pub struct ReluSpec {
     pub neg: (i32, i32),
     pub lo: i32,
     pub hi: i32,
+    /// Carry-chain bits per clock in the pipelined adders.
+    pub chunk_bits: usize,
+    /// Exact ranges of the intermediates over every input (sizes the hardware).
+    pub ranges: ReluRanges,
+}
+
+impl ReluSpec {
+    /// Everything the stages need.
+    pub fn shape(&self) -> ReluShape {
+        ReluShape {
+            in_zp: self.in_zp,
+            out_zp: self.out_zp,
+            lo: self.lo as i64,
+            hi: self.hi as i64,
+            pos: Branch::new(self.pos),
+            neg: Branch::new(self.neg),
+            ranges: self.ranges.clone(),
+            chunk: self.chunk_bits,
+        }
+    }
 }
 
 /// An int8 lookup table (`polyact`'s `Table` kernel): its 256 entries.
@@ -173,16 +194,34 @@ impl CoreSpec {
             act.as_leaky().map(|k| (k.pos, k.neg, out_lo, out_hi))
         };
         match branches {
-            Some((pos, neg, lo, hi)) => Ok(CoreSpec::Relu(ReluSpec {
-                in_bits,
-                out_bits,
-                in_zp: act.io.in_zp,
-                out_zp: act.io.out_zp,
-                pos,
-                neg,
-                lo: lo.max(out_lo),
-                hi: hi.min(out_hi),
-            })),
+            Some((pos, neg, lo, hi)) => {
+                let mut spec = ReluSpec {
+                    in_bits,
+                    out_bits,
+                    in_zp: act.io.in_zp,
+                    out_zp: act.io.out_zp,
+                    pos,
+                    neg,
+                    lo: lo.max(out_lo),
+                    hi: hi.min(out_hi),
+                    chunk_bits: DEFAULT_CHUNK_BITS,
+                    ranges: ReluRanges::default(),
+                };
+                let (ranges, outs) = analyze_relu(&spec);
+                if ranges.overflow {
+                    return Err(Unsupported("a requantization multiplier of i32::MIN has no HDL core".into()));
+                }
+                let t = act.io.in_dtype;
+                if let Some(x) =
+                    (t.min()..=t.max()).find(|&x| outs[(x - t.min()) as usize] != act.eval(x, channel) as i64)
+                {
+                    return Err(Unsupported(format!(
+                        "internal: requantization model disagrees with the runtime at input {x}"
+                    )));
+                }
+                spec.ranges = ranges;
+                Ok(CoreSpec::Relu(spec))
+            }
             None => Err(Unsupported(format!(
                 "{} kernels have no HDL core yet (piecewise polynomials, tables and the ReLU family do); \
                  lower the function with `polyact fit` to get a piecewise polynomial",
@@ -211,8 +250,7 @@ impl CoreSpec {
     pub fn latency(&self) -> usize {
         match self {
             CoreSpec::Poly(p) => p.latency(),
-            // offset+left shift, multiply, high half, right shift, clamp
-            CoreSpec::Relu(_) => 5,
+            CoreSpec::Relu(r) => r.shape().latency(),
             CoreSpec::Table(_) => crate::stages::table::TABLE_LATENCY,
         }
     }

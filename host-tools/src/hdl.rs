@@ -42,11 +42,13 @@ pub fn layer_kernel<'a>(m: &Model<'a>, layer: usize) -> Result<Activation<'a>> {
 /// Build the core for `act`, write its files, check and report as asked.
 pub fn build(act: &Activation, provenance: &str, certificate: Option<&str>, job: &HdlJob) -> Result<HdlOutcome> {
     let mut spec = CoreSpec::from_activation(act, job.channel).map_err(|e| anyhow!("{e}"))?;
-    if let CoreSpec::Poly(p) = &mut spec {
-        if !(1..=32).contains(&job.chunk_bits) {
-            bail!("--chunk-bits {}: must be 1..=32", job.chunk_bits);
-        }
-        p.chunk_bits = job.chunk_bits;
+    if !(1..=32).contains(&job.chunk_bits) {
+        bail!("--chunk-bits {}: must be 1..=32", job.chunk_bits);
+    }
+    match &mut spec {
+        CoreSpec::Poly(p) => p.chunk_bits = job.chunk_bits,
+        CoreSpec::Relu(r) => r.chunk_bits = job.chunk_bits,
+        CoreSpec::Table(_) => {}
     }
     let want = reference(act, job.channel);
     write_core(&job.out, &job.name, &spec, &want, provenance, certificate).map_err(|e| anyhow!("{e}"))?;

@@ -12,29 +12,8 @@ pub mod poly;
 pub mod relu;
 pub mod table;
 
-/// `x / 2^s` rounded half away from zero (the contract's `rshr`) as Verilog:
-/// floor shift plus a round-up bit, so it never overflows. `x` is a `width`-bit
-/// signed expression name; the result is declared as wire `out`.
-pub(crate) fn rshr_verilog(out: &str, x: &str, width: usize, s: u32) -> String {
-    if s == 0 {
-        return format!("wire signed [{m}:0] {out} = $signed({x});\n", m = width - 1);
-    }
-    let s = s as usize;
-    let m = width - 1;
-    // Round up when the discarded part exceeds half: its top bit is set and,
-    // for negative x, some lower bit is set too (ties go away from zero).
-    let up = if s == 1 {
-        format!("{x}[0] & ~{x}[{m}]")
-    } else {
-        format!("{x}[{t}] & (~{x}[{m}] | (|{x}[{l}:0]))", t = s - 1, l = s - 2)
-    };
-    format!(
-        "wire {out}_up = {up};\n\
-         wire signed [{m}:0] {out} = ($signed({x}) >>> {s}) + $signed({{{m}'d0, {out}_up}});\n"
-    )
-}
-
-/// The Rust model of [`rshr_verilog`]: floor shift plus round-up bit.
+/// The contract's `rshr` (round half away from zero) as the hardware forms
+/// it: floor shift plus a round-up bit (see `pipelined_sum::round_up`).
 pub(crate) fn rshr_model(x: i64, s: u32) -> i64 {
     if s == 0 {
         return x;
@@ -84,25 +63,14 @@ pub(crate) fn rom_verilog(out: &str, sel: &str, sel_bits: usize, table: &[i64], 
     v + &pick + &format!("    default: {out} <= {width}'d0;\n  endcase\nend\n`else\n{single}`endif\n")
 }
 
-/// Saturate the signed expression `x` to `[lo, hi]` as a Verilog expression.
-pub(crate) fn clamp_verilog(x: &str, x_width: usize, lo: i64, hi: i64, out_width: usize) -> String {
-    format!(
-        "(($signed({x}) > {hi}) ? {hil} : ($signed({x}) < {lo}) ? {lol} : {x}[{m}:0])",
-        hi = crate::word::lit(hi, x_width),
-        lo = crate::word::lit(lo, x_width),
-        hil = crate::word::lit(hi, out_width),
-        lol = crate::word::lit(lo, out_width),
-        m = out_width - 1
-    )
-}
-
 /// `d` clocks of delay for a `width`-bit signal as Verilog, declaring wire
-/// `{p}_out`. Short delays are register chains; longer ones a RAM ring
-/// (block RAM on iCE40, LUT RAM on ECP5) read into two registers, so a long
-/// pipeline does not spend thousands of flip-flops carrying a few bits along.
+/// `{p}_out`. Short or narrow delays are register chains; long wide ones a
+/// RAM ring (block RAM on iCE40, LUT RAM on ECP5) read into two registers, so
+/// a long pipeline does not spend thousands of flip-flops carrying a word
+/// along. (A narrow ring would become a register file with a slow read mux.)
 pub(crate) fn delay_verilog(p: &str, din: &str, width: usize, d: usize) -> String {
     let m = width - 1;
-    if d <= 4 {
+    if d <= 4 || width < 8 {
         let mut v = String::new();
         let mut prev = din.to_string();
         for k in 1..=d {
@@ -123,6 +91,54 @@ pub(crate) fn delay_verilog(p: &str, din: &str, width: usize, d: usize) -> Strin
         last = words - 1,
         am = a - 1,
         start = d - 2,
+    )
+}
+
+/// `out` (an `aw + bw`-bit wire) = `a × b` for signed `aw`- and `bw`-bit
+/// signals (at most 18 bits each), two clocks later: registered operands, then
+/// a registered product. Portable Verilog (yosys packs both registers into
+/// iCE40 SB_MAC16 blocks), or with `POLYACT_ECP5` defined an ECP5 MULT18X18D
+/// using its own input and output registers, which yosys does not infer.
+/// `p` prefixes the names this declares.
+pub(crate) fn dsp_multiply(p: &str, a: &str, aw: usize, b: &str, bw: usize, out: &str) -> String {
+    assert!(aw <= 18 && bw <= 18, "a DSP multiply takes at most 18-bit operands");
+    let pw = aw + bw;
+    let ext = |x: &str, w: usize, to: usize| {
+        if w == to {
+            x.to_string()
+        } else {
+            format!("{{{{{}{{{x}[{}]}}}}, {x}}}", to - w, w - 1)
+        }
+    };
+    let pins = |port: &str, n: usize, src: &str| {
+        (0..n).map(|i| format!(".{port}{i}({src}[{i}])")).collect::<Vec<_>>().join(", ")
+    };
+    format!(
+        "`ifdef POLYACT_ECP5\n\
+         wire [17:0] {p}_ma = {a18};\nwire [17:0] {p}_mb = {b18};\nwire [35:0] {p}_mp;\n\
+         MULT18X18D #(.REG_INPUTA_CLK(\"CLK0\"), .REG_INPUTB_CLK(\"CLK0\"), .REG_OUTPUT_CLK(\"CLK0\"), .GSR(\"DISABLED\")) {p}_cell (\n  \
+         {}, {}, {},\n  \
+         .SIGNEDA(1'b1), .SIGNEDB(1'b1), .SOURCEA(1'b0), .SOURCEB(1'b0),\n  \
+         .CLK0(clock), .CLK1(1'b0), .CLK2(1'b0), .CLK3(1'b0), .CE0(1'b1), .CE1(1'b1), .CE2(1'b1), .CE3(1'b1),\n  \
+         .RST0(1'b0), .RST1(1'b0), .RST2(1'b0), .RST3(1'b0), {});\n\
+         assign {out} = {p}_mp[{pm}:0];\n\
+         `else\n\
+         reg signed [{am}:0] {p}_a;\nreg signed [{bm}:0] {p}_b;\nreg [{pm}:0] {p}_p;\n\
+         always @(posedge clock) begin\n  {p}_a <= {a};\n  {p}_b <= {b};\n  \
+         {p}_p <= $signed({ae}) * $signed({be});\nend\n\
+         assign {out} = {p}_p;\n\
+         `endif\n",
+        pins("A", 18, &format!("{p}_ma")),
+        pins("B", 18, &format!("{p}_mb")),
+        (0..18).map(|i| format!(".C{i}(1'b0)")).collect::<Vec<_>>().join(", "),
+        pins("P", 36, &format!("{p}_mp")),
+        a18 = ext(a, aw, 18),
+        b18 = ext(b, bw, 18),
+        pm = pw - 1,
+        am = aw - 1,
+        bm = bw - 1,
+        ae = ext(&format!("{p}_a"), aw, pw),
+        be = ext(&format!("{p}_b"), bw, pw),
     )
 }
 

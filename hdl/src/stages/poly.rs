@@ -4,7 +4,7 @@
 
 use super::delay::Delay;
 use super::pipelined_sum::{fit, round_up, round_up_depth, PipelinedSum};
-use super::{delay_verilog, rom_verilog, rshr_model};
+use super::{delay_verilog, dsp_multiply, rom_verilog, rshr_model};
 use crate::ranges::signed_bits;
 use crate::word::{int, lit, signed_int, signed_word, word};
 use rust_hdl::prelude::*;
@@ -155,49 +155,6 @@ impl Logic for Lead {
             rm = R - 1
         ))
     }
-}
-
-/// One DSP multiply `pp{k} = a_p{k} × rr` with registered operands and a
-/// registered product: generic Verilog (yosys packs the registers into iCE40
-/// SB_MAC16 blocks), or with `POLYACT_ECP5` defined an ECP5 MULT18X18D using
-/// its own input and output registers, which yosys does not infer.
-fn multiplier(k: usize, aw: usize, rb: usize, pw: usize) -> String {
-    let ext = |x: &str, w: usize, to: usize| {
-        if w == to {
-            x.to_string()
-        } else {
-            format!("{{{{{}{{{x}[{}]}}}}, {x}}}", to - w, w - 1)
-        }
-    };
-    let (a18, b18) = (ext(&format!("a_p{k}"), aw, 18), ext("rr", rb, 18));
-    let pins = |port: &str, n: usize, src: &str| {
-        (0..n).map(|i| format!(".{port}{i}({src}[{i}])")).collect::<Vec<_>>().join(", ")
-    };
-    format!(
-        "`ifdef POLYACT_ECP5\n\
-         wire [17:0] ma{k} = {a18};\nwire [17:0] mb{k} = {b18};\nwire [35:0] mp{k};\n\
-         MULT18X18D #(.REG_INPUTA_CLK(\"CLK0\"), .REG_INPUTB_CLK(\"CLK0\"), .REG_OUTPUT_CLK(\"CLK0\"), .GSR(\"DISABLED\")) mul{k} (\n  \
-         {}, {}, {},\n  \
-         .SIGNEDA(1'b1), .SIGNEDB(1'b1), .SOURCEA(1'b0), .SOURCEB(1'b0),\n  \
-         .CLK0(clock), .CLK1(1'b0), .CLK2(1'b0), .CLK3(1'b0), .CE0(1'b1), .CE1(1'b1), .CE2(1'b1), .CE3(1'b1),\n  \
-         .RST0(1'b0), .RST1(1'b0), .RST2(1'b0), .RST3(1'b0), {});\n\
-         assign pp{k} = mp{k}[{pm}:0];\n\
-         `else\n\
-         reg signed [{am}:0] ap{k};\nreg signed [{rm}:0] rq{k};\nreg [{pm}:0] pr{k};\n\
-         always @(posedge clock) begin\n  ap{k} <= a_p{k};\n  rq{k} <= rr;\n  \
-         pr{k} <= $signed({ae}) * $signed({re});\nend\n\
-         assign pp{k} = pr{k};\n\
-         `endif\n",
-        pins("A", 18, &format!("ma{k}")),
-        pins("B", 18, &format!("mb{k}")),
-        (0..18).map(|i| format!(".C{i}(1'b0)")).collect::<Vec<_>>().join(", "),
-        pins("P", 36, &format!("mp{k}")),
-        pm = pw - 1,
-        am = aw - 1,
-        rm = rb - 1,
-        ae = ext(&format!("ap{k}"), aw, pw),
-        re = ext(&format!("rq{k}"), rb, pw),
-    )
 }
 
 /// Width and delay of a [`HornerStep`].
@@ -359,7 +316,7 @@ impl Logic for HornerStep {
                 ops.push(fit(&format!("neg{k}"), 2, lo - base, ws).unwrap_or_else(|| format!("{ws}'d0")));
             } else {
                 let _ = writeln!(decls, "wire [{}:0] pp{k};", pw - 1);
-                dsp += &multiplier(k, aw, rb, pw);
+                dsp += &dsp_multiply(&format!("m{k}"), &format!("a_p{k}"), aw, "rr", rb, &format!("pp{k}"));
             }
             if split && k == 0 {
                 let _ = writeln!(decls, "wire [{}:0] pp0h = pp0[{}:{s}];", pw - s - 1, pw - 1);
