@@ -105,11 +105,13 @@ pub fn readme(spec: &CoreSpec, name: &str, provenance: &str, certificate: Option
          | port | width | |\n|---|---|---|\n\
          | `clock` | 1 | rising edge |\n\
          | `x` | {ib} signed | one input per clock |\n\
-         | `y` | {ob} signed | the output for the input given {lat} clocks earlier |\n\n\
-         - Kernel: {desc}\n- Latency: {lat} cycles; throughput one result per clock; no reset, no stall.\n",
+         | `y` | {ob} signed | f(x) for the `x` sampled {back} rising edges earlier |\n\n\
+         - Kernel: {desc}\n- Latency: {lat} register stages (the `x` sampled at a rising edge is on `y` after the \
+         {back}th edge that follows); one result per clock; no reset, no stall.\n",
         ib = spec.in_bits(),
         ob = spec.out_bits(),
         lat = spec.latency(),
+        back = spec.latency() - 1,
         desc = spec.describe()
     );
     if let Some(c) = certificate {

@@ -94,6 +94,23 @@ pub(crate) fn delay_verilog(p: &str, din: &str, width: usize, d: usize) -> Strin
     )
 }
 
+/// `(lowest bit, width, signed)`: a piece of a signed value that fits a DSP
+/// multiplier input (unsigned pieces get a zero sign bit, so 15 bits).
+pub(crate) type Piece = (usize, usize, bool);
+
+/// Split a `w`-bit signed value into DSP pieces: 15-bit unsigned ones from
+/// the bottom, then a signed top of at most 16 bits.
+pub(crate) fn dsp_pieces(w: usize) -> Vec<Piece> {
+    const DSP_BITS: usize = 16;
+    let (mut v, mut lo) = (Vec::new(), 0);
+    while w - lo > DSP_BITS {
+        v.push((lo, DSP_BITS - 1, false));
+        lo += DSP_BITS - 1;
+    }
+    v.push((lo, w - lo, true));
+    v
+}
+
 /// `out` (an `aw + bw`-bit wire) = `a × b` for signed `aw`- and `bw`-bit
 /// signals (at most 18 bits each), two clocks later: registered operands, then
 /// a registered product. Portable Verilog (yosys packs both registers into

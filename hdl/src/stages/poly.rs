@@ -4,7 +4,7 @@
 
 use super::delay::Delay;
 use super::pipelined_sum::{fit, round_up, round_up_depth, PipelinedSum};
-use super::{delay_verilog, dsp_multiply, rom_verilog, rshr_model};
+use super::{delay_verilog, dsp_multiply, dsp_pieces, rom_verilog, rshr_model, Piece};
 use crate::ranges::signed_bits;
 use crate::word::{int, lit, signed_int, signed_word, word};
 use rust_hdl::prelude::*;
@@ -16,8 +16,6 @@ pub const SEG: usize = 8;
 pub const R: usize = 16;
 /// Horner accumulator port width: the contract saturates it to `i32`.
 pub const ACC: usize = 32;
-/// Widest multiplier operand mapped onto one DSP block (iCE40: 16×16).
-const DSP_BITS: usize = 16;
 
 /// Input stage: `u = x − min`, segment = top `seg_bits` of `u`, centred local
 /// coordinate `r = (u mod 2^L) − 2^(L−1)`.
@@ -184,7 +182,7 @@ impl StepShape {
         s >= 1 && pieces.get(1).is_none_or(|p| p.0 >= s) && s < self.piece_product_bits(pieces[0])
     }
 
-    fn piece_product_bits(&self, (_, w, signed): (usize, usize, bool)) -> usize {
+    fn piece_product_bits(&self, (_, w, signed): Piece) -> usize {
         (if signed { w } else { w + 1 }) + self.r_bits
     }
 
@@ -203,18 +201,9 @@ impl StepShape {
         }
     }
 
-    /// `(lowest bit, width, signed)` pieces of the accumulator, each fitting a
-    /// DSP multiplier input (unsigned pieces get a zero sign bit).
-    fn pieces(&self) -> Vec<(usize, usize, bool)> {
-        let w = self.acc_bits;
-        let mut v = Vec::new();
-        let mut lo = 0;
-        while w - lo > DSP_BITS {
-            v.push((lo, DSP_BITS - 1, false));
-            lo += DSP_BITS - 1;
-        }
-        v.push((lo, w - lo, true));
-        v
+    /// DSP pieces of the accumulator.
+    fn pieces(&self) -> Vec<Piece> {
+        dsp_pieces(self.acc_bits)
     }
 
     /// Clocks from inputs to outputs: operand and product registers, the

@@ -8,7 +8,7 @@
 
 use super::delay::Delay;
 use super::pipelined_sum::{fit, round_up, round_up_depth, PipelinedSum};
-use super::{delay_verilog, dsp_multiply, rshr_model};
+use super::{delay_verilog, dsp_multiply, dsp_pieces, rshr_model, Piece};
 use crate::ranges::{signed_bits, ReluRanges};
 use crate::word::{int, lit, signed_int, signed_word, word};
 use rust_hdl::prelude::*;
@@ -78,22 +78,12 @@ impl ReluShape {
             self.ranges.shifted.bits()
         }
     }
-    /// `(lowest bit, width, signed)` DSP pieces of a `w`-bit signed value.
-    fn pieces(w: usize) -> Vec<(usize, usize, bool)> {
-        let (mut v, mut lo) = (Vec::new(), 0);
-        while w - lo > 16 {
-            v.push((lo, 15, false));
-            lo += 15;
-        }
-        v.push((lo, w - lo, true));
-        v
-    }
     /// Pairs of (accumulator piece, multiplier piece) whose product can be
     /// nonzero in either branch.
-    fn products(&self) -> Vec<((usize, usize, bool), (usize, usize, bool))> {
+    fn products(&self) -> Vec<(Piece, Piece)> {
         let mut v = Vec::new();
-        for pa in Self::pieces(self.a_bits()) {
-            for pm in Self::pieces(32) {
+        for pa in dsp_pieces(self.a_bits()) {
+            for pm in dsp_pieces(32) {
                 let piece = |m: i32| (m as i64 >> pm.0) & ((1i64 << pm.1) - 1);
                 if piece(self.pos.multiplier) != 0 || piece(self.neg.multiplier) != 0 {
                     v.push((pa, pm));
@@ -305,7 +295,7 @@ impl Logic for Multiply {
         let mut v = format!("wire signed [{}:0] a = a_in[{}:0];\n", aw - 1, aw - 1);
         let mut ops = Vec::new();
         for (k, (pa, pm)) in sh.products().into_iter().enumerate() {
-            let piece = |name: &str, (lo, w, signed): (usize, usize, bool)| -> (String, usize) {
+            let piece = |name: &str, (lo, w, signed): Piece| -> (String, usize) {
                 let bits = format!("{name}[{}:{lo}]", lo + w - 1);
                 if signed {
                     (bits, w)
