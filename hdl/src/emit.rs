@@ -6,13 +6,19 @@ use crate::spec::CoreSpec;
 use rust_hdl::prelude::*;
 use std::fmt::Write;
 
-/// The core as Verilog, top module `name` (sub-modules are prefixed `name$`).
-pub fn verilog(spec: &CoreSpec, name: &str) -> Result<String, String> {
+/// Whether `name` can be a Verilog module name (and a file name).
+pub fn check_module_name(name: &str) -> Result<(), String> {
     if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
         || !name.starts_with(|c: char| c.is_ascii_alphabetic())
     {
         return Err(format!("'{name}' is not a Verilog module name (letters, digits, _; starting with a letter)"));
     }
+    Ok(())
+}
+
+/// The core as Verilog, top module `name` (sub-modules are prefixed `name$`).
+pub fn verilog(spec: &CoreSpec, name: &str) -> Result<String, String> {
+    check_module_name(name)?;
     let text = with_core(spec, Emit)?;
     let body = text.replace("module top(", &format!("module {name}(")).replace("top$", &format!("{name}$"));
     Ok(format!(

@@ -370,6 +370,9 @@ fn run() -> Result<()> {
             }
         }
         Cmd::Hdl { model, layer, channel, fit, q, out, name, chunk_bits, no_check, report } => {
+            if let Some(n) = &name {
+                polyact_hdl::emit::check_module_name(n).map_err(|e| anyhow::anyhow!("--name: {e}"))?;
+            }
             let mut job = HdlJob {
                 out,
                 name: String::new(),

@@ -1,9 +1,10 @@
 //! The integer arithmetic contract (see `docs/ARITHMETIC.md`).
 //!
 //! Every integer result polyact produces on any target is built from these few
-//! functions. There is exactly one rounding rule: **round half away from zero**
-//! (gemmlowp's `RoundingDivideByPOT`), applied to every right shift and every
-//! division. Narrowing always saturates.
+//! functions. Every right shift and every division rounds **half away from
+//! zero** (gemmlowp's `RoundingDivideByPOT`); the one exception is TFLite's
+//! doubling high multiply, kept as TFLite has it (ties toward +∞) so
+//! requantization matches TFLite bit for bit. Narrowing always saturates.
 
 /// Saturate an `i64` into `[lo, hi]`.
 #[inline(always)]
@@ -138,8 +139,11 @@ pub fn isqrt_u128(v: u128) -> u128 {
     root
 }
 
-/// TFLite/gemmlowp `SaturatingRoundingDoublingHighMul`: `round(a * b / 2^31)`,
-/// half away from zero, saturating the single overflow case.
+/// TFLite/gemmlowp `SaturatingRoundingDoublingHighMul`: `round(a * b / 2^31)`
+/// with ties toward +∞ (the nudge makes the truncating division equal
+/// `⌊(a·b + 2^30) / 2^31⌋` for either sign), saturating the single overflow
+/// case. The one rounding polyact inherits rather than chooses: requantization
+/// stays bit-exact with TFLite.
 #[inline(always)]
 pub fn sat_rounding_doubling_high_mul(a: i32, b: i32) -> i32 {
     if a == i32::MIN && b == i32::MIN {
