@@ -4,8 +4,8 @@
 //! logic only where saturation can actually happen. (The co-simulation then
 //! checks the sized hardware on those same inputs.)
 
-use crate::spec::PolySpec;
-use polyact::arith::{rshr_i32, rshr_i64, sat_i32};
+use polyact::arith::{requantize_parts, sat_i32};
+use polyact::kernels::activation::Poly;
 
 /// Smallest two's-complement width holding every value in `[lo, hi]` (≥ 1).
 pub fn signed_bits(lo: i64, hi: i64) -> usize {
@@ -55,39 +55,93 @@ pub struct PolyRanges {
     pub out: Range,
 }
 
-/// Evaluate `spec` on every input, recording ranges. Also returns the outputs,
-/// so callers can check this recurrence against the runtime kernel.
-pub fn analyze(spec: &PolySpec) -> (PolyRanges, Vec<i64>) {
-    let d = spec.degree;
+/// Run the runtime kernel `poly` (coefficient set `channel`) on every input,
+/// recording ranges through its traced evaluation. A constant polynomial gets
+/// the one hardware step a core always has (zero leading coefficient).
+pub fn analyze(poly: &Poly, channel: usize) -> PolyRanges {
+    let steps = poly.degree.max(1);
     let mut rr = PolyRanges {
         r: Range::empty(),
-        steps: vec![StepRanges { acc_in: Range::empty(), sum: Range::empty(), saturates: false }; d],
+        steps: vec![StepRanges { acc_in: Range::empty(), sum: Range::empty(), saturates: false }; steps],
         acc: Range::empty(),
         out: Range::empty(),
     };
-    let n = 1i64 << spec.in_bits;
-    let local = spec.in_bits as u32 - spec.seg_bits;
-    let mut outs = Vec::with_capacity(n as usize);
-    for u in 0..n {
-        let seg = if local >= 63 { 0 } else { (u >> local) as usize };
-        let r = if local == 0 { 0 } else { (u & ((1 << local) - 1)) - (1 << (local - 1)) };
-        rr.r.add(r);
-        let mut acc = spec.coefs[seg][d] as i64;
-        for i in 0..d {
-            let j = d - 1 - i;
+    let half = 1i32 << (poly.in_bits() - 1);
+    for x in -half..half {
+        rr.r.add(poly.locate(x).1 as i64);
+        let mut i = 0;
+        let mut last = None;
+        let out = poly.eval_traced(x, channel, |acc_in, sum| {
             let st = &mut rr.steps[i];
-            st.acc_in.add(acc);
-            let v = rshr_i64(acc * r, spec.shifts[j]) + spec.coefs[seg][j] as i64;
-            st.sum.add(v);
-            acc = sat_i32(v) as i64;
-            st.saturates |= acc != v;
+            st.acc_in.add(acc_in as i64);
+            st.sum.add(sum);
+            st.saturates |= sat_i32(sum) as i64 != sum;
+            last = Some(sat_i32(sum));
+            i += 1;
+        });
+        if poly.degree == 0 {
+            // The padded step: 0 · r + c0.
+            let c0 = poly.coef(channel, poly.locate(x).0, 0);
+            rr.steps[0].acc_in.add(0);
+            rr.steps[0].sum.add(c0 as i64);
+            last = Some(c0);
         }
-        rr.acc.add(acc);
-        let v = rshr_i32(acc as i32, spec.final_shift) as i64;
-        rr.out.add(v);
-        outs.push(v.clamp(spec.out_lo, spec.out_hi));
+        rr.acc.add(last.unwrap_or_default() as i64);
+        rr.out.add(out as i64);
     }
-    (rr, outs)
+    rr
+}
+
+/// Ranges of the ReLU family's requantization, over every input.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ReluRanges {
+    /// `t = x − in_zp`.
+    pub t: Range,
+    /// `t << left` before the `i32` saturation, and whether it saturates.
+    pub shifted: Range,
+    pub saturates: bool,
+    /// `a·m + 2^30` (the hardware's form of the high multiply: `h` is its top).
+    pub p: Range,
+    /// `h`, `v = rshr(h, right)`, `s = out_zp + v`.
+    pub h: Range,
+    pub v: Range,
+    pub s: Range,
+    /// `a = m = i32::MIN` happens (TFLite's one overflow case).
+    pub overflow: bool,
+}
+
+/// Run the runtime's requantization ([`requantize_parts`]) on every input of
+/// the ReLU-family kernel `spec`, the branch chosen by the sign of
+/// `t = x − in_zp`. Returns the ranges and the outputs (`clamp(out_zp + v)`),
+/// which the caller checks against the kernel itself.
+pub fn analyze_relu(spec: &crate::spec::ReluSpec) -> (ReluRanges, Vec<i64>) {
+    let mut r = ReluRanges {
+        t: Range::empty(),
+        shifted: Range::empty(),
+        p: Range::empty(),
+        h: Range::empty(),
+        v: Range::empty(),
+        s: Range::empty(),
+        ..Default::default()
+    };
+    let half = 1i32 << (spec.in_bits - 1);
+    let mut outs = Vec::with_capacity(2 * half as usize);
+    for x in -half..half {
+        let t = x - spec.in_zp;
+        r.t.add(t as i64);
+        let (m, sh) = if t < 0 { spec.neg } else { spec.pos };
+        let q = requantize_parts(t, m, sh);
+        r.shifted.add(q.shifted);
+        r.saturates |= q.operand as i64 != q.shifted;
+        r.overflow |= q.operand == i32::MIN && m == i32::MIN;
+        r.p.add(q.operand as i64 * m as i64 + (1 << 30));
+        r.h.add(q.high as i64);
+        r.v.add(q.out as i64);
+        let s = spec.out_zp.saturating_add(q.out);
+        r.s.add(s as i64);
+        outs.push(s.clamp(spec.lo, spec.hi) as i64);
+    }
+    (r, outs)
 }
 
 #[cfg(test)]
@@ -103,62 +157,4 @@ mod tests {
         assert_eq!(signed_bits(0, 128), 9);
         assert_eq!(signed_bits(i32::MIN as i64, i32::MAX as i64), 32);
     }
-}
-
-/// Ranges of the ReLU family's requantization, over every input.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct ReluRanges {
-    /// `t = x − in_zp`.
-    pub t: Range,
-    /// `t << left` before the `i32` saturation, and whether it saturates.
-    pub shifted: Range,
-    pub saturates: bool,
-    /// `a·m + 2^30` (the high half is `h`).
-    pub p: Range,
-    /// `h`, `v = rshr(h, right)`, `s = out_zp + v`.
-    pub h: Range,
-    pub v: Range,
-    pub s: Range,
-    /// `a = m = i32::MIN` happens (TFLite's one overflow case).
-    pub overflow: bool,
-}
-
-/// Evaluate the ReLU family's requantization on every input: `y = clamp(out_zp
-/// + rshr(⌊(sat32(t << left)·m + 2^30) / 2^31⌋, right), lo, hi)`, the branch
-/// chosen by the sign of `t = x − in_zp`. Returns the ranges and the outputs.
-pub fn analyze_relu(spec: &crate::spec::ReluSpec) -> (ReluRanges, Vec<i64>) {
-    let mut r = ReluRanges {
-        t: Range::empty(),
-        shifted: Range::empty(),
-        p: Range::empty(),
-        h: Range::empty(),
-        v: Range::empty(),
-        s: Range::empty(),
-        ..Default::default()
-    };
-    let n = 1i64 << spec.in_bits;
-    let min = -(n / 2);
-    let mut outs = Vec::with_capacity(n as usize);
-    for x in min..min + n {
-        let t = x - spec.in_zp as i64;
-        r.t.add(t);
-        let (m, sh) = if t < 0 { spec.neg } else { spec.pos };
-        let (left, right) = (sh.max(0) as u32, (-sh).max(0) as u32);
-        let shifted = t << left;
-        r.shifted.add(shifted);
-        let a = shifted.clamp(i32::MIN as i64, i32::MAX as i64);
-        r.saturates |= a != shifted;
-        let ovf = a == i32::MIN as i64 && m == i32::MIN;
-        r.overflow |= ovf;
-        let p = a * m as i64 + (1 << 30);
-        r.p.add(p);
-        let h = if ovf { i32::MAX as i64 } else { p >> 31 };
-        r.h.add(h);
-        let v = rshr_i64(h, right);
-        r.v.add(v);
-        let s = spec.out_zp as i64 + v;
-        r.s.add(s);
-        outs.push(s.clamp(spec.lo as i64, spec.hi as i64));
-    }
-    (r, outs)
 }

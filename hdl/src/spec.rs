@@ -159,7 +159,7 @@ impl CoreSpec {
             let coefs = (0..p.n_segments())
                 .map(|seg| (0..=degree).map(|j| if j <= p.degree { p.coef(channel, seg, j) } else { 0 }).collect())
                 .collect();
-            let mut spec = PolySpec {
+            return Ok(CoreSpec::Poly(PolySpec {
                 in_bits,
                 out_bits,
                 seg_bits: p.seg_bits,
@@ -170,17 +170,9 @@ impl CoreSpec {
                 out_lo: out_lo as i64,
                 out_hi: out_hi as i64,
                 chunk_bits: DEFAULT_CHUNK_BITS,
-                ranges: PolyRanges::default(),
-            };
-            let (ranges, outs) = analyze(&spec);
-            // The recurrence the hardware is sized from must be the kernel's.
-            let t = act.io.in_dtype;
-            if let Some(x) = (t.min()..=t.max()).find(|&x| outs[(x - t.min()) as usize] != act.eval(x, channel) as i64)
-            {
-                return Err(Unsupported(format!("internal: range analysis disagrees with the runtime at input {x}")));
-            }
-            spec.ranges = ranges;
-            return Ok(CoreSpec::Poly(spec));
+                // Traced through the runtime's own evaluation.
+                ranges: analyze(p, channel),
+            }));
         }
         if act.kind == KernelKind::Table {
             // The table is exactly what the kernel returns for each input.

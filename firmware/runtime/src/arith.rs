@@ -159,10 +159,32 @@ pub fn sat_rounding_doubling_high_mul(a: i32, b: i32) -> i32 {
 /// where TFLite is defined; the left shift saturates instead of overflowing.
 #[inline(always)]
 pub fn requantize(x: i32, multiplier: i32, shift: i32) -> i32 {
+    requantize_parts(x, multiplier, shift).out
+}
+
+/// The intermediate values of [`requantize`], for code generators that build
+/// it in stages (the unused ones cost nothing where `requantize` inlines).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RequantParts {
+    /// `x << left` before the `i32` saturation.
+    pub shifted: i64,
+    /// That, saturated: the multiply's operand.
+    pub operand: i32,
+    /// The doubling high multiply.
+    pub high: i32,
+    /// `rshr(high, right)`: the result.
+    pub out: i32,
+}
+
+/// [`requantize`] with its intermediates.
+#[inline(always)]
+pub fn requantize_parts(x: i32, multiplier: i32, shift: i32) -> RequantParts {
     let left = if shift > 0 { shift as u32 } else { 0 };
     let right = if shift > 0 { 0 } else { shift.unsigned_abs() };
-    let shifted = if left == 0 { x } else { sat_i32((x as i64) << left.min(32)) };
-    rshr_i32(sat_rounding_doubling_high_mul(shifted, multiplier), right)
+    let shifted = (x as i64) << left.min(32);
+    let operand = if left == 0 { x } else { sat_i32(shifted) };
+    let high = sat_rounding_doubling_high_mul(operand, multiplier);
+    RequantParts { shifted, operand, high, out: rshr_i32(high, right) }
 }
 
 /// Requantize an `i64` accumulator (16x8 layers): `round(x * multiplier /

@@ -12,18 +12,6 @@ pub mod poly;
 pub mod relu;
 pub mod table;
 
-/// The contract's `rshr` (round half away from zero) as the hardware forms
-/// it: floor shift plus a round-up bit (see `pipelined_sum::round_up`).
-pub(crate) fn rshr_model(x: i64, s: u32) -> i64 {
-    if s == 0 {
-        return x;
-    }
-    let rem = x & ((1i64 << s) - 1);
-    let half = 1i64 << (s - 1);
-    let up = rem >= half && (x >= 0 || rem > half);
-    (x >> s) + up as i64
-}
-
 /// A ROM read in two clocks as Verilog: `out <= table[sel]` two clocks after
 /// `sel`. Generic devices get one synchronous read plus an output register (a
 /// block RAM on iCE40). With `POLYACT_ECP5` defined, tables deeper than 64
@@ -157,24 +145,4 @@ pub(crate) fn dsp_multiply(p: &str, a: &str, aw: usize, b: &str, bw: usize, out:
         ae = ext(&format!("{p}_a"), aw, pw),
         be = ext(&format!("{p}_b"), bw, pw),
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::rshr_model;
-    use polyact::arith::rshr_i64;
-
-    #[test]
-    fn rounding_model_matches_the_contract() {
-        for s in 0..12 {
-            for x in -5000i64..5000 {
-                assert_eq!(rshr_model(x, s), rshr_i64(x, s), "x {x} s {s}");
-            }
-        }
-        for s in [20, 31, 40, 46] {
-            for x in [i64::MIN / 4, -(1 << 46), -(1i64 << (s - 1)), (1i64 << (s - 1)) - 1, 1 << 46] {
-                assert_eq!(rshr_model(x, s), rshr_i64(x, s), "x {x} s {s}");
-            }
-        }
-    }
 }

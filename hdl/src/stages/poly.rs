@@ -4,9 +4,11 @@
 
 use super::delay::Delay;
 use super::pipelined_sum::{fit, round_up, round_up_depth, PipelinedSum};
-use super::{delay_verilog, dsp_multiply, dsp_pieces, rom_verilog, rshr_model, Piece};
+use super::{delay_verilog, dsp_multiply, dsp_pieces, rom_verilog, Piece};
 use crate::ranges::signed_bits;
 use crate::word::{int, lit, signed_int, signed_word, word};
+use polyact::arith::{rshr_i32, sat_i32};
+use polyact::kernels::activation::{horner_step, locate};
 use rust_hdl::prelude::*;
 use std::fmt::Write;
 
@@ -43,12 +45,9 @@ impl<const IN: usize> Locate<IN> {
 impl<const IN: usize> Logic for Locate<IN> {
     fn update(&mut self) {
         if self.clock.pos_edge() {
-            let u = signed_int(self.x.val()) + (1 << (IN - 1));
-            let l = IN - self._seg_bits;
-            let seg = if self._seg_bits == 0 { 0 } else { u >> l };
-            let r = if l == 0 { 0 } else { (u & ((1 << l) - 1)) - (1 << (l - 1)) };
-            self.seg.next = word(seg);
-            self.r.next = word(r);
+            let (seg, r) = locate(IN as u32, self._seg_bits as u32, signed_int(self.x.val()) as i32);
+            self.seg.next = word(seg as i64);
+            self.r.next = word(r as i64);
         }
     }
     fn connect(&mut self) {
@@ -253,8 +252,8 @@ impl Logic for HornerStep {
             let seg = self.seg_in.val().to_u64();
             let (r, a) = (int(self.r_in.val()), int(self.acc_in.val()));
             let c = self._rom.get(seg as usize).copied().unwrap_or(0);
-            let v = rshr_model(a * r, self._shape.shift) + c;
-            let out = self._line.clock((seg, r, v.clamp(i32::MIN as i64, i32::MAX as i64)));
+            let acc = sat_i32(horner_step(a as i32, r as i32, self._shape.shift, c as i32));
+            let out = self._line.clock((seg, r, acc as i64));
             drive(&mut self.seg, &mut self.r, &mut self.acc, out);
         }
     }
@@ -424,7 +423,7 @@ impl<const OUT: usize> FinalStage<OUT> {
 impl<const OUT: usize> Logic for FinalStage<OUT> {
     fn update(&mut self) {
         if self.clock.pos_edge() {
-            let v = rshr_model(int(self.acc_in.val()), self._shift).clamp(self._lo, self._hi);
+            let v = (rshr_i32(int(self.acc_in.val()) as i32, self._shift) as i64).clamp(self._lo, self._hi);
             self.y.next = signed_word(self._line.clock(v));
         }
     }

@@ -8,16 +8,15 @@
 
 use super::delay::Delay;
 use super::pipelined_sum::{fit, round_up, round_up_depth, PipelinedSum};
-use super::{delay_verilog, dsp_multiply, dsp_pieces, rshr_model, Piece};
+use super::{delay_verilog, dsp_multiply, dsp_pieces, Piece};
 use crate::ranges::{signed_bits, ReluRanges};
 use crate::word::{int, lit, signed_int, signed_word, word};
+use polyact::arith::{requantize_parts, rshr_i32, sat_rounding_doubling_high_mul};
 use rust_hdl::prelude::*;
 use std::fmt::Write;
 
 /// Port width of the internal words (values are narrower; see the ranges).
 const W: usize = 64;
-const I32_MIN: i64 = i32::MIN as i64;
-const I32_MAX: i64 = i32::MAX as i64;
 
 /// A requantization branch split into the hardware's parts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -233,7 +232,9 @@ impl Logic for Scale {
         if self.clock.pos_edge() {
             let (t, neg) = (int(self.t_in.val()), self.neg_in.val());
             let b = if neg { self._shape.neg } else { self._shape.pos };
-            let a = if self._shape.identity() { t } else { (t << b.left).clamp(I32_MIN, I32_MAX) };
+            let shift = b.left as i32 - b.right as i32;
+            let a =
+                if self._shape.identity() { t } else { requantize_parts(t as i32, b.multiplier, shift).operand as i64 };
             let (a, neg) = self._line.clock((a, neg));
             self.a.next = word(a);
             self.neg.next = neg;
@@ -274,7 +275,7 @@ impl Logic for Multiply {
         if self.clock.pos_edge() {
             let (a, neg) = (int(self.a_in.val()), self.neg_in.val());
             let m = if neg { self._shape.neg.multiplier } else { self._shape.pos.multiplier } as i64;
-            let h = if self._shape.identity() { a } else { (a * m + (1 << 30)) >> 31 };
+            let h = if self._shape.identity() { a } else { sat_rounding_doubling_high_mul(a as i32, m as i32) as i64 };
             let (h, neg) = self._line.clock((h, neg));
             self.h.next = word(h);
             self.neg.next = neg;
@@ -350,7 +351,7 @@ impl Logic for Shift {
         if self.clock.pos_edge() {
             let (h, neg) = (int(self.h_in.val()), self.neg_in.val());
             let r = if neg { self._shape.neg.right } else { self._shape.pos.right };
-            let (v, _) = self._line.clock((rshr_model(h, r), false));
+            let (v, _) = self._line.clock((rshr_i32(h as i32, r) as i64, false));
             self.v.next = word(v);
         }
     }
@@ -425,7 +426,7 @@ impl<const OUT: usize> ClampOut<OUT> {
 impl<const OUT: usize> Logic for ClampOut<OUT> {
     fn update(&mut self) {
         if self.clock.pos_edge() {
-            let s = self._shape.out_zp as i64 + int(self.v_in.val());
+            let s = self._shape.out_zp.saturating_add(int(self.v_in.val()) as i32) as i64;
             let (y, _) = self._line.clock((s.clamp(self._shape.lo, self._shape.hi), false));
             self.y.next = signed_word(y);
         }

@@ -11,7 +11,7 @@ mod rational;
 pub(crate) mod relu;
 mod table;
 
-pub use poly::{Poly, MAX_DEGREE, MAX_STEP_SHIFT};
+pub use poly::{horner_step, locate, Poly, MAX_DEGREE, MAX_STEP_SHIFT};
 pub use rational::Rational;
 pub use relu::{Leaky, LinearClamp, PRelu};
 pub use table::Table;

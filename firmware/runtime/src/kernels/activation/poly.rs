@@ -28,6 +28,23 @@ const P: usize = COMMON_PARAMS;
 /// Params: seg_bits, degree, final_shift, 7 step shifts, coef ref (2).
 pub(crate) const N_PARAMS: usize = P + 3 + MAX_DEGREE + 2;
 
+/// Segment and centred local coordinate of `x` for a `in_bits`-bit input
+/// split into `2^seg_bits` segments (see the module docs).
+#[inline(always)]
+pub fn locate(in_bits: u32, seg_bits: u32, x: i32) -> (usize, i32) {
+    let u = (x + (1 << (in_bits - 1))) as u32;
+    let local_bits = in_bits - seg_bits;
+    let seg = if local_bits >= 32 { 0 } else { (u >> local_bits) as usize };
+    let r = if local_bits == 0 { 0 } else { (u & ((1u32 << local_bits) - 1)) as i32 - (1i32 << (local_bits - 1)) };
+    (seg, r)
+}
+
+/// One Horner step before the `i32` saturation: `rshr(acc · r, shift) + c`.
+#[inline(always)]
+pub fn horner_step(acc: i32, r: i32, shift: u32, c: i32) -> i64 {
+    rshr_i64(acc as i64 * r as i64, shift) + c as i64
+}
+
 /// Decoded piecewise polynomial.
 #[derive(Clone, Copy, Debug)]
 pub struct Poly<'a> {
@@ -84,12 +101,7 @@ impl<'a> Poly<'a> {
     /// Segment index and centred local coordinate of input `x`.
     #[inline(always)]
     pub fn locate(&self, x: i32) -> (usize, i32) {
-        let in_bits = self.in_bits as u32;
-        let u = (x + (1 << (in_bits - 1))) as u32;
-        let local_bits = in_bits - self.seg_bits;
-        let seg = if local_bits >= 32 { 0 } else { (u >> local_bits) as usize };
-        let r = if local_bits == 0 { 0 } else { (u & ((1u32 << local_bits) - 1)) as i32 - (1i32 << (local_bits - 1)) };
-        (seg, r)
+        locate(self.in_bits as u32, self.seg_bits, x)
     }
 
     /// Coefficient `j` of segment `seg` in channel set `c`.
@@ -110,14 +122,23 @@ impl<'a> Poly<'a> {
 
     #[inline(always)]
     pub(super) fn eval(&self, x: i32, c: usize, _io: &KernelIo) -> i32 {
+        self.eval_traced(x, c, |_, _| {})
+    }
+
+    /// The kernel on input `x` (before output saturation), reporting each
+    /// Horner step's accumulator in and its sum before the `i32` saturation:
+    /// code generators size hardware from these.
+    #[inline(always)]
+    pub fn eval_traced(&self, x: i32, c: usize, mut step: impl FnMut(i32, i64)) -> i32 {
         let (seg, r) = self.locate(x);
         let base = ((c << self.seg_bits) + seg) * (self.degree + 1);
         let mut acc = le_i32(self.coefs, base + self.degree);
         let mut j = self.degree;
         while j > 0 {
             j -= 1;
-            let prod = rshr_i64(acc as i64 * r as i64, self.shifts[j] as u32);
-            acc = sat_i32(prod + le_i32(self.coefs, base + j) as i64);
+            let sum = horner_step(acc, r, self.shifts[j] as u32, le_i32(self.coefs, base + j));
+            step(acc, sum);
+            acc = sat_i32(sum);
         }
         rshr_i32(acc, self.final_shift)
     }
