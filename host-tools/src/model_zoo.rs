@@ -39,6 +39,17 @@ pub struct ZooResult {
     pub importer_vs_torch: f64,
 }
 
+/// The digits MLPs, one per activation family (same data, same layer sizes).
+pub const DIGITS_MODELS: [&str; 7] = [
+    "digits_polyrelu",
+    "digits_pau",
+    "digits_helu",
+    "digits_hermite",
+    "digits_gelu",
+    "digits_polynorm",
+    "digits_custom",
+];
+
 pub fn read_meta(dir: &Path) -> Result<Meta> {
     let p = dir.join("meta.json");
     let s = std::fs::read_to_string(&p).with_context(|| format!("reading {}", p.display()))?;

@@ -78,15 +78,7 @@ fn differential(name: &str, act: DType, boards: &[&Board]) {
 #[test]
 fn digits_models_on_m0_and_m4() {
     let (m0, m4) = (board("qemu-m0").unwrap(), board("qemu-m4").unwrap());
-    for name in [
-        "digits_polyrelu",
-        "digits_pau",
-        "digits_helu",
-        "digits_hermite",
-        "digits_gelu",
-        "digits_polynorm",
-        "digits_custom",
-    ] {
+    for name in polyact_tools::model_zoo::DIGITS_MODELS {
         differential(name, DType::I8, &[m0, m4]);
     }
     // int16 exercises the 16x8 path, the polynomial and rational kernels and

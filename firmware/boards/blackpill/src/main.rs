@@ -22,14 +22,7 @@ const ARENA_BYTES: usize = 96 * 1024;
 static mut ARENA: [u8; ARENA_BYTES] = [0; ARENA_BYTES];
 
 /// This image's layout, for the host tools (`polyact flash --chip` reads it).
-#[used]
-#[no_mangle]
-pub static POLYACT_BOARD_INFO: [u32; polyact_fw_common::BOARD_INFO_WORDS] = polyact_fw_common::BoardInfo {
-    model: (MODEL_PARTITION.0 as u32, MODEL_PARTITION.1 as u32),
-    vectors: (VECTOR_PARTITION.0 as u32, VECTOR_PARTITION.1 as u32),
-    arena: ARENA_BYTES as u32,
-}
-.to_words();
+polyact_fw_common::board_info!(MODEL_PARTITION, VECTOR_PARTITION, ARENA_BYTES);
 
 /// The board: a status LED, a delay, and the DWT cycle counter.
 struct BlackPill<L: OutputPin, D: DelayNs> {

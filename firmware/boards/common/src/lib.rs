@@ -8,6 +8,23 @@ pub mod stack;
 
 pub use polyact::board_info::{BoardInfo, BOARD_INFO_WORDS};
 
+/// Declare this image's `POLYACT_BOARD_INFO` record from its partitions
+/// `(address, bytes)` and arena size: the host tools read the layout from the
+/// ELF instead of keeping a copy of it.
+#[macro_export]
+macro_rules! board_info {
+    ($model:expr, $vectors:expr, $arena:expr) => {
+        #[used]
+        #[no_mangle]
+        pub static POLYACT_BOARD_INFO: [u32; $crate::BOARD_INFO_WORDS] = $crate::BoardInfo {
+            model: ($model.0 as u32, $model.1 as u32),
+            vectors: ($vectors.0 as u32, $vectors.1 as u32),
+            arena: $arena as u32,
+        }
+        .to_words();
+    };
+}
+
 use polyact::interpreter::Observer;
 use polyact::vectors::Vectors;
 use polyact::{Interpreter, Model, OpKind};

@@ -34,14 +34,7 @@ mod imp {
 pub use imp::*;
 
 /// This image's layout, for the host tools (read from the ELF).
-#[used]
-#[no_mangle]
-pub static POLYACT_BOARD_INFO: [u32; polyact_fw_common::BOARD_INFO_WORDS] = polyact_fw_common::BoardInfo {
-    model: (MODEL_PARTITION.0 as u32, MODEL_PARTITION.1 as u32),
-    vectors: (VECTOR_PARTITION.0 as u32, VECTOR_PARTITION.1 as u32),
-    arena: ARENA_BYTES as u32,
-}
-.to_words();
+polyact_fw_common::board_info!(MODEL_PARTITION, VECTOR_PARTITION, ARENA_BYTES);
 
 /// The arena size: the board default, or `POLYACT_FW_ARENA_BYTES` at build
 /// time (to size RAM to one model, e.g. for footprint comparisons).
