@@ -103,24 +103,54 @@ pub struct Firmware {
 
 /// Build (if needed) the QEMU firmware for `board` and read its layout.
 pub fn firmware(board: &Board) -> Result<Firmware> {
-    build_firmware("polyact-fw-qemu", board.target, Some(board.feature), board.name)
+    build_firmware("polyact-fw-qemu", board.target, Some(board.feature), board.name, None)
+}
+
+/// Build the QEMU firmware for `board` with `blob` compiled into it
+/// (`polyact compile`): one image per model, kept as
+/// `firmware/boards/target/compiled-<board>/polyact-fw-<crc>.elf`.
+pub fn compiled_firmware(board: &Board, blob: &[u8], name: &str) -> Result<(Firmware, crate::compile::Generated)> {
+    // One build directory per board, shared by every model: builds in this
+    // process take turns, and each image is copied out before the next.
+    static BUILD: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _turn = BUILD.lock().unwrap_or_else(|e| e.into_inner());
+    let generated = crate::compile::generate(blob, name)?;
+    let dir = format!("compiled-{}", board.name);
+    let out = repo_root().join("firmware/boards/target").join(&dir);
+    std::fs::create_dir_all(&out)?;
+    let crc = polyact::format::header::CRC32.checksum(blob);
+    let model_rs = out.join(format!("model-{crc:08x}.rs"));
+    std::fs::write(&model_rs, &generated.source)?;
+    let features = format!("{} compiled", board.feature);
+    let fw = build_firmware("polyact-fw-qemu", board.target, Some(&features), &dir, Some(&model_rs))?;
+    let elf = out.join(format!("polyact-fw-{crc:08x}.elf"));
+    std::fs::copy(&fw.elf, &elf).with_context(|| format!("copying {}", fw.elf.display()))?;
+    Ok((Firmware { elf, info: fw.info }, generated))
 }
 
 /// Build `package` for `target` into `firmware/boards/target/<dir>` (the
 /// same place `cargo xtask thumb` builds it) and read the layout it declares.
-fn build_firmware(package: &str, target: &str, feature: Option<&str>, dir: &str) -> Result<Firmware> {
+/// `model_rs` is the generated model of a `compiled` build.
+fn build_firmware(
+    package: &str,
+    target: &str,
+    feature: Option<&str>,
+    dir: &str,
+    model_rs: Option<&Path>,
+) -> Result<Firmware> {
     let root = repo_root().join("firmware/boards");
     let target_dir = root.join("target").join(dir);
     let mut args = vec!["build", "--quiet", "--release", "-p", package, "--target", target];
     if let Some(f) = feature {
         args.extend(["--features", f]);
     }
-    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .current_dir(&root)
-        .args(&args)
-        .env("CARGO_TARGET_DIR", &target_dir)
-        .status()
-        .context("running cargo to build the firmware")?;
+    let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    cmd.current_dir(&root).args(&args).env("CARGO_TARGET_DIR", &target_dir);
+    match model_rs {
+        Some(p) => cmd.env("POLYACT_MODEL_RS", p),
+        None => cmd.env_remove("POLYACT_MODEL_RS"),
+    };
+    let status = cmd.status().context("running cargo to build the firmware")?;
     if !status.success() {
         bail!("building the {dir} firmware failed (is the {target} target installed? `cargo xtask setup`)");
     }
@@ -213,7 +243,8 @@ pub fn decode_defmt(elf: &[u8], bytes: &[u8]) -> Result<Vec<String>> {
     Ok(lines)
 }
 
-/// Run the firmware with `model` and `vectors` in their partitions.
+/// Run the firmware with `model` and `vectors` in their partitions (`model`
+/// empty for a firmware with its model compiled in).
 pub fn run_qemu(
     board: &Board,
     fw: &Firmware,
@@ -254,7 +285,10 @@ pub fn run_qemu(
             "-kernel",
         ])
         .arg(elf_path);
-    cmd.arg("-device").arg(format!("loader,file=model.bin,addr={:#x}", info.model.0));
+    // A compiled firmware carries its model: its partition stays empty.
+    if !model.is_empty() {
+        cmd.arg("-device").arg(format!("loader,file=model.bin,addr={:#x}", info.model.0));
+    }
     cmd.arg("-device").arg(format!("loader,file=vectors.bin,addr={:#x}", info.vectors.0));
     if icount {
         cmd.args(["-icount", "shift=0"]);
@@ -323,7 +357,7 @@ pub fn flash_chip(chip: &str, blob: &[u8], model_addr: Option<u64>) -> Result<()
     let (addr, size) = match (model_addr, known) {
         (Some(a), _) => (a, usize::MAX),
         (None, Some(&(name, package, target, dir))) => {
-            let info = build_firmware(package, target, None, dir)?.info;
+            let info = build_firmware(package, target, None, dir, None)?.info;
             check_fits(name, &info, blob)?;
             (info.model.0 as u64, info.model.1 as usize)
         }

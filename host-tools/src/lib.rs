@@ -3,6 +3,7 @@
 //! CLI over these modules; every integer result comes from the `polyact`
 //! runtime crate itself.
 
+pub mod compile;
 pub mod data;
 pub mod eval;
 pub mod expr;

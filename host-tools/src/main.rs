@@ -10,7 +10,7 @@ use polyact_tools::hdl::{from_fit, from_model, report_table, HdlJob};
 use polyact_tools::lower::{fit_function, with_runtime_kernel, LowerOpts};
 use polyact_tools::quantize::{calibrate, quantize, QuantOpts, RangeMode};
 use polyact_tools::report::{report_path, Report};
-use polyact_tools::{data, eval, expr_parse, flash, inspect, onnx_import, plot};
+use polyact_tools::{compile, data, eval, expr_parse, flash, inspect, onnx_import, plot};
 use std::path::{Path, PathBuf};
 
 #[derive(Parser)]
@@ -122,6 +122,19 @@ enum Cmd {
         /// Print per-layer instruction counts (QEMU -icount), flash, RAM and arena.
         #[arg(long)]
         profile: bool,
+        /// Compile the model into the firmware image (`polyact compile`)
+        /// instead of loading it into the model partition: one build per
+        /// model, the smallest and fastest image.
+        #[arg(long, conflicts_with = "chip")]
+        compiled: bool,
+    },
+    /// Generate the Rust source of a model compiled into firmware (the
+    /// `compiled` feature of the QEMU firmware reads it from POLYACT_MODEL_RS).
+    Compile {
+        model: PathBuf,
+        /// Output .rs file.
+        #[arg(short, long)]
+        output: PathBuf,
     },
     /// Layers, shapes, MACs, weight and arena bytes, and each activation's kernel and certificate.
     Inspect {
@@ -247,12 +260,46 @@ fn bar(len: u64, what: &str) -> ProgressBar {
     pb
 }
 
-fn flash_cmd(model: &Path, board: &str, inputs: Option<&Path>, count: Option<usize>, profile: bool) -> Result<()> {
+/// Which ops a compiled model runs as generated code and which through the interpreter.
+fn compiled_summary(g: &compile::Generated) -> String {
+    let n = g.n_ops - g.interpreted.len();
+    if g.interpreted.is_empty() {
+        return format!("compiled: all {n} ops as generated code");
+    }
+    let ops: Vec<String> = g.interpreted.iter().map(|(i, k)| format!("{i} ({k})")).collect();
+    format!(
+        "compiled: {n} of {} ops as generated code; the interpreter runs op {} from the blob the image carries",
+        g.n_ops,
+        ops.join(", ")
+    )
+}
+
+/// A model's name for logs: its file stem.
+fn model_name(model: &Path) -> String {
+    model.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "model".into())
+}
+
+fn flash_cmd(
+    model: &Path,
+    board: &str,
+    inputs: Option<&Path>,
+    count: Option<usize>,
+    profile: bool,
+    compiled: bool,
+) -> Result<()> {
     let blob = std::fs::read(model).with_context(|| format!("reading {}", model.display()))?;
     let m = polyact::Model::from_bytes(&blob).map_err(|e| anyhow::anyhow!("{}: {e}", model.display()))?;
     let b = flash::board(board)?;
-    let fw = flash::firmware(b)?;
-    flash::check_fits(b.name, &fw.info, &blob).with_context(|| format!("{}", model.display()))?;
+    let fw = if compiled {
+        let (fw, g) =
+            flash::compiled_firmware(b, &blob, &model_name(model)).with_context(|| format!("{}", model.display()))?;
+        println!("{}", compiled_summary(&g));
+        fw
+    } else {
+        let fw = flash::firmware(b)?;
+        flash::check_fits(b.name, &fw.info, &blob).with_context(|| format!("{}", model.display()))?;
+        fw
+    };
     let (ti, to) = (m.input().map_err(|e| anyhow::anyhow!("{e}"))?, m.output().map_err(|e| anyhow::anyhow!("{e}"))?);
     let mut samples = match inputs {
         Some(p) => data::read_samples(p, ti.len())?,
@@ -262,7 +309,8 @@ fn flash_cmd(model: &Path, board: &str, inputs: Option<&Path>, count: Option<usi
         samples.truncate(n);
     }
     let vectors = flash::quantize_inputs(&blob, &samples)?;
-    let run = flash::run_qemu(b, &fw, &blob, &vectors, profile, std::time::Duration::from_secs(600))?;
+    let partition: &[u8] = if compiled { &[] } else { &blob };
+    let run = flash::run_qemu(b, &fw, partition, &vectors, profile, std::time::Duration::from_secs(600))?;
     for l in &run.log {
         println!("[{}] {l}", b.name);
     }
@@ -291,7 +339,14 @@ fn flash_cmd(model: &Path, board: &str, inputs: Option<&Path>, count: Option<usi
             run.mean_ticks as f64 * b.instructions_per_tick,
             b.name
         );
-        println!("firmware: flash {fl} bytes, static RAM {ram} bytes (arena {} bytes included); model {} bytes in its own partition; model arena {} bytes", fw.info.arena, blob.len(), m.arena_size());
+        if compiled {
+            println!(
+                "firmware: flash {fl} bytes (model compiled in), static RAM {ram} bytes (arena {} bytes included)",
+                fw.info.arena
+            );
+        } else {
+            println!("firmware: flash {fl} bytes, static RAM {ram} bytes (arena {} bytes included); model {} bytes in its own partition; model arena {} bytes", fw.info.arena, blob.len(), m.arena_size());
+        }
     }
     Ok(())
 }
@@ -460,8 +515,19 @@ fn run() -> Result<()> {
             flash::flash_chip(&chip, &blob, model_addr).with_context(|| format!("{}", model.display()))?;
             println!("flashed {} ({} bytes) into the model partition of {chip}", model.display(), blob.len());
         }
-        Cmd::Flash { model, board, inputs, count, profile, .. } => {
-            flash_cmd(&model, &board, inputs.as_deref(), count, profile)?
+        Cmd::Flash { model, board, inputs, count, profile, compiled, .. } => {
+            flash_cmd(&model, &board, inputs.as_deref(), count, profile, compiled)?
+        }
+        Cmd::Compile { model, output } => {
+            let blob = std::fs::read(&model).with_context(|| format!("reading {}", model.display()))?;
+            let g = compile::generate(&blob, &model_name(&model)).with_context(|| format!("{}", model.display()))?;
+            std::fs::write(&output, &g.source).with_context(|| format!("writing {}", output.display()))?;
+            println!("{}", compiled_summary(&g));
+            println!(
+                "wrote {}: build it in with `POLYACT_MODEL_RS={} cargo build --release -p polyact-fw-qemu --features \"board-mps2-an386 compiled\"` in firmware/boards",
+                output.display(),
+                output.display()
+            );
         }
         Cmd::Inspect { model, plot_dir } => {
             let blob = std::fs::read(&model).with_context(|| format!("reading {}", model.display()))?;

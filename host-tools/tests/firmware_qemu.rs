@@ -1,13 +1,15 @@
 //! Cross-target differential test: for every example model, 1000 inputs give
 //! byte-identical outputs on the host runtime and on emulated Cortex-M4 and
-//! Cortex-M0 (QEMU), plus boot-time refusal of a corrupt model partition and
-//! refusal before flashing of a model too large for the board.
+//! Cortex-M0 (QEMU) — from the model partition, and compiled into the image
+//! (`polyact compile`) — plus boot-time refusal of a corrupt model partition,
+//! refusal before flashing of a model too large for the board, and refusal to
+//! compile a layer the compiled kernels do not cover.
 //!
 //! Needs `qemu-system-arm` and the thumb targets (`cargo xtask setup`).
 
 use polyact::{DType, Interpreter, Model};
 use polyact_tools::data;
-use polyact_tools::flash::{board, check_fits, firmware, quantize_inputs, run_qemu, Board};
+use polyact_tools::flash::{board, check_fits, compiled_firmware, firmware, quantize_inputs, run_qemu, Board};
 use polyact_tools::model_zoo;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -51,11 +53,26 @@ fn host_outputs(blob: &[u8], vectors: &[u8]) -> Vec<u8> {
     out
 }
 
+/// Where the firmware takes the model from.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Mode {
+    Partition,
+    Compiled,
+}
+
 fn differential(name: &str, act: DType, boards: &[&Board]) {
+    differential_in(name, act, boards, Mode::Partition)
+}
+
+fn differential_in(name: &str, act: DType, boards: &[&Board], mode: Mode) {
     let (blob, inputs) = quantized(name, act);
     let in_bytes = Model::from_bytes(&blob).unwrap().input().unwrap().bytes();
+    let partition: &[u8] = if mode == Mode::Compiled { &[] } else { &blob };
     for b in boards {
-        let fw = firmware(b).unwrap();
+        let fw = match mode {
+            Mode::Partition => firmware(b).unwrap(),
+            Mode::Compiled => compiled_firmware(b, &blob, name).unwrap().0,
+        };
         check_fits(b.name, &fw.info, &blob).unwrap();
         // As many inputs per boot as the board's vector partition holds.
         let per_boot = ((fw.info.vectors.1 as usize - polyact::vectors::VECTORS_HEADER_LEN) / in_bytes).min(N);
@@ -63,15 +80,15 @@ fn differential(name: &str, act: DType, boards: &[&Board]) {
         for chunk in inputs.chunks(per_boot) {
             let vectors = quantize_inputs(&blob, chunk).unwrap();
             let want = host_outputs(&blob, &vectors);
-            let run = run_qemu(b, &fw, &blob, &vectors, false, Duration::from_secs(900)).unwrap();
+            let run = run_qemu(b, &fw, partition, &vectors, false, Duration::from_secs(900)).unwrap();
             assert_eq!(run.exit_code, 0, "{name} on {}: {:?}", b.name, run.log);
             assert_eq!(run.outputs.len(), want.len(), "{name} on {}: {:?}", b.name, run.log);
             let first_diff = run.outputs.iter().zip(&want).position(|(a, b)| a != b);
-            assert_eq!(first_diff, None, "{name} {act:?} on {}: outputs differ from the host runtime", b.name);
+            assert_eq!(first_diff, None, "{name} {act:?} {mode:?} on {}: outputs differ from the host runtime", b.name);
             checked += chunk.len();
         }
         assert_eq!(checked, N);
-        println!("{name} {act:?} on {}: {N} inputs byte-identical", b.name);
+        println!("{name} {act:?} {mode:?} on {}: {N} inputs byte-identical", b.name);
     }
 }
 
@@ -98,6 +115,44 @@ fn sine_and_motion_on_m0_and_m4() {
     differential("sine", DType::I16, &[m0, m4]);
     differential("motion_conv1d", DType::I8, &[m0, m4]);
     differential("motion_conv1d", DType::I16, &[m0, m4]);
+}
+
+#[test]
+fn compiled_models_on_m0_and_m4() {
+    let (m0, m4) = (board("qemu-m0").unwrap(), board("qemu-m4").unwrap());
+    // Every core on sine (M4 and M7 take the SMLAD inner loop, the others the
+    // portable one); digits MLPs with fused table activations.
+    let all: Vec<&Board> =
+        ["qemu-m0", "qemu-m3", "qemu-m4", "qemu-m7", "qemu-m33"].iter().map(|b| board(b).unwrap()).collect();
+    differential_in("sine", DType::I8, &all, Mode::Compiled);
+    for name in ["digits_pau", "digits_gelu"] {
+        differential_in(name, DType::I8, &[m0, m4], Mode::Compiled);
+    }
+}
+
+#[test]
+fn compiled_models_with_interpreted_layers() {
+    let (m0, m4) = (board("qemu-m0").unwrap(), board("qemu-m4").unwrap());
+    // PolyNorm: standalone activation ops compiled to tables, RMS norms and
+    // adds interpreted; int16 PAU: every layer interpreted (16x8 Dense,
+    // rational kernels).
+    let (blob, _) = quantized("digits_polynorm", DType::I8);
+    let g = polyact_tools::compile::generate(&blob, "digits_polynorm").unwrap();
+    assert!(g.source.contains("LookupI8 { tables"), "no compiled activation op");
+    assert!(g.interpreted.iter().any(|&(_, k)| k == "rms_norm"), "{:?}", g.interpreted);
+    differential_in("digits_polynorm", DType::I8, &[m0, m4], Mode::Compiled);
+    let (blob, _) = quantized("digits_pau", DType::I16);
+    assert_eq!(polyact_tools::compile::generate(&blob, "digits_pau").unwrap().interpreted.len(), 3);
+    differential_in("digits_pau", DType::I16, &[m4], Mode::Compiled);
+}
+
+#[test]
+fn compile_refuses_a_corrupt_model_with_the_reason() {
+    let (mut blob, _) = quantized("sine", DType::I8);
+    let n = blob.len();
+    blob[n - 3] ^= 0x10;
+    let e = format!("{:#}", polyact_tools::compile::generate(&blob, "sine").unwrap_err());
+    assert!(e.contains("model") && e.contains("CRC"), "{e}");
 }
 
 #[test]

@@ -39,16 +39,23 @@ pub fn sat_i16(x: i32) -> i16 {
 /// `x / 2^s` rounded half away from zero, for `s` in `0..=31`.
 ///
 /// Computed as floor shift plus a carry from the discarded bits, so it never
-/// overflows (this is also how the HDL datapath implements it).
+/// overflows (this is also how the HDL datapath implements it). Every
+/// intermediate fits 32 bits (`mask < 2^31`), which keeps it to a few
+/// instructions on a 32-bit core.
 #[inline(always)]
 pub fn rshr_i32(x: i32, s: u32) -> i32 {
     if s == 0 {
         return x;
     }
     let s = s.min(31);
-    let mask = (1i64 << s) - 1;
-    let rem = (x as i64) & mask;
-    let threshold = (mask >> 1) + (x < 0) as i64;
+    rshr_i32_masked(x, s, (1u32 << s) - 1)
+}
+
+/// [`rshr_i32`] with `s` in `0..=31` and its mask `2^s − 1` precomputed.
+#[inline(always)]
+fn rshr_i32_masked(x: i32, s: u32, mask: u32) -> i32 {
+    let rem = (x as u32) & mask;
+    let threshold = (mask >> 1) + (x < 0) as u32;
     (x >> s) + (rem > threshold) as i32
 }
 
@@ -149,9 +156,10 @@ pub fn sat_rounding_doubling_high_mul(a: i32, b: i32) -> i32 {
     if a == i32::MIN && b == i32::MIN {
         return i32::MAX;
     }
-    let ab = a as i64 * b as i64;
-    let nudge: i64 = if ab >= 0 { 1 << 30 } else { 1 - (1 << 30) };
-    ((ab + nudge) / (1i64 << 31)) as i32
+    // TFLite adds a sign-dependent nudge (2^30, or 1 − 2^30 below zero) and
+    // divides truncating; both cases equal this one floor shift, which is a
+    // multiply-accumulate and a shift on a 32-bit core.
+    ((a as i64 * b as i64 + (1 << 30)) >> 31) as i32
 }
 
 /// Requantize an `i32` accumulator by a Q31 `multiplier` and a power-of-two
@@ -159,7 +167,7 @@ pub fn sat_rounding_doubling_high_mul(a: i32, b: i32) -> i32 {
 /// where TFLite is defined; the left shift saturates instead of overflowing.
 #[inline(always)]
 pub fn requantize(x: i32, multiplier: i32, shift: i32) -> i32 {
-    requantize_parts(x, multiplier, shift).out
+    Requant::new(multiplier, shift).apply(x)
 }
 
 /// The intermediate values of [`requantize`], for code generators that build
@@ -179,12 +187,45 @@ pub struct RequantParts {
 /// [`requantize`] with its intermediates.
 #[inline(always)]
 pub fn requantize_parts(x: i32, multiplier: i32, shift: i32) -> RequantParts {
-    let left = if shift > 0 { shift as u32 } else { 0 };
-    let right = if shift > 0 { 0 } else { shift.unsigned_abs() };
-    let shifted = (x as i64) << left.min(32);
-    let operand = if left == 0 { x } else { sat_i32(shifted) };
-    let high = sat_rounding_doubling_high_mul(operand, multiplier);
-    RequantParts { shifted, operand, high, out: rshr_i32(high, right) }
+    Requant::new(multiplier, shift).parts(x)
+}
+
+/// A requantization `(multiplier, shift)` with the shift split once into its
+/// left and right parts: what compiled models store per output channel, so
+/// the per-inference work is only the multiply and the rounding shift.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Requant {
+    multiplier: i32,
+    left: u32,
+    right: u32,
+    /// `2^right − 1`: the rounding shift's discarded bits.
+    right_mask: u32,
+}
+
+impl Requant {
+    /// Split `shift` (positive = left); shifts beyond the validator's
+    /// −31..=30 act as −31 or 32, as in [`requantize`] before.
+    pub const fn new(multiplier: i32, shift: i32) -> Requant {
+        let left = if shift > 0 { shift as u32 } else { 0 };
+        let right = if shift > 0 { 0 } else { shift.unsigned_abs() };
+        let right = if right > 31 { 31 } else { right };
+        Requant { multiplier, left: if left > 32 { 32 } else { left }, right, right_mask: (1u32 << right) - 1 }
+    }
+
+    /// [`requantize`] of `x`.
+    #[inline(always)]
+    pub fn apply(&self, x: i32) -> i32 {
+        self.parts(x).out
+    }
+
+    /// [`requantize_parts`] of `x`.
+    #[inline(always)]
+    pub fn parts(&self, x: i32) -> RequantParts {
+        let shifted = (x as i64) << self.left;
+        let operand = if self.left == 0 { x } else { sat_i32(shifted) };
+        let high = sat_rounding_doubling_high_mul(operand, self.multiplier);
+        RequantParts { shifted, operand, high, out: rshr_i32_masked(high, self.right, self.right_mask) }
+    }
 }
 
 /// Requantize an `i64` accumulator (16x8 layers): `round(x * multiplier /

@@ -138,6 +138,16 @@ impl<'m, 'a> Interpreter<'m, 'a> {
     }
 }
 
+/// Run op `i` of the validated `model` on `arena`: how a compiled model runs
+/// the layers its generated code leaves to the interpreter.
+pub fn run_op_index(model: &Model, i: usize, arena: &mut [u8]) -> Result<(), Error> {
+    let rec = match model.op_records().nth(i) {
+        Some(rec) => rec?,
+        None => return Err(Error::OutOfRange { what: "operator", index: i, limit: model.n_ops() }),
+    };
+    run_record(&rec, i, OpKind::from_tag(rec.tag)?, model, arena)
+}
+
 /// Run `f` on an op's single input region and its output region.
 fn with_io(
     arena: &mut [u8],

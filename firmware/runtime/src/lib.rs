@@ -1,6 +1,7 @@
 //! # polyact — the arithmetic, kernels, model format and interpreter
 //!
-//! `#![no_std]`, no allocation, no `unsafe`. This crate is the single definition
+//! `#![no_std]`, no allocation, no `unsafe` outside the three Cortex-M DSP
+//! instructions of `kernels::dsp`. This crate is the single definition
 //! of every integer result polyact produces: the host tools call it, the
 //! Cortex-M firmware *is* it cross-compiled, and the HDL datapaths are simulated
 //! against it bit for bit. The contract is written down in the repository's
@@ -17,7 +18,7 @@
 #![doc = ""]
 #![doc = include_str!("../../../docs/ARITHMETIC.md")]
 #![cfg_attr(not(feature = "std"), no_std)]
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 #![warn(missing_debug_implementations)]
 
 #[cfg(feature = "writer")]
@@ -27,6 +28,7 @@ pub mod arith;
 pub mod board_info;
 #[cfg(feature = "std")]
 pub mod certify;
+pub mod compiled;
 pub mod dtype;
 pub mod error;
 pub mod format;

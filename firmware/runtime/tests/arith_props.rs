@@ -79,4 +79,18 @@ proptest! {
         };
         prop_assert_eq!(got, want);
     }
+
+    #[test]
+    fn requantize_matches_tflite_definition(x in any::<i32>(), m in (1i32 << 30)..i32::MAX, shift in -31i32..=30) {
+        // TFLite's MultiplyByQuantizedMultiplier, written out in i128 with the
+        // left shift saturated: the reference for `Requant`'s split shift.
+        let left = shift.max(0) as u32;
+        let operand = ((x as i128) << left).clamp(i32::MIN as i128, i32::MAX as i128);
+        let ab = operand * m as i128;
+        let nudge = if ab >= 0 { 1i128 << 30 } else { 1 - (1i128 << 30) };
+        let high = (ab + nudge) / (1i128 << 31);
+        let want = exact_rshr(high, (-shift).max(0) as u32);
+        prop_assert_eq!(requantize(x, m, shift) as i128, want);
+        prop_assert_eq!(Requant::new(m, shift).apply(x), requantize(x, m, shift));
+    }
 }

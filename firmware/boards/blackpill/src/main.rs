@@ -21,7 +21,7 @@ const ARENA_BYTES: usize = 96 * 1024;
 
 static mut ARENA: [u8; ARENA_BYTES] = [0; ARENA_BYTES];
 
-/// This image's layout, for the host tools (`polyact flash --chip` reads it).
+// This image's layout, for the host tools (`polyact flash --chip` reads it).
 polyact_fw_common::board_info!(MODEL_PARTITION, VECTOR_PARTITION, ARENA_BYTES);
 
 /// The board: a status LED, a delay, and the DWT cycle counter.

@@ -1,7 +1,8 @@
 //! What every polyact firmware does, whatever the board: validate the model
-//! partition (CRC and full validation by the runtime) and the test-vector
-//! partition, run every vector, hand the outputs to the board, profile each
-//! op with the board's counter, and log through defmt.
+//! partition (CRC and full validation by the runtime) — or take the model
+//! compiled into the image — and the test-vector partition, run every
+//! vector, hand the outputs to the board, profile each op with the board's
+//! counter, and log through defmt.
 #![no_std]
 
 pub mod stack;
@@ -25,9 +26,10 @@ macro_rules! board_info {
     };
 }
 
+use polyact::compiled::CompiledModel;
 use polyact::interpreter::Observer;
 use polyact::vectors::Vectors;
-use polyact::{Interpreter, Model, OpKind};
+use polyact::{Interpreter, Model, NoObserver, OpKind};
 
 /// Most ops whose counts are recorded individually.
 pub const MAX_PROFILED_OPS: usize = 64;
@@ -72,6 +74,65 @@ impl<B: Board> Observer for Profile<'_, B> {
     }
 }
 
+/// What runs the inferences: the interpreter over a model partition, or a
+/// model compiled into the image.
+pub trait Engine {
+    /// Number of ops (profiled individually up to [`MAX_PROFILED_OPS`]).
+    fn n_ops(&self) -> usize;
+    /// The input tensor's bytes.
+    fn input_mut(&mut self) -> Option<&mut [u8]>;
+    /// The output tensor's bytes.
+    fn output(&self) -> Option<&[u8]>;
+    /// One inference, `obs` called around each op.
+    fn invoke<O: Observer>(&mut self, obs: &mut O) -> Result<(), polyact::Error>;
+}
+
+impl Engine for Interpreter<'_, '_> {
+    fn n_ops(&self) -> usize {
+        self.model().n_ops()
+    }
+    fn input_mut(&mut self) -> Option<&mut [u8]> {
+        self.input_bytes_mut().ok()
+    }
+    fn output(&self) -> Option<&[u8]> {
+        self.output_bytes().ok()
+    }
+    fn invoke<O: Observer>(&mut self, obs: &mut O) -> Result<(), polyact::Error> {
+        self.invoke_observed(obs)
+    }
+}
+
+/// A compiled model `M` bound to its arena.
+pub struct Compiled<'a, M: CompiledModel> {
+    arena: &'a mut [u8],
+    model: M,
+}
+
+impl<M: CompiledModel> Engine for Compiled<'_, M> {
+    fn n_ops(&self) -> usize {
+        M::OPS.len()
+    }
+    fn input_mut(&mut self) -> Option<&mut [u8]> {
+        self.arena.get_mut(M::INPUT.0..M::INPUT.0 + M::INPUT.1)
+    }
+    fn output(&self) -> Option<&[u8]> {
+        self.arena.get(M::OUTPUT.0..M::OUTPUT.0 + M::OUTPUT.1)
+    }
+    fn invoke<O: Observer>(&mut self, obs: &mut O) -> Result<(), polyact::Error> {
+        self.model.invoke(self.arena, obs)
+    }
+}
+
+fn vectors_of(vector_partition: &[u8]) -> Option<Vectors<'_>> {
+    match Vectors::from_bytes(vector_partition) {
+        Ok(v) => Some(v),
+        Err(e) => {
+            defmt::error!("vector partition rejected: {}", e);
+            None
+        }
+    }
+}
+
 /// Run the model in `model_partition` on every vector of `vector_partition`.
 #[inline(never)]
 pub fn run<B: Board>(board: &mut B, model_partition: &[u8], vector_partition: &[u8], arena: &mut [u8]) -> Status {
@@ -83,13 +144,7 @@ pub fn run<B: Board>(board: &mut B, model_partition: &[u8], vector_partition: &[
             return Status::ModelRejected;
         }
     };
-    let vectors = match Vectors::from_bytes(vector_partition) {
-        Ok(v) => v,
-        Err(e) => {
-            defmt::error!("vector partition rejected: {}", e);
-            return Status::VectorsRejected;
-        }
-    };
+    let Some(vectors) = vectors_of(vector_partition) else { return Status::VectorsRejected };
     defmt::info!(
         "model ok: {=usize} bytes, {=usize} ops, {=usize} kernels, arena {=usize} bytes; {=usize} vectors",
         model.blob().len(),
@@ -98,20 +153,45 @@ pub fn run<B: Board>(board: &mut B, model_partition: &[u8], vector_partition: &[
         model.arena_size(),
         vectors.len()
     );
-    let mut it = match Interpreter::new(model, arena) {
-        Ok(it) => it,
+    match Interpreter::new(model, arena) {
+        Ok(mut it) => run_vectors(board, &vectors, &mut it),
         Err(e) => {
             defmt::error!("model rejected: {}", e);
+            Status::ModelRejected
+        }
+    }
+}
+
+/// Run the compiled model `M` on every vector of `vector_partition`.
+#[inline(never)]
+pub fn run_compiled<B: Board, M: CompiledModel>(board: &mut B, vector_partition: &[u8], arena: &mut [u8]) -> Status {
+    defmt::info!(
+        "polyact firmware on {=str}, compiled model {=str}: {=usize} ops, arena {=usize} bytes",
+        B::NAME,
+        M::NAME,
+        M::OPS.len(),
+        arena.len()
+    );
+    let model = match M::new() {
+        Ok(m) => m,
+        Err(e) => {
+            defmt::error!("compiled model rejected: {}", e);
             return Status::ModelRejected;
         }
     };
-    let n_ops = model.n_ops().min(MAX_PROFILED_OPS);
+    let Some(vectors) = vectors_of(vector_partition) else { return Status::VectorsRejected };
+    run_vectors(board, &vectors, &mut Compiled { arena, model })
+}
+
+/// Feed every vector to `engine`, deliver the outputs, profile.
+fn run_vectors<B: Board, E: Engine>(board: &mut B, vectors: &Vectors, engine: &mut E) -> Status {
+    let n_ops = engine.n_ops().min(MAX_PROFILED_OPS);
     let mut first = [0u64; MAX_PROFILED_OPS];
     let (mut min, mut max, mut sum, mut first_total) = (u64::MAX, 0u64, 0u64, 0u64);
     for i in 0..vectors.len() {
         let input = vectors.get(i);
-        match it.input_bytes_mut() {
-            Ok(buf) if buf.len() == input.len() => buf.copy_from_slice(input),
+        match engine.input_mut() {
+            Some(buf) if buf.len() == input.len() => buf.copy_from_slice(input),
             _ => {
                 defmt::error!(
                     "vector {=usize} has {=usize} bytes; the model input has a different size",
@@ -126,11 +206,11 @@ pub fn run<B: Board>(board: &mut B, model_partition: &[u8], vector_partition: &[
         let t0 = board.now();
         let result = if i == 0 {
             let mut prof = Profile { board: &*board, start: 0, counts: [0; MAX_PROFILED_OPS] };
-            let r = it.invoke_observed(&mut prof);
+            let r = engine.invoke(&mut prof);
             first = prof.counts;
             r
         } else {
-            it.invoke()
+            engine.invoke(&mut NoObserver)
         };
         let t = board.now() - t0;
         if let Err(e) = result {
@@ -143,14 +223,11 @@ pub fn run<B: Board>(board: &mut B, model_partition: &[u8], vector_partition: &[
         min = min.min(t);
         max = max.max(t);
         sum += t;
-        let ok = match it.output_bytes() {
-            Ok(out) => board.output(i, out),
-            Err(e) => {
-                defmt::error!("output: {}", e);
-                return Status::InferenceFailed;
-            }
+        let Some(out) = engine.output() else {
+            defmt::error!("the output tensor lies outside the arena");
+            return Status::InferenceFailed;
         };
-        if !ok {
+        if !board.output(i, out) {
             defmt::error!("cannot deliver output {=usize}", i);
             return Status::HostIo;
         }

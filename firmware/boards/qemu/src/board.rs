@@ -1,3 +1,4 @@
+#![cfg_attr(feature = "compiled", allow(dead_code))]
 //! Per-board constants: flash partitions, arena size, SysTick reload. (The
 //! host converts SysTick ticks to instructions: 40 per tick on mps2's 25 MHz
 //! clock, 62.5 on the micro:bit's 16 MHz, under QEMU `-icount shift=0`.)
@@ -7,7 +8,7 @@ mod imp {
     pub const MODEL_PARTITION: (usize, usize) = (0x0010_0000, 0x0010_0000);
     pub const VECTOR_PARTITION: (usize, usize) = (0x0020_0000, 0x0020_0000);
     /// Arena for tensors; the host refuses models that need more.
-    pub const ARENA_BYTES: usize = super::arena_bytes(256 * 1024);
+    pub const PARTITION_ARENA_BYTES: usize = 256 * 1024;
     pub const STACK_PROBE_BYTES: usize = 64 * 1024;
     pub const SYSTICK_RELOAD: u32 = 0x00FF_FFFF;
 }
@@ -16,7 +17,7 @@ mod imp {
 mod imp {
     pub const MODEL_PARTITION: (usize, usize) = (0x1010_0000, 0x0010_0000);
     pub const VECTOR_PARTITION: (usize, usize) = (0x1020_0000, 0x0020_0000);
-    pub const ARENA_BYTES: usize = super::arena_bytes(256 * 1024);
+    pub const PARTITION_ARENA_BYTES: usize = 256 * 1024;
     pub const STACK_PROBE_BYTES: usize = 64 * 1024;
     pub const SYSTICK_RELOAD: u32 = 0x00FF_FFFF;
 }
@@ -25,7 +26,7 @@ mod imp {
 mod imp {
     pub const MODEL_PARTITION: (usize, usize) = (0x0002_0000, 0x0001_0000);
     pub const VECTOR_PARTITION: (usize, usize) = (0x0003_0000, 0x0001_0000);
-    pub const ARENA_BYTES: usize = super::arena_bytes(8 * 1024);
+    pub const PARTITION_ARENA_BYTES: usize = 8 * 1024;
     // RAM is 16 KiB: arena and statics take ~8 KiB; probe what is left below main.
     pub const STACK_PROBE_BYTES: usize = 6 * 1024;
     pub const SYSTICK_RELOAD: u32 = 0x00FF_FFFF;
@@ -33,18 +34,21 @@ mod imp {
 
 pub use imp::*;
 
-/// This image's layout, for the host tools (read from the ELF).
+// This image's layout, for the host tools (read from the ELF).
 polyact_fw_common::board_info!(MODEL_PARTITION, VECTOR_PARTITION, ARENA_BYTES);
 
-/// The arena size: the board default, or `POLYACT_FW_ARENA_BYTES` at build
-/// time (to size RAM to one model, e.g. for footprint comparisons).
-const fn arena_bytes(default: usize) -> usize {
-    match option_env!("POLYACT_FW_ARENA_BYTES") {
-        Some(s) => parse_usize(s.as_bytes()),
-        None => default,
-    }
-}
+/// The arena: exactly the compiled model's; otherwise the board default, or
+/// `POLYACT_FW_ARENA_BYTES` at build time (to size RAM to one model, e.g. for
+/// footprint comparisons).
+#[cfg(feature = "compiled")]
+pub const ARENA_BYTES: usize = crate::model::ARENA_BYTES;
+#[cfg(not(feature = "compiled"))]
+pub const ARENA_BYTES: usize = match option_env!("POLYACT_FW_ARENA_BYTES") {
+    Some(s) => parse_usize(s.as_bytes()),
+    None => PARTITION_ARENA_BYTES,
+};
 
+#[cfg(not(feature = "compiled"))]
 const fn parse_usize(b: &[u8]) -> usize {
     let mut i = 0;
     let mut v = 0;

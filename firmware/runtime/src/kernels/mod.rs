@@ -6,7 +6,9 @@ pub mod add;
 pub mod concat;
 pub mod conv;
 pub mod dense;
-mod dot;
+pub(crate) mod dot;
+#[cfg(polyact_dsp)]
+mod dsp;
 pub mod output_stage;
 pub mod pool;
 pub mod rmsnorm;

@@ -1,0 +1,42 @@
+//! Fixed-size views of a compiled model's tensors in the arena. The offsets
+//! are constants of the generated code, so the checks fold away; a wrong
+//! offset is still an error, never a panic.
+
+use crate::error::Error;
+
+/// The input `[x, x + N)` and the disjoint output `[y, y + M)`.
+#[inline(always)]
+pub fn io<const N: usize, const M: usize>(
+    arena: &mut [u8],
+    x: usize,
+    y: usize,
+) -> Result<(&[u8; N], &mut [u8; M]), Error> {
+    let have = arena.len();
+    let short = Error::ArenaTooSmall { need: (x + N).max(y + M), have };
+    if x + N <= y {
+        let (lo, hi) = arena.split_at_mut_checked(y).ok_or(short)?;
+        let input = lo.get(x..x + N).and_then(|s| s.first_chunk::<N>()).ok_or(short)?;
+        Ok((input, hi.first_chunk_mut::<M>().ok_or(short)?))
+    } else if y + M <= x {
+        let (lo, hi) = arena.split_at_mut_checked(x).ok_or(short)?;
+        let output = lo.get_mut(y..y + M).and_then(|s| s.first_chunk_mut::<M>()).ok_or(short)?;
+        Ok((hi.first_chunk::<N>().ok_or(short)?, output))
+    } else {
+        Err(Error::ArenaOverlap { a: x, b: y })
+    }
+}
+
+/// The tensor `[x, x + N)`, read and written in place.
+#[inline(always)]
+pub fn io_in_place<const N: usize>(arena: &mut [u8], x: usize) -> Result<&mut [u8; N], Error> {
+    let have = arena.len();
+    arena.get_mut(x..x + N).and_then(|s| s.first_chunk_mut::<N>()).ok_or(Error::ArenaTooSmall { need: x + N, have })
+}
+
+/// Copy `[x, x + N)` to the disjoint `[y, y + N)` (a reshape that moves).
+#[inline(always)]
+pub fn copy<const N: usize>(arena: &mut [u8], x: usize, y: usize) -> Result<(), Error> {
+    let (input, output) = io::<N, N>(arena, x, y)?;
+    output.copy_from_slice(input);
+    Ok(())
+}

@@ -1,0 +1,39 @@
+//! A compiled int8 Dense layer with its epilogue: the interpreter's
+//! `Dense::run` for one row, with the per-channel constants precomputed.
+
+use crate::arith::Requant;
+use crate::kernels::dot::dot_i8_raw;
+
+/// int8 `N → M` Dense. Output `c` is `acc = Σ x·w[c] + bias[c]` (wrapping;
+/// `bias` already holds `−zp_in·Σ w[c]`), `v = requant[c](acc)`, then either
+/// `v + zp` or, with a fused kernel, `table[sat_i8(v + zp)]` (`zp` is then
+/// the kernel's input zero point), clamped to `[lo, hi]`.
+#[derive(Clone, Copy, Debug)]
+pub struct DenseI8<'a, const N: usize, const M: usize> {
+    /// Rows of int8 weights (two's complement bytes, as in the blob).
+    pub weights: &'a [[u8; N]; M],
+    pub bias: &'a [i32; M],
+    pub requant: &'a [Requant; M],
+    pub zp: i32,
+    pub lo: i32,
+    pub hi: i32,
+    /// The fused activation kernel as int8 → int8 tables indexed by
+    /// `input + 128`: one shared, or one per output channel.
+    pub tables: &'a [[i8; 256]],
+}
+
+impl<const N: usize, const M: usize> DenseI8<'_, N, M> {
+    #[inline(always)]
+    pub fn run(&self, x: &[u8; N], y: &mut [u8; M]) {
+        let per_channel = self.tables.len() > 1;
+        for (c, yv) in y.iter_mut().enumerate() {
+            let acc = dot_i8_raw(x, &self.weights[c]).wrapping_add(self.bias[c]);
+            let v = self.requant[c].apply(acc).saturating_add(self.zp);
+            let out = match self.tables.get(if per_channel { c } else { 0 }) {
+                Some(t) => t[(v.clamp(-128, 127) + 128) as usize] as i32,
+                None => v,
+            };
+            *yv = out.clamp(self.lo, self.hi) as i8 as u8;
+        }
+    }
+}
