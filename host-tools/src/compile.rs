@@ -13,7 +13,7 @@
 //! code then also carries the blob and validates it at start-up.
 
 use anyhow::{anyhow, Result};
-use polyact::kernels::output_stage::OutputStage;
+use polyact::kernels::dense::Dense;
 use polyact::{Activation, DType, Model, Op, TensorInfo};
 use std::fmt::Write;
 
@@ -94,22 +94,9 @@ pub fn generate(blob: &[u8], name: &str) -> Result<Generated> {
 fn compiled_op(statics: &mut String, i: usize, op: &Op) -> Result<Option<String>> {
     Ok(Some(match op {
         Op::Dense(d) => {
-            let int8 = d.input.dtype == DType::I8 && d.output.dtype == DType::I8;
-            let fused_int8 =
-                d.w.stage.kernel.is_none_or(|(_, k)| k.io.in_dtype == DType::I8 && k.io.out_dtype == DType::I8);
-            if !int8 || !fused_int8 || d.rows != 1 {
-                return Ok(None);
-            }
+            let Some(plan) = dense_plan(d) else { return Ok(None) };
             writeln!(statics, "/// op {i}: dense {} → {}", d.n_in, d.n_out)?;
-            dense_static(
-                statics,
-                i,
-                (d.n_in, d.n_out),
-                d.input.quant.zero_point,
-                d.w.weights,
-                |c| d.w.bias(c),
-                &d.w.stage,
-            )?;
+            render_dense(statics, i, &plan)?;
             let (x, y) = (d.input.offset, d.output.offset);
             format!("let (x, y) = compiled::io::<{}, {}>(arena, {x}, {y})?;\n        OP{i}.run(x, y);", d.n_in, d.n_out)
         }
@@ -118,7 +105,8 @@ fn compiled_op(statics: &mut String, i: usize, op: &Op) -> Result<Option<String>
                 return Ok(None);
             }
             writeln!(statics, "/// op {i}: {} over {} elements", kernel.kind.name(), to.len())?;
-            writeln!(statics, "static OP{i}: LookupI8<'static> = LookupI8 {{ tables: &{} }};", tables(kernel))?;
+            let tables = render_tables(&table_sets(kernel));
+            writeln!(statics, "static OP{i}: LookupI8<'static> = LookupI8 {{ tables: &{tables} }};")?;
             activation_call(i, ti, to)
         }
         Op::Reshape { input: ti, output: to } if ti.offset == to.offset => {
@@ -137,55 +125,87 @@ fn byte_array(bytes: &[u8]) -> String {
     format!("[\n    {},\n]", lines.join(",\n    "))
 }
 
-/// The `DenseI8` static of op `i`.
-fn dense_static(
-    out: &mut String,
-    i: usize,
-    (n_in, n_out): (usize, usize),
-    zp_in: i32,
-    weights: &[u8],
-    bias: impl Fn(usize) -> i32,
-    stage: &OutputStage,
-) -> Result<()> {
+/// The constants of a compiled int8 Dense layer, as its `DenseI8` holds them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DensePlan {
+    pub n_in: usize,
+    pub n_out: usize,
+    /// Row-major int8 weights (two's-complement bytes).
+    pub weights: Vec<u8>,
+    /// Bias with the input zero point folded in: `b − zp·Σw`, wrapping.
+    pub bias: Vec<i32>,
+    /// `(multiplier, shift)` per output channel.
+    pub requant: Vec<(i32, i32)>,
+    /// Output zero point, or the fused kernel's input zero point.
+    pub zp: i32,
+    pub lo: i32,
+    pub hi: i32,
+    /// The fused kernel's tables (none without a kernel).
+    pub tables: Vec<[i8; 256]>,
+}
+
+/// The plan of a Dense layer, or `None` when the compiled kernel does not
+/// cover it (int16 activations or kernel, several rows).
+pub fn dense_plan(d: &Dense) -> Option<DensePlan> {
+    let stage = &d.w.stage;
+    let int8 = d.input.dtype == DType::I8 && d.output.dtype == DType::I8;
+    let fused_int8 = stage.kernel.is_none_or(|(_, k)| k.io.in_dtype == DType::I8 && k.io.out_dtype == DType::I8);
+    if !int8 || !fused_int8 || d.rows != 1 {
+        return None;
+    }
+    let (n_in, n_out, zp_in) = (d.n_in, d.n_out, d.input.quant.zero_point);
     let (mult, shift) = (stage.mult_bytes(), stage.shift_bytes());
     let per_channel = mult.len() == 4 * n_out;
     let le = |b: &[u8], k: usize| i32::from_le_bytes([b[4 * k], b[4 * k + 1], b[4 * k + 2], b[4 * k + 3]]);
-    let mut rows = Vec::new();
-    let mut biases = Vec::new();
-    let mut requant = Vec::new();
-    for c in 0..n_out {
-        let w = &weights[c * n_in..(c + 1) * n_in];
-        rows.push(format!("[{}]", w.iter().map(|b| format!("{b:#04x}")).collect::<Vec<_>>().join(", ")));
-        let sum_w = w.iter().fold(0i32, |s, &b| s.wrapping_add(b as i8 as i32));
-        biases.push(bias(c).wrapping_sub(zp_in.wrapping_mul(sum_w)).to_string());
-        let k = if per_channel { c } else { 0 };
-        requant.push(format!("Requant::new({}, {})", le(mult, k), le(shift, k)));
-    }
-    // The caller admits only int8 → int8 fused kernels.
+    let weights = d.w.weights[..n_in * n_out].to_vec();
+    let bias = (0..n_out)
+        .map(|c| {
+            let sum_w = weights[c * n_in..(c + 1) * n_in].iter().fold(0i32, |s, &b| s.wrapping_add(b as i8 as i32));
+            d.w.bias(c).wrapping_sub(zp_in.wrapping_mul(sum_w))
+        })
+        .collect();
+    let requant = (0..n_out).map(|c| if per_channel { c } else { 0 }).map(|k| (le(mult, k), le(shift, k))).collect();
     let (zp, tables) = match &stage.kernel {
-        None => (stage.out_zp(), "[]".to_string()),
-        Some((_, k)) => (k.io.in_zp, tables(k)),
+        None => (stage.out_zp(), Vec::new()),
+        Some((_, k)) => (k.io.in_zp, table_sets(k)),
     };
+    Some(DensePlan { n_in, n_out, weights, bias, requant, zp, lo: stage.clamp_min, hi: stage.clamp_max, tables })
+}
+
+/// The `DenseI8` static of op `i`.
+fn render_dense(out: &mut String, i: usize, p: &DensePlan) -> Result<()> {
+    let rows: Vec<String> = p
+        .weights
+        .chunks(p.n_in)
+        .map(|w| format!("[{}]", w.iter().map(|b| format!("{b:#04x}")).collect::<Vec<_>>().join(", ")))
+        .collect();
+    let bias: Vec<String> = p.bias.iter().map(|b| b.to_string()).collect();
+    let requant: Vec<String> = p.requant.iter().map(|(m, s)| format!("Requant::new({m}, {s})")).collect();
     writeln!(
         out,
-        "static OP{i}: DenseI8<'static, {n_in}, {n_out}> = DenseI8 {{\n    weights: &[\n        {}\n    ],\n    bias: &[{}],\n    requant: &[{}],\n    zp: {zp},\n    lo: {},\n    hi: {},\n    tables: &{tables},\n}};",
+        "static OP{i}: DenseI8<'static, {}, {}> = DenseI8 {{\n    weights: &[\n        {}\n    ],\n    bias: &[{}],\n    requant: &[{}],\n    zp: {},\n    lo: {},\n    hi: {},\n    tables: &{},\n}};",
+        p.n_in,
+        p.n_out,
         rows.join(",\n        "),
-        biases.join(", "),
+        bias.join(", "),
         requant.join(", "),
-        stage.clamp_min,
-        stage.clamp_max
+        p.zp,
+        p.lo,
+        p.hi,
+        render_tables(&p.tables)
     )?;
     Ok(())
 }
 
-/// An int8 → int8 kernel as `[[i8; 256]; sets]`, every entry `eval` itself.
-fn tables(k: &Activation) -> String {
-    let sets: Vec<String> = (0..k.io.channels)
-        .map(|c| {
-            let t: Vec<String> = (-128..=127).map(|x| k.eval(x, c).to_string()).collect();
-            format!("[{}]", t.join(", "))
-        })
-        .collect();
+/// An int8 → int8 kernel on every input, one table per coefficient set:
+/// entry `x + 128` is `eval(x)` itself.
+pub fn table_sets(k: &Activation) -> Vec<[i8; 256]> {
+    (0..k.io.channels).map(|c| std::array::from_fn(|i| k.eval(i as i32 - 128, c) as i8)).collect()
+}
+
+fn render_tables(sets: &[[i8; 256]]) -> String {
+    let sets: Vec<String> =
+        sets.iter().map(|t| format!("[{}]", t.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(", "))).collect();
     format!("[{}]", sets.join(",\n    "))
 }
 
@@ -198,5 +218,89 @@ fn activation_call(i: usize, ti: &TensorInfo, to: &TensorInfo) -> String {
             "let (x, y) = compiled::io::<{n}, {n}>(arena, {}, {})?;\n        OP{i}.run(x, y);",
             ti.offset, to.offset
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model_zoo;
+    use polyact::arith::Requant;
+    use polyact::compiled::DenseI8;
+    use polyact::Interpreter;
+    use std::path::Path;
+
+    /// Run a plan through the compiled kernel (sizes fixed at compile time,
+    /// as in generated code).
+    fn run<const N: usize, const M: usize>(p: &DensePlan, x: &[u8]) -> Vec<u8> {
+        assert_eq!((p.n_in, p.n_out), (N, M));
+        let weights: Vec<[u8; N]> = p.weights.chunks(N).map(|r| r.try_into().unwrap()).collect();
+        let weights: &[[u8; N]; M] = weights.as_slice().try_into().unwrap();
+        let requant: Vec<Requant> = p.requant.iter().map(|&(m, s)| Requant::new(m, s)).collect();
+        let layer = DenseI8::<N, M> {
+            weights,
+            bias: p.bias.as_slice().try_into().unwrap(),
+            requant: requant.as_slice().try_into().unwrap(),
+            zp: p.zp,
+            lo: p.lo,
+            hi: p.hi,
+            tables: &p.tables,
+        };
+        let mut y = [0u8; M];
+        layer.run(x.try_into().unwrap(), &mut y);
+        y.to_vec()
+    }
+
+    fn plans(name: &str) -> (Vec<u8>, Vec<DensePlan>) {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../models").join(name);
+        let (_, q) = model_zoo::quantize_example(&dir, DType::I8).unwrap();
+        let m = Model::from_bytes(&q.blob).unwrap();
+        let plans = m
+            .ops()
+            .map(|op| match op.unwrap() {
+                Op::Dense(d) => dense_plan(&d).expect("an int8 single-row dense layer"),
+                other => panic!("unexpected {:?}", other.kind()),
+            })
+            .collect();
+        (q.blob, plans)
+    }
+
+    fn interpreted(blob: &[u8], x: &[u8]) -> Vec<u8> {
+        let m = Model::from_bytes(blob).unwrap();
+        let mut arena = vec![0u8; m.arena_size()];
+        let mut it = Interpreter::new(m, &mut arena).unwrap();
+        it.input_bytes_mut().unwrap().copy_from_slice(x);
+        it.invoke().unwrap();
+        it.output_bytes().unwrap().to_vec()
+    }
+
+    #[test]
+    fn compiled_sine_equals_the_interpreter_on_every_input() {
+        let (blob, p) = plans("sine");
+        for x in 0..=255u8 {
+            let h = run::<1, 16>(&p[0], &[x]);
+            let h = run::<16, 16>(&p[1], &h);
+            assert_eq!(run::<16, 1>(&p[2], &h), interpreted(&blob, &[x]), "input {x}");
+        }
+    }
+
+    #[test]
+    fn compiled_fused_tables_equal_the_interpreter() {
+        let (blob, p) = plans("digits_gelu");
+        assert!(!p[0].tables.is_empty() && !p[1].tables.is_empty(), "digits_gelu fuses its activations");
+        let mut s = 0x2545_f491u32;
+        for _ in 0..2000 {
+            let x: Vec<u8> = (0..64)
+                .map(|_| {
+                    s ^= s << 13;
+                    s ^= s >> 17;
+                    s ^= s << 5;
+                    s as u8
+                })
+                .collect();
+            let h = run::<64, 32>(&p[0], &x);
+            let h = run::<32, 32>(&p[1], &h);
+            assert_eq!(run::<32, 10>(&p[2], &h), interpreted(&blob, &x));
+        }
     }
 }

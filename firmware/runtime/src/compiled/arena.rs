@@ -40,3 +40,22 @@ pub fn copy<const N: usize>(arena: &mut [u8], x: usize, y: usize) -> Result<(), 
     output.copy_from_slice(input);
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn views_are_disjoint_or_an_error() {
+        let mut arena = [0u8; 8];
+        let (x, y) = io::<2, 3>(&mut arena, 5, 0).unwrap();
+        y.copy_from_slice(&[1, 2, 3]);
+        assert_eq!(x, &[0, 0]);
+        assert_eq!(arena[..3], [1, 2, 3]);
+        copy::<3>(&mut arena, 0, 4).unwrap();
+        assert_eq!(arena[4..7], [1, 2, 3]);
+        assert_eq!(io::<4, 4>(&mut arena, 0, 2).unwrap_err(), Error::ArenaOverlap { a: 0, b: 2 });
+        assert!(matches!(io::<4, 4>(&mut arena, 0, 6), Err(Error::ArenaTooSmall { need: 10, have: 8 })));
+        assert!(matches!(io_in_place::<4>(&mut arena, 6), Err(Error::ArenaTooSmall { need: 10, have: 8 })));
+    }
+}

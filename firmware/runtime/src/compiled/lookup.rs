@@ -32,3 +32,25 @@ impl LookupI8<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn per_channel_tables_follow_the_element_index() {
+        let neg: [i8; 256] = core::array::from_fn(|i| (127 - i as i32).max(-128) as i8);
+        let id: [i8; 256] = core::array::from_fn(|i| (i as i32 - 128) as i8);
+        let k = LookupI8 { tables: &[id, neg] };
+        let x = [5u8, 5, (-7i8) as u8, (-7i8) as u8];
+        let mut y = [0u8; 4];
+        k.run(&x, &mut y);
+        assert_eq!(y.map(|v| v as i8), [5, -6, -7, 6]);
+        let mut buf = x;
+        k.run_in_place(&mut buf);
+        assert_eq!(buf, y);
+        let shared = LookupI8 { tables: &[neg] };
+        shared.run_in_place(&mut buf);
+        assert_eq!(buf.map(|v| v as i8), [-6, 5, 6, -7]);
+    }
+}
