@@ -111,6 +111,10 @@ impl Geometry {
     }
 }
 
+/// Largest receptive field (`kh·kw·cin` bytes) the int8 path gathers on the
+/// stack; larger kernels take the tap-by-tap path.
+const MAX_PATCH: usize = 512;
+
 /// Decoded Conv1D / Conv2D.
 #[derive(Clone, Copy, Debug)]
 pub struct Conv<'a> {
@@ -136,6 +140,51 @@ impl<'a> Conv<'a> {
     }
 
     pub fn run(&self, x: &[u8], y: &mut [u8]) {
+        let patch = self.g.kernel[0] * self.g.kernel[1] * self.g.in_hwc[2];
+        if self.input.dtype == DType::I8 && self.output.dtype == DType::I8 && patch <= MAX_PATCH {
+            return self.run_i8(x, y);
+        }
+        self.run_general(x, y)
+    }
+
+    /// The int8 case: each output pixel's receptive field is gathered once
+    /// into a contiguous patch (taps outside the input read as the zero point,
+    /// which contributes `(zp − zp)·w = 0`), then every output channel is one
+    /// inner product with its contiguous weights, accumulated in i32 (the
+    /// range is validated at load). Same bits as the tap-by-tap path.
+    fn run_i8(&self, x: &[u8], y: &mut [u8]) {
+        let g = &self.g;
+        let [ih, iw, cin] = g.in_hwc;
+        let [oh, ow, cout] = g.out_hwc;
+        let [kh, kw] = g.kernel;
+        let zp = self.input.quant.zero_point;
+        let mut buf = [0u8; MAX_PATCH];
+        let Some(patch) = buf.get_mut(..kh * kw * cin) else { return };
+        let n = patch.len().max(1);
+        let mut outs = y.iter_mut();
+        for oy in 0..oh {
+            for ox in 0..ow {
+                for (t, dst) in patch.chunks_exact_mut(cin.max(1)).enumerate() {
+                    let (ky, kx) = (t / kw, t % kw);
+                    let iy = (oy * g.stride[0] + ky * g.dilation[0]).checked_sub(g.pad[0]).filter(|&v| v < ih);
+                    let ix = (ox * g.stride[1] + kx * g.dilation[1]).checked_sub(g.pad[1]).filter(|&v| v < iw);
+                    let src = iy.zip(ix).and_then(|(iy, ix)| x.get((iy * iw + ix) * cin..(iy * iw + ix + 1) * cin));
+                    match src {
+                        Some(src) => dst.copy_from_slice(src),
+                        None => dst.fill(zp as u8),
+                    }
+                }
+                for (oc, w) in self.w.weights.chunks_exact(n).enumerate().take(cout) {
+                    let acc = dot_i8(patch, w, zp).wrapping_add(self.w.bias(oc));
+                    let Some(out) = outs.next() else { return };
+                    *out = self.w.stage.finish(acc as i64, oc) as u8;
+                }
+            }
+        }
+    }
+
+    /// Any type, any geometry: one inner product per kernel tap.
+    fn run_general(&self, x: &[u8], y: &mut [u8]) {
         let g = &self.g;
         let [_, iw, cin] = g.in_hwc;
         let [oh, ow, cout] = g.out_hwc;
@@ -245,5 +294,55 @@ impl<'a> Depthwise<'a> {
     /// Multiply-accumulates per inference.
     pub fn macs(&self) -> usize {
         self.output.len() * self.g.kernel[0] * self.g.kernel[1]
+    }
+}
+
+#[cfg(all(test, feature = "writer"))]
+mod tests {
+    use super::*;
+    use crate::format::Quant;
+    use crate::ops::Op;
+    use crate::writer::samples::{requant_per_channel, Rng};
+    use crate::writer::{ConvGeom, ModelBuilder, WeightedDef};
+
+    /// The patch path gives the tap-by-tap path's bytes: padding on every
+    /// side, strides, dilations, one and several input channels.
+    #[test]
+    fn int8_patches_equal_the_tap_by_tap_path() {
+        let cases = [
+            ([28, 28, 1], 16, ConvGeom { kernel: [3, 3], stride: [1, 1], dilation: [1, 1], pad: [1, 1, 1, 1] }),
+            ([9, 7, 3], 5, ConvGeom { kernel: [3, 3], stride: [2, 1], dilation: [2, 2], pad: [2, 1, 1, 2] }),
+            ([6, 6, 8], 4, ConvGeom { kernel: [1, 1], stride: [1, 1], dilation: [1, 1], pad: [0, 0, 0, 0] }),
+            ([5, 8, 2], 3, ConvGeom { kernel: [2, 5], stride: [1, 3], dilation: [1, 1], pad: [0, 4, 1, 4] }),
+        ];
+        let mut r = Rng(7);
+        for (case, ([h, w, cin], cout, g)) in cases.into_iter().enumerate() {
+            let (qx, qy) = (Quant { scale: 0.05, zero_point: -5 }, Quant { scale: 0.1, zero_point: 3 });
+            let (oh, ow) = (
+                (h + g.pad[0] + g.pad[2] - g.dilation[0] * (g.kernel[0] - 1) - 1) / g.stride[0] + 1,
+                (w + g.pad[1] + g.pad[3] - g.dilation[1] * (g.kernel[1] - 1) - 1) / g.stride[1] + 1,
+            );
+            let weights = r.i8s(g.kernel[0] * g.kernel[1] * cin * cout, 127);
+            let ws: Vec<f64> = (0..cout).map(|i| 0.004 + 0.001 * i as f64).collect();
+            let bias = r.i32s(cout, 3000);
+            let (m, s) = requant_per_channel(0.05, &ws, 0.1);
+            let mut b = ModelBuilder::new();
+            let x = b.tensor(DType::I8, &[h, w, cin], qx);
+            let y = b.tensor(DType::I8, &[oh, ow, cout], qy);
+            let clamp = Some((3, 127));
+            let wd = WeightedDef { weights: &weights, bias: &bias, multipliers: &m, shifts: &s, clamp, kernel: None };
+            b.conv2d(x, y, &wd, &g);
+            b.set_input(x).set_output(y);
+            let blob = b.finish().unwrap();
+            let model = crate::Model::from_bytes(&blob).unwrap();
+            let Ok(Op::Conv(_, conv)) = model.op(0) else { panic!("case {case}: not a conv") };
+            for _ in 0..4 {
+                let xin: Vec<u8> = r.i8s(h * w * cin, 128).into_iter().map(|v| v as u8).collect();
+                let (mut fast, mut general) = (vec![0u8; oh * ow * cout], vec![0u8; oh * ow * cout]);
+                conv.run_i8(&xin, &mut fast);
+                conv.run_general(&xin, &mut general);
+                assert_eq!(fast, general, "case {case}");
+            }
+        }
     }
 }
