@@ -8,12 +8,14 @@
 //! - an int8-input activation kernel becomes its table on all 256 inputs,
 //!   each entry `Activation::eval` itself.
 //!
-//! Layers the compiled kernels do not cover (convolutions, pooling, norms,
-//! int16 layers...) run through the interpreter's own kernels: the generated
+//! Dense, Conv1D/Conv2D, depthwise and activation ops are compiled at int8.
+//! Layers the compiled kernels do not cover (pooling, norms, int16 layers...) run through the interpreter's own kernels: the generated
 //! code then also carries the blob and validates it at start-up.
 
 use anyhow::{anyhow, Result};
+use polyact::kernels::conv::{Conv, Depthwise, Geometry};
 use polyact::kernels::dense::Dense;
+use polyact::kernels::output_stage::Weighted;
 use polyact::{Activation, DType, Model, Op, TensorInfo};
 use std::fmt::Write;
 
@@ -61,7 +63,8 @@ pub fn generate(blob: &[u8], name: &str) -> Result<Generated> {
     writeln!(src, "// hold the input zero point folded in; tables are activation kernels on every")?;
     writeln!(src, "// int8 input (index = input + 128).\n")?;
     writeln!(src, "use polyact::arith::Requant;")?;
-    writeln!(src, "use polyact::compiled::{{self, CompiledModel, DenseI8, LookupI8}};")?;
+    writeln!(src, "use polyact::compiled::{{self, CompiledModel, ConvI8, DenseI8, DepthwiseI8, LookupI8}};")?;
+    writeln!(src, "use polyact::kernels::conv::Geometry;")?;
     writeln!(src, "use polyact::{{Error, Observer, OpKind}};\n")?;
     writeln!(src, "/// Arena bytes the tensors need.\npub const ARENA_BYTES: usize = {};\n", m.arena_size())?;
     src.push_str(&statics);
@@ -97,8 +100,35 @@ fn compiled_op(statics: &mut String, i: usize, op: &Op) -> Result<Option<String>
             let Some(plan) = dense_plan(d) else { return Ok(None) };
             writeln!(statics, "/// op {i}: dense {} → {}", d.n_in, d.n_out)?;
             render_dense(statics, i, &plan)?;
-            let (x, y) = (d.input.offset, d.output.offset);
-            format!("let (x, y) = compiled::io::<{}, {}>(arena, {x}, {y})?;\n        OP{i}.run(x, y);", d.n_in, d.n_out)
+            io_call(i, (&d.input, &d.output))
+        }
+        Op::Conv(kind, c) => {
+            let Some(plan) = conv_plan(c) else { return Ok(None) };
+            writeln!(
+                statics,
+                "/// op {i}: {} {:?} → {:?}, kernel {:?}",
+                kind.name(),
+                c.g.in_hwc,
+                c.g.out_hwc,
+                c.g.kernel
+            )?;
+            let fields = format!("input_zp: {},\n    channels: {},", c.input.quant.zero_point, dense_expr(&plan));
+            let ty = format!("ConvI8<'static, {}, {}>", plan.n_in, plan.n_out);
+            conv_static(statics, i, &ty, &c.g, &fields)?;
+            io_call(i, (&c.input, &c.output))
+        }
+        Op::Depthwise(c) => {
+            let Some(plan) = depthwise_plan(c) else { return Ok(None) };
+            writeln!(statics, "/// op {i}: depthwise {:?} → {:?}, kernel {:?}", c.g.in_hwc, c.g.out_hwc, c.g.kernel)?;
+            let fields = format!(
+                "input_zp: {},\n    depth_multiplier: {},\n    channels: {},",
+                c.input.quant.zero_point,
+                c.depth_multiplier,
+                dense_expr(&plan)
+            );
+            let ty = format!("DepthwiseI8<'static, {}, {}, {}>", plan.n_in, c.g.in_hwc[2], plan.n_out);
+            conv_static(statics, i, &ty, &c.g, &fields)?;
+            io_call(i, (&c.input, &c.output))
         }
         Op::Activation { input: ti, output: to, kernel, .. } => {
             if ti.dtype != DType::I8 || to.dtype != DType::I8 {
@@ -117,6 +147,33 @@ fn compiled_op(statics: &mut String, i: usize, op: &Op) -> Result<Option<String>
         }
         _ => return Ok(None),
     }))
+}
+
+/// The static of convolution op `i`: its type, geometry and other fields.
+fn conv_static(out: &mut String, i: usize, ty: &str, g: &Geometry, fields: &str) -> Result<()> {
+    writeln!(
+        out,
+        "static OP{i}: {ty} = {} {{\n    geometry: Geometry {{ in_hwc: {:?}, out_hwc: {:?}, kernel: {:?}, stride: {:?}, dilation: {:?}, pad: {:?} }},\n    {fields}\n}};",
+        ty.split('<').next().unwrap_or(ty),
+        g.in_hwc,
+        g.out_hwc,
+        g.kernel,
+        g.stride,
+        g.dilation,
+        g.pad
+    )?;
+    Ok(())
+}
+
+/// The call of a layer op `i` from its input to its output tensor.
+fn io_call(i: usize, (ti, to): (&TensorInfo, &TensorInfo)) -> String {
+    format!(
+        "let (x, y) = compiled::io::<{}, {}>(arena, {}, {})?;\n        OP{i}.run(x, y);",
+        ti.bytes(),
+        to.bytes(),
+        ti.offset,
+        to.offset
+    )
 }
 
 fn byte_array(bytes: &[u8]) -> String {
@@ -147,21 +204,58 @@ pub struct DensePlan {
 /// The plan of a Dense layer, or `None` when the compiled kernel does not
 /// cover it (int16 activations or kernel, several rows).
 pub fn dense_plan(d: &Dense) -> Option<DensePlan> {
-    let stage = &d.w.stage;
-    let int8 = d.input.dtype == DType::I8 && d.output.dtype == DType::I8;
-    let fused_int8 = stage.kernel.is_none_or(|(_, k)| k.io.in_dtype == DType::I8 && k.io.out_dtype == DType::I8);
-    if !int8 || !fused_int8 || d.rows != 1 {
+    if d.rows != 1 {
         return None;
     }
-    let (n_in, n_out, zp_in) = (d.n_in, d.n_out, d.input.quant.zero_point);
+    weighted_plan(&d.w, (&d.input, &d.output), d.w.weights.to_vec(), d.n_out)
+}
+
+/// The plan of a Conv1D/Conv2D as patch rows (`kh·kw·cin` weights per
+/// output channel), or `None` when not covered (int16, a patch larger than
+/// the interpreter's stack patch).
+pub fn conv_plan(c: &Conv) -> Option<DensePlan> {
+    let g = &c.g;
+    let patch = g.kernel[0] * g.kernel[1] * g.in_hwc[2];
+    if patch > 512 {
+        return None;
+    }
+    weighted_plan(&c.w, (&c.input, &c.output), c.w.weights.to_vec(), g.out_hwc[2])
+}
+
+/// The plan of a depthwise convolution, its weights transposed to one row
+/// of `kh·kw` taps per output channel, or `None` when not covered.
+pub fn depthwise_plan(c: &Depthwise) -> Option<DensePlan> {
+    let (taps, cout) = (c.g.kernel[0] * c.g.kernel[1], c.g.out_hwc[2]);
+    if taps * c.g.in_hwc[2] > 512 || c.w.weights.len() != taps * cout {
+        return None;
+    }
+    let rows = (0..cout).flat_map(|oc| (0..taps).map(move |t| (t, oc))).map(|(t, oc)| c.w.weights[t * cout + oc]);
+    weighted_plan(&c.w, (&c.input, &c.output), rows.collect(), cout)
+}
+
+/// An int8 → int8 layer with an int8 fused kernel (or none), as a plan
+/// over `weights`: `n_out` rows, one per output channel.
+fn weighted_plan(
+    w: &Weighted,
+    (input, output): (&TensorInfo, &TensorInfo),
+    weights: Vec<u8>,
+    n_out: usize,
+) -> Option<DensePlan> {
+    let stage = &w.stage;
+    let int8 = input.dtype == DType::I8 && output.dtype == DType::I8;
+    let fused_int8 = stage.kernel.is_none_or(|(_, k)| k.io.in_dtype == DType::I8 && k.io.out_dtype == DType::I8);
+    if !int8 || !fused_int8 || n_out == 0 || weights.is_empty() || weights.len() % n_out != 0 {
+        return None;
+    }
+    let n_in = weights.len() / n_out;
+    let zp_in = input.quant.zero_point;
     let (mult, shift) = (stage.mult_bytes(), stage.shift_bytes());
     let per_channel = mult.len() == 4 * n_out;
     let le = |b: &[u8], k: usize| i32::from_le_bytes([b[4 * k], b[4 * k + 1], b[4 * k + 2], b[4 * k + 3]]);
-    let weights = d.w.weights[..n_in * n_out].to_vec();
     let bias = (0..n_out)
         .map(|c| {
             let sum_w = weights[c * n_in..(c + 1) * n_in].iter().fold(0i32, |s, &b| s.wrapping_add(b as i8 as i32));
-            d.w.bias(c).wrapping_sub(zp_in.wrapping_mul(sum_w))
+            w.bias(c).wrapping_sub(zp_in.wrapping_mul(sum_w))
         })
         .collect();
     let requant = (0..n_out).map(|c| if per_channel { c } else { 0 }).map(|k| (le(mult, k), le(shift, k))).collect();
@@ -174,6 +268,12 @@ pub fn dense_plan(d: &Dense) -> Option<DensePlan> {
 
 /// The `DenseI8` static of op `i`.
 fn render_dense(out: &mut String, i: usize, p: &DensePlan) -> Result<()> {
+    writeln!(out, "static OP{i}: DenseI8<'static, {}, {}> = {};", p.n_in, p.n_out, dense_expr(p))?;
+    Ok(())
+}
+
+/// A `DenseI8` value holding plan `p`.
+fn dense_expr(p: &DensePlan) -> String {
     let rows: Vec<String> = p
         .weights
         .chunks(p.n_in)
@@ -181,11 +281,8 @@ fn render_dense(out: &mut String, i: usize, p: &DensePlan) -> Result<()> {
         .collect();
     let bias: Vec<String> = p.bias.iter().map(|b| b.to_string()).collect();
     let requant: Vec<String> = p.requant.iter().map(|(m, s)| format!("Requant::new({m}, {s})")).collect();
-    writeln!(
-        out,
-        "static OP{i}: DenseI8<'static, {}, {}> = DenseI8 {{\n    weights: &[\n        {}\n    ],\n    bias: &[{}],\n    requant: &[{}],\n    zp: {},\n    lo: {},\n    hi: {},\n    tables: &{},\n}};",
-        p.n_in,
-        p.n_out,
+    format!(
+        "DenseI8 {{\n    weights: &[\n        {}\n    ],\n    bias: &[{}],\n    requant: &[{}],\n    zp: {},\n    lo: {},\n    hi: {},\n    tables: &{},\n}}",
         rows.join(",\n        "),
         bias.join(", "),
         requant.join(", "),
@@ -193,8 +290,7 @@ fn render_dense(out: &mut String, i: usize, p: &DensePlan) -> Result<()> {
         p.lo,
         p.hi,
         render_tables(&p.tables)
-    )?;
-    Ok(())
+    )
 }
 
 /// An int8 → int8 kernel on every input, one table per coefficient set:
@@ -226,35 +322,41 @@ mod tests {
     use super::*;
     use crate::model_zoo;
     use polyact::arith::Requant;
-    use polyact::compiled::DenseI8;
+    use polyact::compiled::{ConvI8, DenseI8, DepthwiseI8};
     use polyact::Interpreter;
     use std::path::Path;
 
-    /// Run a plan through the compiled kernel (sizes fixed at compile time,
-    /// as in generated code).
-    fn run<const N: usize, const M: usize>(p: &DensePlan, x: &[u8]) -> Vec<u8> {
+    /// Call `f` with the compiled kernel of a plan (sizes fixed at compile
+    /// time, as in generated code).
+    fn with_dense<const N: usize, const M: usize, R>(p: &DensePlan, f: impl FnOnce(&DenseI8<N, M>) -> R) -> R {
         assert_eq!((p.n_in, p.n_out), (N, M));
         let weights: Vec<[u8; N]> = p.weights.chunks(N).map(|r| r.try_into().unwrap()).collect();
-        let weights: &[[u8; N]; M] = weights.as_slice().try_into().unwrap();
         let requant: Vec<Requant> = p.requant.iter().map(|&(m, s)| Requant::new(m, s)).collect();
-        let layer = DenseI8::<N, M> {
-            weights,
+        f(&DenseI8::<N, M> {
+            weights: weights.as_slice().try_into().unwrap(),
             bias: p.bias.as_slice().try_into().unwrap(),
             requant: requant.as_slice().try_into().unwrap(),
             zp: p.zp,
             lo: p.lo,
             hi: p.hi,
             tables: &p.tables,
-        };
+        })
+    }
+
+    fn run<const N: usize, const M: usize>(p: &DensePlan, x: &[u8]) -> Vec<u8> {
         let mut y = [0u8; M];
-        layer.run(x.try_into().unwrap(), &mut y);
+        with_dense::<N, M, _>(p, |d| d.run(x.try_into().unwrap(), &mut y));
         y.to_vec()
     }
 
-    fn plans(name: &str) -> (Vec<u8>, Vec<DensePlan>) {
+    fn blob(name: &str) -> Vec<u8> {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../models").join(name);
-        let (_, q) = model_zoo::quantize_example(&dir, DType::I8).unwrap();
-        let m = Model::from_bytes(&q.blob).unwrap();
+        model_zoo::quantize_example(&dir, DType::I8).unwrap().1.blob
+    }
+
+    fn plans(name: &str) -> (Vec<u8>, Vec<DensePlan>) {
+        let blob = blob(name);
+        let m = Model::from_bytes(&blob).unwrap();
         let plans = m
             .ops()
             .map(|op| match op.unwrap() {
@@ -262,7 +364,7 @@ mod tests {
                 other => panic!("unexpected {:?}", other.kind()),
             })
             .collect();
-        (q.blob, plans)
+        (blob, plans)
     }
 
     fn interpreted(blob: &[u8], x: &[u8]) -> Vec<u8> {
@@ -301,6 +403,73 @@ mod tests {
             let h = run::<64, 32>(&p[0], &x);
             let h = run::<32, 32>(&p[1], &h);
             assert_eq!(run::<32, 10>(&p[2], &h), interpreted(&blob, &x));
+        }
+    }
+
+    /// MNIST with its convolutions and depthwise convolution run by the
+    /// compiled kernels and the rest by the interpreter, op by op in one
+    /// arena, as generated code does: the interpreter's output bytes.
+    #[test]
+    fn compiled_convolutions_equal_the_interpreter() {
+        let blob = blob("mnist_dwconv");
+        let m = Model::from_bytes(&blob).unwrap();
+        let io = |a: &mut Vec<u8>, ti: &TensorInfo, to: &TensorInfo| {
+            let x = a[ti.range()].to_vec();
+            (x, to.range())
+        };
+        let mut s = 0x9e37_79b9u32;
+        for _ in 0..12 {
+            let x: Vec<u8> = (0..784)
+                .map(|_| {
+                    s ^= s << 13;
+                    s ^= s >> 17;
+                    s ^= s << 5;
+                    s as u8
+                })
+                .collect();
+            let mut arena = vec![0u8; m.arena_size()];
+            arena[m.input().unwrap().range()].copy_from_slice(&x);
+            let mut compiled = 0;
+            for i in 0..m.n_ops() {
+                let (xin, out, y) = match m.op(i).unwrap() {
+                    Op::Conv(_, c) => {
+                        let p = conv_plan(&c).unwrap();
+                        let (xin, out) = io(&mut arena, &c.input, &c.output);
+                        let mut y = vec![0u8; out.len()];
+                        let zp = c.input.quant.zero_point as i8;
+                        match (p.n_in, p.n_out) {
+                            (9, 16) => with_dense::<9, 16, _>(&p, |d| {
+                                ConvI8 { geometry: c.g, input_zp: zp, channels: *d }.run(&xin, &mut y)
+                            }),
+                            (16, 24) => with_dense::<16, 24, _>(&p, |d| {
+                                ConvI8 { geometry: c.g, input_zp: zp, channels: *d }.run(&xin, &mut y)
+                            }),
+                            other => panic!("unexpected conv shape {other:?}"),
+                        }
+                        (xin, out, y)
+                    }
+                    Op::Depthwise(c) => {
+                        let p = depthwise_plan(&c).unwrap();
+                        let (xin, out) = io(&mut arena, &c.input, &c.output);
+                        let mut y = vec![0u8; out.len()];
+                        let (zp, dm) = (c.input.quant.zero_point as i8, c.depth_multiplier);
+                        with_dense::<9, 16, _>(&p, |d| {
+                            DepthwiseI8::<9, 16, 16> { geometry: c.g, input_zp: zp, depth_multiplier: dm, channels: *d }
+                                .run(&xin, &mut y)
+                        });
+                        (xin, out, y)
+                    }
+                    _ => {
+                        polyact::interpreter::run_op_index(&m, i, &mut arena).unwrap();
+                        continue;
+                    }
+                };
+                assert!(!xin.is_empty());
+                arena[out].copy_from_slice(&y);
+                compiled += 1;
+            }
+            assert_eq!(compiled, 3);
+            assert_eq!(arena[m.output().unwrap().range()], interpreted(&blob, &x)[..]);
         }
     }
 }

@@ -131,6 +131,18 @@ fn compiled_models_on_m0_and_m4() {
 }
 
 #[test]
+fn compiled_convolutions_on_m0_and_m4() {
+    let (m0, m4) = (board("qemu-m0").unwrap(), board("qemu-m4").unwrap());
+    // Conv1D, Conv2D and depthwise compiled; pooling interpreted.
+    differential_in("motion_conv1d", DType::I8, &[m0, m4], Mode::Compiled);
+    let (blob, _) = quantized("mnist_dwconv", DType::I8);
+    let g = polyact_tools::compile::generate(&blob, "mnist_dwconv").unwrap();
+    assert!(g.source.contains("ConvI8<") && g.source.contains("DepthwiseI8<"));
+    assert_eq!(g.interpreted, vec![(3, "avg_pool")]);
+    differential_in("mnist_dwconv", DType::I8, &[m4], Mode::Compiled);
+}
+
+#[test]
 fn compiled_models_with_interpreted_layers() {
     let (m0, m4) = (board("qemu-m0").unwrap(), board("qemu-m4").unwrap());
     // PolyNorm: standalone activation ops compiled to tables, RMS norms and

@@ -25,15 +25,19 @@ pub struct DenseI8<'a, const N: usize, const M: usize> {
 impl<const N: usize, const M: usize> DenseI8<'_, N, M> {
     #[inline(always)]
     pub fn run(&self, x: &[u8; N], y: &mut [u8; M]) {
-        let per_channel = self.tables.len() > 1;
         for (c, yv) in y.iter_mut().enumerate() {
-            let acc = dot_i8_raw(x, &self.weights[c]).wrapping_add(self.bias[c]);
-            let v = self.requant[c].apply(acc).saturating_add(self.zp);
-            let out = match self.tables.get(if per_channel { c } else { 0 }) {
-                Some(t) => t[(v.clamp(-128, 127) + 128) as usize] as i32,
-                None => v,
-            };
-            *yv = out.clamp(self.lo, self.hi) as i8 as u8;
+            *yv = self.output(c, dot_i8_raw(x, &self.weights[c]));
         }
+    }
+
+    /// Output `c` from its inner product `Σ x·w[c]`: the epilogue of `run`.
+    #[inline(always)]
+    pub fn output(&self, c: usize, xw: i32) -> u8 {
+        let v = self.requant[c].apply(xw.wrapping_add(self.bias[c])).saturating_add(self.zp);
+        let out = match self.tables.get(if self.tables.len() > 1 { c } else { 0 }) {
+            Some(t) => t[(v.clamp(-128, 127) + 128) as usize] as i32,
+            None => v,
+        };
+        out.clamp(self.lo, self.hi) as i8 as u8
     }
 }

@@ -12,10 +12,12 @@
 //! on all 256 inputs), so the results are the interpreter's bit for bit.
 
 mod arena;
+mod conv;
 mod dense;
 mod lookup;
 
 pub use arena::{copy, io, io_in_place};
+pub use conv::{ConvI8, DepthwiseI8};
 pub use dense::DenseI8;
 pub use lookup::LookupI8;
 

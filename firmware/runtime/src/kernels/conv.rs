@@ -97,6 +97,26 @@ impl Geometry {
         Ok(())
     }
 
+    /// Copy the receptive field of output pixel `(oy, ox)` of an int8 input
+    /// into `patch` (`kh·kw·cin` bytes, tap-major like the weights); taps
+    /// outside the input read as `pad`, the input zero point, so they add
+    /// nothing to `Σ (x − zp)·w`.
+    #[inline(always)]
+    pub fn gather_patch(&self, x: &[u8], (oy, ox): (usize, usize), pad: u8, patch: &mut [u8]) {
+        let [ih, iw, cin] = self.in_hwc;
+        let kw = self.kernel[1];
+        for (t, dst) in patch.chunks_exact_mut(cin.max(1)).enumerate() {
+            let (ky, kx) = (t / kw, t % kw);
+            let iy = (oy * self.stride[0] + ky * self.dilation[0]).checked_sub(self.pad[0]).filter(|&v| v < ih);
+            let ix = (ox * self.stride[1] + kx * self.dilation[1]).checked_sub(self.pad[1]).filter(|&v| v < iw);
+            let src = iy.zip(ix).and_then(|(iy, ix)| x.get((iy * iw + ix) * cin..(iy * iw + ix + 1) * cin));
+            match src {
+                Some(src) => dst.copy_from_slice(src),
+                None => dst.fill(pad),
+            }
+        }
+    }
+
     /// Range `[k0, k1)` of kernel taps on `axis` that fall inside the input
     /// for output position `o` (empty when none do).
     #[inline(always)]
@@ -154,7 +174,7 @@ impl<'a> Conv<'a> {
     /// range is validated at load). Same bits as the tap-by-tap path.
     fn run_i8(&self, x: &[u8], y: &mut [u8]) {
         let g = &self.g;
-        let [ih, iw, cin] = g.in_hwc;
+        let [_, _, cin] = g.in_hwc;
         let [oh, ow, cout] = g.out_hwc;
         let [kh, kw] = g.kernel;
         let zp = self.input.quant.zero_point;
@@ -164,16 +184,7 @@ impl<'a> Conv<'a> {
         let mut outs = y.iter_mut();
         for oy in 0..oh {
             for ox in 0..ow {
-                for (t, dst) in patch.chunks_exact_mut(cin.max(1)).enumerate() {
-                    let (ky, kx) = (t / kw, t % kw);
-                    let iy = (oy * g.stride[0] + ky * g.dilation[0]).checked_sub(g.pad[0]).filter(|&v| v < ih);
-                    let ix = (ox * g.stride[1] + kx * g.dilation[1]).checked_sub(g.pad[1]).filter(|&v| v < iw);
-                    let src = iy.zip(ix).and_then(|(iy, ix)| x.get((iy * iw + ix) * cin..(iy * iw + ix + 1) * cin));
-                    match src {
-                        Some(src) => dst.copy_from_slice(src),
-                        None => dst.fill(zp as u8),
-                    }
-                }
+                g.gather_patch(x, (oy, ox), zp as u8, patch);
                 for (oc, w) in self.w.weights.chunks_exact(n).enumerate().take(cout) {
                     let acc = dot_i8(patch, w, zp).wrapping_add(self.w.bias(oc));
                     let Some(out) = outs.next() else { return };
