@@ -110,19 +110,29 @@ pub fn firmware(board: &Board) -> Result<Firmware> {
 /// (`polyact compile`): one image per model, kept as
 /// `firmware/boards/target/compiled-<board>/polyact-fw-<crc>.elf`.
 pub fn compiled_firmware(board: &Board, blob: &[u8], name: &str) -> Result<(Firmware, crate::compile::Generated)> {
+    let features = format!("{} compiled", board.feature);
+    build_compiled(("polyact-fw-qemu", board.target, &features, board.name), blob, name)
+}
+
+/// Build `(package, target, features, board)` with `blob` compiled in, into
+/// `firmware/boards/target/compiled-<board>/`.
+fn build_compiled(
+    (package, target, features, board): (&str, &str, &str, &str),
+    blob: &[u8],
+    name: &str,
+) -> Result<(Firmware, crate::compile::Generated)> {
     // One build directory per board, shared by every model: builds in this
     // process take turns, and each image is copied out before the next.
     static BUILD: std::sync::Mutex<()> = std::sync::Mutex::new(());
     let _turn = BUILD.lock().unwrap_or_else(|e| e.into_inner());
     let generated = crate::compile::generate(blob, name)?;
-    let dir = format!("compiled-{}", board.name);
+    let dir = format!("compiled-{board}");
     let out = repo_root().join("firmware/boards/target").join(&dir);
     std::fs::create_dir_all(&out)?;
     let crc = polyact::format::header::CRC32.checksum(blob);
     let model_rs = out.join(format!("model-{crc:08x}.rs"));
     std::fs::write(&model_rs, &generated.source)?;
-    let features = format!("{} compiled", board.feature);
-    let fw = build_firmware("polyact-fw-qemu", board.target, Some(&features), &dir, Some(&model_rs))?;
+    let fw = build_firmware(package, target, Some(features), &dir, Some(&model_rs))?;
     let elf = out.join(format!("polyact-fw-{crc:08x}.elf"));
     std::fs::copy(&fw.elf, &elf).with_context(|| format!("copying {}", fw.elf.display()))?;
     Ok((Firmware { elf, info: fw.info }, generated))
@@ -349,8 +359,6 @@ pub const REAL_BOARDS: [(&str, &str, &str, &str); 1] =
 pub fn flash_chip(chip: &str, blob: &[u8], model_addr: Option<u64>) -> Result<()> {
     use probe_rs::config::Registry;
     use probe_rs::flashing::DownloadOptions;
-    use probe_rs::probe::list::Lister;
-    use probe_rs::{Session, SessionConfig};
     polyact::Model::from_bytes(blob).map_err(|e| anyhow!("model: {e}"))?;
     Registry::from_builtin_families().get_target_by_name(chip).map_err(|e| anyhow!("chip '{chip}': {e}"))?;
     let known = REAL_BOARDS.iter().find(|(c, _, _, _)| c.eq_ignore_ascii_case(chip));
@@ -366,16 +374,37 @@ pub fn flash_chip(chip: &str, blob: &[u8], model_addr: Option<u64>) -> Result<()
     if blob.len() > size {
         bail!("the model ({} bytes) does not fit the {size} byte model partition of {chip}", blob.len());
     }
-    let probes = Lister::new().list_all();
-    if probes.is_empty() {
-        bail!("no debug probe found: connect an ST-Link, J-Link or CMSIS-DAP probe to flash {chip}");
-    }
-    let mut session =
-        Session::auto_attach(chip, SessionConfig::default()).map_err(|e| anyhow!("attaching to {chip}: {e}"))?;
+    let mut session = attach(chip)?;
     let mut loader = session.target().flash_loader();
     loader.add_data(addr, blob).map_err(|e| anyhow!("{e}"))?;
     loader.commit(&mut session, DownloadOptions::default()).map_err(|e| anyhow!("flashing {chip}: {e}"))?;
     Ok(())
+}
+
+/// Build the real board's firmware with `blob` compiled in and write the
+/// whole image through probe-rs (the firmware changes with the model).
+pub fn flash_chip_compiled(chip: &str, blob: &[u8], name: &str) -> Result<crate::compile::Generated> {
+    use probe_rs::config::Registry;
+    use probe_rs::flashing::{download_file, ElfLoader, ElfOptions};
+    Registry::from_builtin_families().get_target_by_name(chip).map_err(|e| anyhow!("chip '{chip}': {e}"))?;
+    let Some(&(_, package, target, dir)) = REAL_BOARDS.iter().find(|(c, _, _, _)| c.eq_ignore_ascii_case(chip)) else {
+        bail!("no polyact firmware is known for chip '{chip}'; --compiled needs one (known: STM32F411CEUx)");
+    };
+    let (fw, generated) = build_compiled((package, target, "compiled", dir), blob, name)?;
+    let mut session = attach(chip)?;
+    download_file(&mut session, &fw.elf, ElfLoader(ElfOptions::default()))
+        .map_err(|e| anyhow!("flashing {chip}: {e}"))?;
+    Ok(generated)
+}
+
+/// A probe-rs session on `chip`, or a clear error when no probe is connected.
+fn attach(chip: &str) -> Result<probe_rs::Session> {
+    use probe_rs::probe::list::Lister;
+    use probe_rs::{Session, SessionConfig};
+    if Lister::new().list_all().is_empty() {
+        bail!("no debug probe found: connect an ST-Link, J-Link or CMSIS-DAP probe to flash {chip}");
+    }
+    Session::auto_attach(chip, SessionConfig::default()).map_err(|e| anyhow!("attaching to {chip}: {e}"))
 }
 
 #[cfg(test)]

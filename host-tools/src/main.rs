@@ -124,8 +124,9 @@ enum Cmd {
         profile: bool,
         /// Compile the model into the firmware image (`polyact compile`)
         /// instead of loading it into the model partition: one build per
-        /// model, the smallest and fastest image.
-        #[arg(long, conflicts_with = "chip")]
+        /// model, the smallest and fastest image (with --chip, the whole
+        /// image is written).
+        #[arg(long, conflicts_with = "model_addr")]
         compiled: bool,
     },
     /// Generate the Rust source of a model compiled into firmware (the
@@ -509,6 +510,13 @@ fn run() -> Result<()> {
                 println!("top-1 agreement    {:.4}", c.top1_agreement);
                 println!("output error       max {:.6}  mean {:.6}", c.max_abs_error, c.mean_abs_error);
             }
+        }
+        Cmd::Flash { model, chip: Some(chip), compiled: true, .. } => {
+            let blob = std::fs::read(&model).with_context(|| format!("reading {}", model.display()))?;
+            let g = flash::flash_chip_compiled(&chip, &blob, &model_name(&model))
+                .with_context(|| format!("{}", model.display()))?;
+            println!("{}", compiled_summary(&g));
+            println!("flashed {chip} with {} compiled into its firmware", model.display());
         }
         Cmd::Flash { model, chip: Some(chip), model_addr, .. } => {
             let blob = std::fs::read(&model).with_context(|| format!("reading {}", model.display()))?;

@@ -206,6 +206,16 @@ fn test() {
     run("cargo", &["fmt", "--all", "--check"]);
     run_in("firmware/boards", &[], "cargo", &["fmt", "--all", "--check"]);
     run("cargo", &["clippy", "--workspace", "--all-targets", "--all-features", "--", "-D", "warnings"]);
+    // The firmware workspace is linted per image (its board features exclude
+    // each other); the `compiled` builds are linted through their tests.
+    for (dir, package, features) in
+        [("target/qemu-m4", "polyact-fw-qemu", "board-mps2-an386"), ("target/blackpill", "polyact-fw-blackpill", "")]
+    {
+        let target = "thumbv7em-none-eabihf";
+        let args =
+            ["clippy", "--release", "-p", package, "--target", target, "--features", features, "--", "-D", "warnings"];
+        run_in("firmware/boards", &[("CARGO_TARGET_DIR", dir)], "cargo", &args);
+    }
     thumb();
     let (passed, failed) = run_tests(&["test", "--workspace", "--features", "polyact/std"]);
     println!("{passed} passed, {failed} failed");
