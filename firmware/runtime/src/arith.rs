@@ -18,6 +18,27 @@ pub fn clamp_i64(x: i64, lo: i64, hi: i64) -> i64 {
     }
 }
 
+/// [`isqrt_u128`] in 64 bits: the same digit-by-digit method, half the work
+/// on a 32-bit core.
+pub fn isqrt_u64(v: u64) -> u64 {
+    let mut rem = v;
+    let mut root: u64 = 0;
+    let mut bit: u64 = 1 << 62;
+    while bit > v {
+        bit >>= 2;
+    }
+    while bit != 0 {
+        if rem >= root + bit {
+            rem -= root + bit;
+            root = (root >> 1) + bit;
+        } else {
+            root >>= 1;
+        }
+        bit >>= 2;
+    }
+    root
+}
+
 /// Saturating narrowing of an `i64` to `i32`.
 #[inline(always)]
 pub fn sat_i32(x: i64) -> i32 {
@@ -115,6 +136,11 @@ pub fn round_div_i128(n: i128, d: i128) -> i128 {
         return 0;
     }
     let mag = n.unsigned_abs();
+    // The same quotient in 64 bits when it fits: a 128-bit division is a
+    // long library call on a 32-bit core.
+    if mag < 1 << 62 && d < 1 << 61 {
+        return round_div_i64(n as i64, d as i64) as i128;
+    }
     let d = d as u128;
     // 2·mag + d cannot overflow for the ranges polyact uses (|n| < 2^126).
     let q = (mag.saturating_mul(2).saturating_add(d) / (2 * d)) as i128;
@@ -128,6 +154,9 @@ pub fn round_div_i128(n: i128, d: i128) -> i128 {
 /// Integer square root `floor(sqrt(v))`, bit by bit (no floating point, same
 /// result on every target).
 pub fn isqrt_u128(v: u128) -> u128 {
+    if v <= u64::MAX as u128 {
+        return isqrt_u64(v as u64) as u128;
+    }
     let mut rem = v;
     let mut root: u128 = 0;
     let mut bit: u128 = 1 << 126;

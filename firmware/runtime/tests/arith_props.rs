@@ -93,4 +93,23 @@ proptest! {
         prop_assert_eq!(requantize(x, m, shift) as i128, want);
         prop_assert_eq!(Requant::new(m, shift).apply(x), requantize(x, m, shift));
     }
+
+    #[test]
+    fn isqrt_is_floor_sqrt_on_both_paths(v in any::<u128>(), w in any::<u64>()) {
+        for x in [v, w as u128, v >> 64, v >> 1] {
+            let r = isqrt_u128(x);
+            prop_assert!(r * r <= x && (r + 1).checked_mul(r + 1).is_none_or(|s| s > x), "{}", x);
+        }
+    }
+
+    #[test]
+    fn round_div_i128_is_round_half_away_on_both_paths(n in any::<i64>(), shift in 0u32..60, d in 1i64..i64::MAX) {
+        for (n, d) in [(n as i128, d as i128), ((n as i128) << shift, d as i128), (n as i128, (d >> (shift % 40)).max(1) as i128)] {
+            // Exact reference: |n|/d rounded half away from zero, in u128 with
+            // no doubling (remainder compared against the half).
+            let (q, r) = (n.unsigned_abs() / d as u128, n.unsigned_abs() % d as u128);
+            let q = (q + (2 * r >= d as u128) as u128) as i128;
+            prop_assert_eq!(round_div_i128(n, d), if n < 0 { -q } else { q });
+        }
+    }
 }

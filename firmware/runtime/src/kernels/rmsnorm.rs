@@ -55,7 +55,12 @@ impl<'a> RmsNorm<'a> {
         for row in 0..self.input.len() / c {
             let base = row * c;
             let ss: u128 = (0..c).map(|i| ((ti.load(x, base + i) - zi) as i64).unsigned_abs().pow(2) as u128).sum();
-            let ms = ((ss + c as u128 * self.eps_q as u128) << 32) / c as u128;
+            let sum = ss + c as u128 * self.eps_q as u128;
+            // In 64 bits when the shifted sum fits (always at int8): the same floor.
+            let ms = match u64::try_from(sum) {
+                Ok(s) if s < 1 << 32 => ((s << 32) / c as u64) as u128,
+                _ => (sum << 32) / c as u128,
+            };
             let denom = (isqrt_u128(ms) as i128) << den_shift;
             for i in 0..c {
                 let v = if denom == 0 {
