@@ -323,6 +323,7 @@ mod tests {
     use crate::model_zoo;
     use polyact::arith::Requant;
     use polyact::compiled::{ConvI8, DenseI8, DepthwiseI8};
+    use polyact::writer::samples::Rng;
     use polyact::Interpreter;
     use std::path::Path;
 
@@ -367,6 +368,10 @@ mod tests {
         (blob, plans)
     }
 
+    fn random_bytes(r: &mut Rng, n: usize) -> Vec<u8> {
+        r.i8s(n, 128).into_iter().map(|v| v as u8).collect()
+    }
+
     fn interpreted(blob: &[u8], x: &[u8]) -> Vec<u8> {
         let m = Model::from_bytes(blob).unwrap();
         let mut arena = vec![0u8; m.arena_size()];
@@ -390,16 +395,9 @@ mod tests {
     fn compiled_fused_tables_equal_the_interpreter() {
         let (blob, p) = plans("digits_gelu");
         assert!(!p[0].tables.is_empty() && !p[1].tables.is_empty(), "digits_gelu fuses its activations");
-        let mut s = 0x2545_f491u32;
+        let mut r = Rng(0x2545_f491);
         for _ in 0..2000 {
-            let x: Vec<u8> = (0..64)
-                .map(|_| {
-                    s ^= s << 13;
-                    s ^= s >> 17;
-                    s ^= s << 5;
-                    s as u8
-                })
-                .collect();
+            let x = random_bytes(&mut r, 64);
             let h = run::<64, 32>(&p[0], &x);
             let h = run::<32, 32>(&p[1], &h);
             assert_eq!(run::<32, 10>(&p[2], &h), interpreted(&blob, &x));
@@ -417,16 +415,9 @@ mod tests {
             let x = a[ti.range()].to_vec();
             (x, to.range())
         };
-        let mut s = 0x9e37_79b9u32;
+        let mut r = Rng(0x9e37_79b9);
         for _ in 0..12 {
-            let x: Vec<u8> = (0..784)
-                .map(|_| {
-                    s ^= s << 13;
-                    s ^= s >> 17;
-                    s ^= s << 5;
-                    s as u8
-                })
-                .collect();
+            let x = random_bytes(&mut r, 784);
             let mut arena = vec![0u8; m.arena_size()];
             arena[m.input().unwrap().range()].copy_from_slice(&x);
             let mut compiled = 0;

@@ -18,25 +18,31 @@ pub fn clamp_i64(x: i64, lo: i64, hi: i64) -> i64 {
     }
 }
 
-/// [`isqrt_u128`] in 64 bits: the same digit-by-digit method, half the work
-/// on a 32-bit core.
-pub fn isqrt_u64(v: u64) -> u64 {
-    let mut rem = v;
-    let mut root: u64 = 0;
-    let mut bit: u64 = 1 << 62;
-    while bit > v {
-        bit >>= 2;
-    }
-    while bit != 0 {
-        if rem >= root + bit {
-            rem -= root + bit;
-            root = (root >> 1) + bit;
-        } else {
-            root >>= 1;
+/// `floor(sqrt(v))` digit by digit for an unsigned type `$t` of `$bits` bits.
+macro_rules! isqrt_digits {
+    ($v:expr, $t:ty, $bits:expr) => {{
+        let v: $t = $v;
+        let (mut rem, mut root) = (v, 0 as $t);
+        let mut bit: $t = 1 << ($bits - 2);
+        while bit > v {
+            bit >>= 2;
         }
-        bit >>= 2;
-    }
-    root
+        while bit != 0 {
+            if rem >= root + bit {
+                rem -= root + bit;
+                root = (root >> 1) + bit;
+            } else {
+                root >>= 1;
+            }
+            bit >>= 2;
+        }
+        root
+    }};
+}
+
+/// [`isqrt_u128`] in 64 bits: the same method, half the work on a 32-bit core.
+pub fn isqrt_u64(v: u64) -> u64 {
+    isqrt_digits!(v, u64, 64)
 }
 
 /// Saturating narrowing of an `i64` to `i32`.
@@ -157,22 +163,7 @@ pub fn isqrt_u128(v: u128) -> u128 {
     if v <= u64::MAX as u128 {
         return isqrt_u64(v as u64) as u128;
     }
-    let mut rem = v;
-    let mut root: u128 = 0;
-    let mut bit: u128 = 1 << 126;
-    while bit > v {
-        bit >>= 2;
-    }
-    while bit != 0 {
-        if rem >= root + bit {
-            rem -= root + bit;
-            root = (root >> 1) + bit;
-        } else {
-            root >>= 1;
-        }
-        bit >>= 2;
-    }
-    root
+    isqrt_digits!(v, u128, 128)
 }
 
 /// TFLite/gemmlowp `SaturatingRoundingDoublingHighMul`: `round(a * b / 2^31)`
