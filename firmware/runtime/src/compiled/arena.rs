@@ -12,14 +12,15 @@ pub fn io<const N: usize, const M: usize>(
     y: usize,
 ) -> Result<(&[u8; N], &mut [u8; M]), Error> {
     let have = arena.len();
-    let short = Error::ArenaTooSmall { need: (x + N).max(y + M), have };
-    if x + N <= y {
+    let (x_end, y_end) = (x.saturating_add(N), y.saturating_add(M));
+    let short = Error::ArenaTooSmall { need: x_end.max(y_end), have };
+    if x_end <= y {
         let (lo, hi) = arena.split_at_mut_checked(y).ok_or(short)?;
-        let input = lo.get(x..x + N).and_then(|s| s.first_chunk::<N>()).ok_or(short)?;
+        let input = lo.get(x..x_end).and_then(|s| s.first_chunk::<N>()).ok_or(short)?;
         Ok((input, hi.first_chunk_mut::<M>().ok_or(short)?))
-    } else if y + M <= x {
+    } else if y_end <= x {
         let (lo, hi) = arena.split_at_mut_checked(x).ok_or(short)?;
-        let output = lo.get_mut(y..y + M).and_then(|s| s.first_chunk_mut::<M>()).ok_or(short)?;
+        let output = lo.get_mut(y..y_end).and_then(|s| s.first_chunk_mut::<M>()).ok_or(short)?;
         Ok((hi.first_chunk::<N>().ok_or(short)?, output))
     } else {
         Err(Error::ArenaOverlap { a: x, b: y })
@@ -29,8 +30,8 @@ pub fn io<const N: usize, const M: usize>(
 /// The tensor `[x, x + N)`, read and written in place.
 #[inline(always)]
 pub fn io_in_place<const N: usize>(arena: &mut [u8], x: usize) -> Result<&mut [u8; N], Error> {
-    let have = arena.len();
-    arena.get_mut(x..x + N).and_then(|s| s.first_chunk_mut::<N>()).ok_or(Error::ArenaTooSmall { need: x + N, have })
+    let (have, end) = (arena.len(), x.saturating_add(N));
+    arena.get_mut(x..end).and_then(|s| s.first_chunk_mut::<N>()).ok_or(Error::ArenaTooSmall { need: end, have })
 }
 
 /// Copy `[x, x + N)` to the disjoint `[y, y + N)` (a reshape that moves).
@@ -57,5 +58,8 @@ mod tests {
         assert_eq!(io::<4, 4>(&mut arena, 0, 2).unwrap_err(), Error::ArenaOverlap { a: 0, b: 2 });
         assert!(matches!(io::<4, 4>(&mut arena, 0, 6), Err(Error::ArenaTooSmall { need: 10, have: 8 })));
         assert!(matches!(io_in_place::<4>(&mut arena, 6), Err(Error::ArenaTooSmall { need: 10, have: 8 })));
+        // Offsets near usize::MAX are an error, not an overflow.
+        assert!(io::<4, 4>(&mut arena, usize::MAX - 1, 0).is_err());
+        assert!(io_in_place::<4>(&mut arena, usize::MAX).is_err());
     }
 }

@@ -21,6 +21,9 @@ pub struct ConvI8<'a, const P: usize, const M: usize> {
 impl<const P: usize, const M: usize> ConvI8<'_, P, M> {
     #[inline(always)]
     pub fn run(&self, x: &[u8], y: &mut [u8]) {
+        if M == 0 {
+            return;
+        }
         let ow = self.geometry.out_hwc[1].max(1);
         let mut patch = [0u8; P];
         for (p, pixel) in y.chunks_exact_mut(M).enumerate() {
@@ -46,6 +49,9 @@ pub struct DepthwiseI8<'a, const T: usize, const C: usize, const M: usize> {
 impl<const T: usize, const C: usize, const M: usize> DepthwiseI8<'_, T, C, M> {
     #[inline(always)]
     pub fn run(&self, x: &[u8], y: &mut [u8]) {
+        if M == 0 || C == 0 {
+            return;
+        }
         let ow = self.geometry.out_hwc[1].max(1);
         let dm = self.depth_multiplier.max(1);
         let mut patch = [[0u8; C]; T];

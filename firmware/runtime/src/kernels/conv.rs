@@ -104,7 +104,7 @@ impl Geometry {
     #[inline(always)]
     pub fn gather_patch(&self, x: &[u8], (oy, ox): (usize, usize), pad: u8, patch: &mut [u8]) {
         let [ih, iw, cin] = self.in_hwc;
-        let kw = self.kernel[1];
+        let kw = self.kernel[1].max(1);
         for (t, dst) in patch.chunks_exact_mut(cin.max(1)).enumerate() {
             let (ky, kx) = (t / kw, t % kw);
             let iy = (oy * self.stride[0] + ky * self.dilation[0]).checked_sub(self.pad[0]).filter(|&v| v < ih);
@@ -132,8 +132,9 @@ impl Geometry {
 }
 
 /// Largest receptive field (`kh·kw·cin` bytes) the int8 path gathers on the
-/// stack; larger kernels take the tap-by-tap path.
-const MAX_PATCH: usize = 512;
+/// stack; larger kernels take the tap-by-tap path (and stay interpreted in
+/// compiled models).
+pub const MAX_PATCH: usize = 512;
 
 /// Decoded Conv1D / Conv2D.
 #[derive(Clone, Copy, Debug)]
@@ -329,10 +330,8 @@ mod tests {
         let mut r = Rng(7);
         for (case, ([h, w, cin], cout, g)) in cases.into_iter().enumerate() {
             let (qx, qy) = (Quant { scale: 0.05, zero_point: -5 }, Quant { scale: 0.1, zero_point: 3 });
-            let (oh, ow) = (
-                (h + g.pad[0] + g.pad[2] - g.dilation[0] * (g.kernel[0] - 1) - 1) / g.stride[0] + 1,
-                (w + g.pad[1] + g.pad[3] - g.dilation[1] * (g.kernel[1] - 1) - 1) / g.stride[1] + 1,
-            );
+            let oh = out_extent(h, g.kernel[0], g.stride[0], g.dilation[0], g.pad[0], g.pad[2]).unwrap();
+            let ow = out_extent(w, g.kernel[1], g.stride[1], g.dilation[1], g.pad[1], g.pad[3]).unwrap();
             let weights = r.i8s(g.kernel[0] * g.kernel[1] * cin * cout, 127);
             let ws: Vec<f64> = (0..cout).map(|i| 0.004 + 0.001 * i as f64).collect();
             let bias = r.i32s(cout, 3000);
