@@ -2,17 +2,20 @@
 //! `compiled` feature — the constants as `static` arrays, each op a call into
 //! `polyact::compiled`. The blob is decoded by the runtime itself; what the
 //! interpreter derives on every inference is derived here once:
-//! - the input zero point is folded into each bias (`b − zp·Σw`, wrapping,
-//!   as the interpreter's split inner product computes it);
+//! - the input zero point is folded into each bias (`compiled::fold_bias`);
 //! - each requantization shift is split once (`Requant::new`);
-//! - an int8-input activation kernel becomes its table on all 256 inputs,
-//!   each entry `Activation::eval` itself.
+//! - an int8-input activation kernel becomes its table on all 256 inputs
+//!   (`compiled::tabulate`, each entry `Activation::eval` itself).
 //!
 //! Dense, Conv1D/Conv2D, depthwise and activation ops are compiled at int8.
-//! Layers the compiled kernels do not cover (pooling, norms, int16 layers...) run through the interpreter's own kernels: the generated
-//! code then also carries the blob and validates it at start-up.
+//! Layers the compiled kernels do not cover (pooling, norms, int16
+//! layers...) run through the interpreter's own kernels: the generated code
+//! then also carries the blob and validates it at start-up.
 
 use anyhow::{anyhow, Result};
+use polyact::compiled::{fold_bias, tabulate};
+use polyact::dtype::le_i32;
+use polyact::kernels::conv::MAX_PATCH;
 use polyact::kernels::conv::{Conv, Depthwise, Geometry};
 use polyact::kernels::dense::Dense;
 use polyact::kernels::output_stage::Weighted;
@@ -216,7 +219,7 @@ pub fn dense_plan(d: &Dense) -> Option<DensePlan> {
 pub fn conv_plan(c: &Conv) -> Option<DensePlan> {
     let g = &c.g;
     let patch = g.kernel[0] * g.kernel[1] * g.in_hwc[2];
-    if patch > 512 {
+    if patch > MAX_PATCH {
         return None;
     }
     weighted_plan(&c.w, (&c.input, &c.output), c.w.weights.to_vec(), g.out_hwc[2])
@@ -226,7 +229,7 @@ pub fn conv_plan(c: &Conv) -> Option<DensePlan> {
 /// of `kh·kw` taps per output channel, or `None` when not covered.
 pub fn depthwise_plan(c: &Depthwise) -> Option<DensePlan> {
     let (taps, cout) = (c.g.kernel[0] * c.g.kernel[1], c.g.out_hwc[2]);
-    if taps * c.g.in_hwc[2] > 512 || c.w.weights.len() != taps * cout {
+    if taps * c.g.in_hwc[2] > MAX_PATCH || c.w.weights.len() != taps * cout {
         return None;
     }
     let rows = (0..cout).flat_map(|oc| (0..taps).map(move |t| (t, oc))).map(|(t, oc)| c.w.weights[t * cout + oc]);
@@ -251,14 +254,9 @@ fn weighted_plan(
     let zp_in = input.quant.zero_point;
     let (mult, shift) = (stage.mult_bytes(), stage.shift_bytes());
     let per_channel = mult.len() == 4 * n_out;
-    let le = |b: &[u8], k: usize| i32::from_le_bytes([b[4 * k], b[4 * k + 1], b[4 * k + 2], b[4 * k + 3]]);
-    let bias = (0..n_out)
-        .map(|c| {
-            let sum_w = weights[c * n_in..(c + 1) * n_in].iter().fold(0i32, |s, &b| s.wrapping_add(b as i8 as i32));
-            w.bias(c).wrapping_sub(zp_in.wrapping_mul(sum_w))
-        })
-        .collect();
-    let requant = (0..n_out).map(|c| if per_channel { c } else { 0 }).map(|k| (le(mult, k), le(shift, k))).collect();
+    let bias = weights.chunks_exact(n_in).enumerate().map(|(c, row)| fold_bias(w.bias(c), zp_in, row)).collect();
+    let requant =
+        (0..n_out).map(|c| if per_channel { c } else { 0 }).map(|k| (le_i32(mult, k), le_i32(shift, k))).collect();
     let (zp, tables) = match &stage.kernel {
         None => (stage.out_zp(), Vec::new()),
         Some((_, k)) => (k.io.in_zp, table_sets(k)),
@@ -296,7 +294,7 @@ fn dense_expr(p: &DensePlan) -> String {
 /// An int8 → int8 kernel on every input, one table per coefficient set:
 /// entry `x + 128` is `eval(x)` itself.
 pub fn table_sets(k: &Activation) -> Vec<[i8; 256]> {
-    (0..k.io.channels).map(|c| std::array::from_fn(|i| k.eval(i as i32 - 128, c) as i8)).collect()
+    (0..k.io.channels).map(|c| tabulate(k, c)).collect()
 }
 
 fn render_tables(sets: &[[i8; 256]]) -> String {

@@ -1,6 +1,21 @@
 //! A compiled int8 → int8 activation op: the kernel tabulated on all 256
 //! inputs (exact by construction: each entry is the runtime's own result).
 
+use crate::kernels::Activation;
+
+/// Where int8 input `x` (saturated) sits in a kernel table.
+#[inline(always)]
+pub fn table_index(x: i32) -> usize {
+    (x.clamp(-128, 127) + 128) as usize
+}
+
+/// Kernel `k`'s coefficient set `set` on every int8 input: entry
+/// [`table_index`]`(x)` is `k.eval(x, set)` itself (for int8 → int8 kernels),
+/// so the table is exact by construction.
+pub fn tabulate(k: &Activation, set: usize) -> [i8; 256] {
+    core::array::from_fn(|i| k.eval(i as i32 - 128, set) as i8)
+}
+
 /// Tables indexed by `input + 128`: one shared, or one per channel
 /// (channel = element index modulo `tables.len()`).
 #[derive(Clone, Copy, Debug)]
@@ -13,7 +28,7 @@ impl LookupI8<'_> {
     fn at(&self, i: usize, x: u8) -> u8 {
         let k = if self.tables.len() > 1 { i % self.tables.len() } else { 0 };
         match self.tables.get(k) {
-            Some(t) => t[(x as i8 as i32 + 128) as usize] as u8,
+            Some(t) => t[table_index(x as i8 as i32)] as u8,
             None => x,
         }
     }

@@ -18,8 +18,8 @@ mod lookup;
 
 pub use arena::{copy, io, io_in_place};
 pub use conv::{ConvI8, DepthwiseI8};
-pub use dense::DenseI8;
-pub use lookup::LookupI8;
+pub use dense::{fold_bias, DenseI8};
+pub use lookup::{table_index, tabulate, LookupI8};
 
 use crate::error::Error;
 use crate::interpreter::Observer;
