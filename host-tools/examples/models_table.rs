@@ -4,6 +4,7 @@
 
 use polyact::DType;
 use polyact_tools::model_zoo::{evaluate, metric};
+use polyact_tools::report::replace_marked;
 use std::fmt::Write;
 use std::path::Path;
 
@@ -54,11 +55,7 @@ fn main() -> anyhow::Result<()> {
     }
     let readme = root.join("README.md");
     let text = std::fs::read_to_string(&readme)?;
-    let (Some(a), Some(b)) = (text.find(BEGIN), text.find(END)) else {
-        anyhow::bail!("{}: table markers not found", readme.display());
-    };
-    let new = format!("{}{BEGIN}\n{t}{}", &text[..a], &text[b..]);
-    std::fs::write(&readme, new)?;
+    std::fs::write(&readme, replace_marked(&text, BEGIN, END, &t)?)?;
     println!("{t}");
     Ok(())
 }

@@ -110,6 +110,9 @@ pub fn firmware(board: &Board) -> Result<Firmware> {
 /// (`polyact compile`): one image per model, kept as
 /// `firmware/boards/target/compiled-<board>/polyact-fw-<crc>.elf`.
 pub fn compiled_firmware(board: &Board, blob: &[u8], name: &str) -> Result<(Firmware, crate::compile::Generated)> {
+    // The board's tensor budget is the partition firmware's arena: a compiled
+    // image whose static arena exceeds it would overrun the stack.
+    check_fits(board.name, &firmware(board)?.info, blob)?;
     let features = format!("{} compiled", board.feature);
     build_compiled(("polyact-fw-qemu", board.target, &features, board.name), blob, name)
 }
@@ -381,20 +384,22 @@ pub fn flash_chip(chip: &str, blob: &[u8], model_addr: Option<u64>) -> Result<()
     Ok(())
 }
 
-/// Build the real board's firmware with `blob` compiled in and write the
-/// whole image through probe-rs (the firmware changes with the model).
-pub fn flash_chip_compiled(chip: &str, blob: &[u8], name: &str) -> Result<crate::compile::Generated> {
+/// Build the firmware of real board `chip` with `blob` compiled in.
+pub fn compiled_chip_firmware(chip: &str, blob: &[u8], name: &str) -> Result<(Firmware, crate::compile::Generated)> {
     use probe_rs::config::Registry;
-    use probe_rs::flashing::{download_file, ElfLoader, ElfOptions};
     Registry::from_builtin_families().get_target_by_name(chip).map_err(|e| anyhow!("chip '{chip}': {e}"))?;
     let Some(&(_, package, target, dir)) = REAL_BOARDS.iter().find(|(c, _, _, _)| c.eq_ignore_ascii_case(chip)) else {
         bail!("no polyact firmware is known for chip '{chip}'; --compiled needs one (known: STM32F411CEUx)");
     };
-    let (fw, generated) = build_compiled((package, target, "compiled", dir), blob, name)?;
+    build_compiled((package, target, "compiled", dir), blob, name)
+}
+
+/// Write a whole firmware image (a compiled model's: the firmware changes
+/// with the model) to `chip` through probe-rs.
+pub fn flash_image(chip: &str, fw: &Firmware) -> Result<()> {
+    use probe_rs::flashing::{download_file, ElfLoader, ElfOptions};
     let mut session = attach(chip)?;
-    download_file(&mut session, &fw.elf, ElfLoader(ElfOptions::default()))
-        .map_err(|e| anyhow!("flashing {chip}: {e}"))?;
-    Ok(generated)
+    download_file(&mut session, &fw.elf, ElfLoader(ElfOptions::default())).map_err(|e| anyhow!("flashing {chip}: {e}"))
 }
 
 /// A probe-rs session on `chip`, or a clear error when no probe is connected.

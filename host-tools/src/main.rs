@@ -513,9 +513,16 @@ fn run() -> Result<()> {
         }
         Cmd::Flash { model, chip: Some(chip), compiled: true, .. } => {
             let blob = std::fs::read(&model).with_context(|| format!("reading {}", model.display()))?;
-            let g = flash::flash_chip_compiled(&chip, &blob, &model_name(&model))
+            let (fw, g) = flash::compiled_chip_firmware(&chip, &blob, &model_name(&model))
                 .with_context(|| format!("{}", model.display()))?;
             println!("{}", compiled_summary(&g));
+            let (fl, ram) = flash::elf_sizes(&std::fs::read(&fw.elf)?)?;
+            println!(
+                "firmware: flash {fl} bytes (model compiled in), static RAM {ram} bytes (arena {} bytes included); {}",
+                fw.info.arena,
+                fw.elf.display()
+            );
+            flash::flash_image(&chip, &fw).with_context(|| format!("{}", model.display()))?;
             println!("flashed {chip} with {} compiled into its firmware", model.display());
         }
         Cmd::Flash { model, chip: Some(chip), model_addr, .. } => {

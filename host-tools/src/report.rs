@@ -124,3 +124,12 @@ pub fn report_path(blob: &std::path::Path) -> std::path::PathBuf {
     p.push(".json");
     std::path::PathBuf::from(p)
 }
+
+/// `text` with the lines between the `begin` and `end` marker lines replaced
+/// by `body`: how the generated tables in the docs are refreshed.
+pub fn replace_marked(text: &str, begin: &str, end: &str, body: &str) -> anyhow::Result<String> {
+    let (Some(a), Some(b)) = (text.find(begin), text.find(end)) else {
+        anyhow::bail!("table markers `{begin}` … `{end}` not found");
+    };
+    Ok(format!("{}{begin}\n{body}{}", &text[..a], &text[b..]))
+}

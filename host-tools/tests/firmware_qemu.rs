@@ -175,6 +175,9 @@ fn mnist_on_m4_and_refused_on_m0() {
     let m0 = firmware(board("qemu-m0").unwrap()).unwrap();
     let e = check_fits("qemu-m0", &m0.info, &blob).unwrap_err().to_string();
     assert!(e.contains("arena") && e.contains("refused before flashing"), "{e}");
+    // Compiled into the image, the same arena would overrun the M0's stack.
+    let e = format!("{:#}", compiled_firmware(board("qemu-m0").unwrap(), &blob, "mnist_dwconv").unwrap_err());
+    assert!(e.contains("arena") && e.contains("refused before flashing"), "{e}");
 }
 
 #[test]

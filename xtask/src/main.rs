@@ -10,6 +10,7 @@
 //!   emulated Cortex-M4.
 //! - `bench`: criterion benchmarks of the kernels.
 //! - `models-table`: regenerate the results table in models/README.md.
+//! - `cortex-table`: regenerate the Cortex-M tables in BENCHMARKS.md.
 
 use std::process::{exit, Command};
 
@@ -254,8 +255,9 @@ fn main() {
         "demo" => demo(),
         "bench" => run("cargo", &["bench", "-p", "polyact", "--features", "std", "--bench", "kernels"]),
         "models-table" => run("cargo", &["run", "--release", "-p", "polyact-tools", "--example", "models_table"]),
+        "cortex-table" => run("cargo", &["run", "--release", "-p", "polyact-tools", "--example", "cortex_table"]),
         _ => {
-            eprintln!("usage: cargo xtask <setup|test|thumb|demo|bench|models-table>");
+            eprintln!("usage: cargo xtask <setup|test|thumb|demo|bench|models-table|cortex-table>");
             exit(2)
         }
     }
