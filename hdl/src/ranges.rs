@@ -4,8 +4,8 @@
 //! logic only where saturation can actually happen. (The co-simulation then
 //! checks the sized hardware on those same inputs.)
 
+use polyact::activation::Poly;
 use polyact::arith::{requantize_parts, sat_i32};
-use polyact::kernels::activation::Poly;
 
 /// Smallest two's-complement width holding every value in `[lo, hi]` (≥ 1).
 pub fn signed_bits(lo: i64, hi: i64) -> usize {

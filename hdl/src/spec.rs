@@ -4,7 +4,7 @@
 use crate::ranges::{analyze, analyze_relu, PolyRanges, ReluRanges};
 use crate::stages::poly::{final_latency, StepShape, LEAD_LATENCY};
 use crate::stages::relu::{Branch, ReluShape};
-use polyact::kernels::activation::KernelKind;
+use polyact::activation::KernelKind;
 use polyact::{Activation, DType};
 use std::fmt;
 
@@ -24,7 +24,7 @@ impl fmt::Display for Unsupported {
 
 impl std::error::Error for Unsupported {}
 
-/// A piecewise polynomial (`polyact::kernels::activation::Poly`) for one channel set.
+/// A piecewise polynomial (`polyact::activation::Poly`) for one channel set.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PolySpec {
     pub in_bits: usize,

@@ -15,11 +15,13 @@
 use anyhow::{anyhow, Result};
 use polyact::compiled::{fold_bias, tabulate};
 use polyact::dtype::le_i32;
-use polyact::kernels::conv::MAX_PATCH;
-use polyact::kernels::conv::{Conv, Depthwise, Geometry};
-use polyact::kernels::dense::Dense;
-use polyact::kernels::output_stage::Weighted;
-use polyact::{Activation, DType, Model, Op, TensorInfo};
+use polyact::layers::conv::Conv;
+use polyact::layers::conv::MAX_PATCH;
+use polyact::layers::dense::Dense;
+use polyact::layers::depthwise::Depthwise;
+use polyact::layers::output_stage::Weighted;
+use polyact::layers::window::Geometry;
+use polyact::{Activation, DType, Model, Op, OpKind, TensorInfo};
 use std::fmt::Write;
 
 /// Generated source and how each op is run.
@@ -47,7 +49,9 @@ pub fn generate(blob: &[u8], name: &str) -> Result<Generated> {
             Some(call) => call,
             None => {
                 interpreted.push((i, kind.name()));
-                format!("polyact::interpreter::run_op_index(&self.blob, {i}, arena)?;")
+                // The layer's own type: only the layers a model leaves to the
+                // interpreter are linked, not the whole dispatch.
+                format!("polyact::interpreter::run_layer::<{}>(&self.blob, {i}, arena)?;", layer_type(kind))
             }
         };
         writeln!(
@@ -67,7 +71,7 @@ pub fn generate(blob: &[u8], name: &str) -> Result<Generated> {
     writeln!(src, "// int8 input (index = input + 128).\n")?;
     writeln!(src, "use polyact::arith::Requant;")?;
     writeln!(src, "use polyact::compiled::{{self, CompiledModel, ConvI8, DenseI8, DepthwiseI8, LookupI8}};")?;
-    writeln!(src, "use polyact::kernels::conv::Geometry;")?;
+    writeln!(src, "use polyact::layers::window::Geometry;")?;
     writeln!(src, "use polyact::{{Error, Observer, OpKind}};\n")?;
     writeln!(src, "/// Arena bytes the tensors need.\npub const ARENA_BYTES: usize = {};\n", m.arena_size())?;
     src.push_str(&statics);
@@ -95,6 +99,11 @@ pub fn generate(blob: &[u8], name: &str) -> Result<Generated> {
     Ok(Generated { source: src, interpreted, n_ops: m.n_ops() })
 }
 
+/// The layer type of `kind` as generated code names it (lifetime elided).
+fn layer_type(kind: OpKind) -> String {
+    kind.layer_type().replace(' ', "").replace("<'a>", "")
+}
+
 /// Emit op `i`'s static (into `statics`) and return its call, or `None`
 /// when the compiled kernels do not cover it.
 fn compiled_op(statics: &mut String, i: usize, op: &Op) -> Result<Option<String>> {
@@ -105,24 +114,24 @@ fn compiled_op(statics: &mut String, i: usize, op: &Op) -> Result<Option<String>
             render_dense(statics, i, &plan)?;
             io_call(i, (&d.input, &d.output))
         }
-        Op::Conv(kind, c) => {
+        Op::Conv1D(c) | Op::Conv2D(c) => {
             let Some(plan) = conv_plan(c) else { return Ok(None) };
             writeln!(
                 statics,
-                "/// op {i}: {} {:?} → {:?}, kernel {:?}",
-                kind.name(),
+                "/// op {i}: {} {:?} → {:?}, window {:?}",
+                op.kind().name(),
                 c.g.in_hwc,
                 c.g.out_hwc,
-                c.g.kernel
+                c.g.window
             )?;
             let fields = format!("input_zp: {},\n    channels: {},", c.input.quant.zero_point, dense_expr(&plan));
             let ty = format!("ConvI8<'static, {}, {}>", plan.n_in, plan.n_out);
             conv_static(statics, i, &ty, &c.g, &fields)?;
             io_call(i, (&c.input, &c.output))
         }
-        Op::Depthwise(c) => {
+        Op::DepthwiseConv2D(c) => {
             let Some(plan) = depthwise_plan(c) else { return Ok(None) };
-            writeln!(statics, "/// op {i}: depthwise {:?} → {:?}, kernel {:?}", c.g.in_hwc, c.g.out_hwc, c.g.kernel)?;
+            writeln!(statics, "/// op {i}: depthwise {:?} → {:?}, window {:?}", c.g.in_hwc, c.g.out_hwc, c.g.window)?;
             let fields = format!(
                 "input_zp: {},\n    depth_multiplier: {},\n    channels: {},",
                 c.input.quant.zero_point,
@@ -133,7 +142,8 @@ fn compiled_op(statics: &mut String, i: usize, op: &Op) -> Result<Option<String>
             conv_static(statics, i, &ty, &c.g, &fields)?;
             io_call(i, (&c.input, &c.output))
         }
-        Op::Activation { input: ti, output: to, kernel, .. } => {
+        Op::Activation(a) => {
+            let (ti, to, kernel) = (&a.input, &a.output, &a.kernel);
             if ti.dtype != DType::I8 || to.dtype != DType::I8 {
                 return Ok(None);
             }
@@ -142,11 +152,9 @@ fn compiled_op(statics: &mut String, i: usize, op: &Op) -> Result<Option<String>
             writeln!(statics, "static OP{i}: LookupI8<'static> = LookupI8 {{ tables: &{tables} }};")?;
             activation_call(i, ti, to)
         }
-        Op::Reshape { input: ti, output: to } if ti.offset == to.offset => {
-            "// a reshape in place: nothing moves".into()
-        }
-        Op::Reshape { input: ti, output: to } => {
-            format!("compiled::copy::<{}>(arena, {}, {})?;", to.bytes(), ti.offset, to.offset)
+        Op::Reshape(r) if r.input.offset == r.output.offset => "// a reshape in place: nothing moves".into(),
+        Op::Reshape(r) => {
+            format!("compiled::copy::<{}>(arena, {}, {})?;", r.output.bytes(), r.input.offset, r.output.offset)
         }
         _ => return Ok(None),
     }))
@@ -156,11 +164,11 @@ fn compiled_op(statics: &mut String, i: usize, op: &Op) -> Result<Option<String>
 fn conv_static(out: &mut String, i: usize, ty: &str, g: &Geometry, fields: &str) -> Result<()> {
     writeln!(
         out,
-        "static OP{i}: {ty} = {} {{\n    geometry: Geometry {{ in_hwc: {:?}, out_hwc: {:?}, kernel: {:?}, stride: {:?}, dilation: {:?}, pad: {:?} }},\n    {fields}\n}};",
+        "static OP{i}: {ty} = {} {{\n    geometry: Geometry {{ in_hwc: {:?}, out_hwc: {:?}, window: {:?}, stride: {:?}, dilation: {:?}, pad: {:?} }},\n    {fields}\n}};",
         ty.split('<').next().unwrap_or(ty),
         g.in_hwc,
         g.out_hwc,
-        g.kernel,
+        g.window,
         g.stride,
         g.dilation,
         g.pad
@@ -218,7 +226,7 @@ pub fn dense_plan(d: &Dense) -> Option<DensePlan> {
 /// the interpreter's stack patch).
 pub fn conv_plan(c: &Conv) -> Option<DensePlan> {
     let g = &c.g;
-    let patch = g.kernel[0] * g.kernel[1] * g.in_hwc[2];
+    let patch = g.window[0] * g.window[1] * g.in_hwc[2];
     if patch > MAX_PATCH {
         return None;
     }
@@ -228,7 +236,7 @@ pub fn conv_plan(c: &Conv) -> Option<DensePlan> {
 /// The plan of a depthwise convolution, its weights transposed to one row
 /// of `kh·kw` taps per output channel, or `None` when not covered.
 pub fn depthwise_plan(c: &Depthwise) -> Option<DensePlan> {
-    let (taps, cout) = (c.g.kernel[0] * c.g.kernel[1], c.g.out_hwc[2]);
+    let (taps, cout) = (c.g.window[0] * c.g.window[1], c.g.out_hwc[2]);
     if taps * c.g.in_hwc[2] > MAX_PATCH || c.w.weights.len() != taps * cout {
         return None;
     }
@@ -421,7 +429,7 @@ mod tests {
             let mut compiled = 0;
             for i in 0..m.n_ops() {
                 let (xin, out, y) = match m.op(i).unwrap() {
-                    Op::Conv(_, c) => {
+                    Op::Conv2D(c) => {
                         let p = conv_plan(&c).unwrap();
                         let (xin, out) = io(&mut arena, &c.input, &c.output);
                         let mut y = vec![0u8; out.len()];
@@ -437,7 +445,7 @@ mod tests {
                         }
                         (xin, out, y)
                     }
-                    Op::Depthwise(c) => {
+                    Op::DepthwiseConv2D(c) => {
                         let p = depthwise_plan(&c).unwrap();
                         let (xin, out) = io(&mut arena, &c.input, &c.output);
                         let mut y = vec![0u8; out.len()];

@@ -105,7 +105,7 @@ fn conv(
     g: &polyact::writer::ConvGeom,
     dm: Option<usize>,
 ) -> Vec<f64> {
-    let [kh, kw] = g.kernel;
+    let [kh, kw] = g.window;
     let mut out = Vec::with_capacity(o.iter().product());
     for oy in 0..o[0] {
         for ox in 0..o[1] {

@@ -275,7 +275,7 @@ pub fn lower(
     }
     let channels = f.channels();
     let mut candidates: Vec<(usize, u32, usize)> = Vec::new();
-    for degree in 1..=opts.max_degree.clamp(1, polyact::kernels::activation::MAX_DEGREE) {
+    for degree in 1..=opts.max_degree.clamp(1, polyact::activation::MAX_DEGREE) {
         for seg_bits in 0..=10u32 {
             let bytes = (1usize << seg_bits) * (degree + 1) * 4;
             if bytes <= opts.max_bytes {

@@ -545,7 +545,7 @@ impl Importer<'_> {
                 [pads[0] as usize, pads[1] as usize, pads[2] as usize, pads[3] as usize],
             )
         };
-        let geom = ConvGeom { kernel: [kh, kw], stride, dilation, pad };
+        let geom = ConvGeom { window: [kh, kw], stride, dilation, pad };
         let b: Vec<f32> = match n.input.get(2).filter(|s| !s.is_empty()) {
             Some(name) => self.constant(name)?.data.iter().map(|&v| v as f32).collect(),
             None => vec![0.0; cout],

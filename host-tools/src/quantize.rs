@@ -358,8 +358,8 @@ impl crate::ir::Node {
         let out = g.tensors[self.output].len();
         match &self.op {
             Op::Dense { .. } => out * g.tensors[self.inputs[0]].channels(),
-            Op::Conv { geom, depth_multiplier: Some(_), .. } => out * geom.kernel[0] * geom.kernel[1],
-            Op::Conv { geom, .. } => out * geom.kernel[0] * geom.kernel[1] * g.tensors[self.inputs[0]].channels(),
+            Op::Conv { geom, depth_multiplier: Some(_), .. } => out * geom.window[0] * geom.window[1],
+            Op::Conv { geom, .. } => out * geom.window[0] * geom.window[1] * g.tensors[self.inputs[0]].channels(),
             _ => 0,
         }
     }

@@ -101,9 +101,7 @@ fn unsupported_kernels_and_layers_get_clear_errors() {
     let (_, q16) = polyact_tools::model_zoo::quantize_example(&dir, DType::I16).unwrap();
     let m16 = Model::from_bytes(&q16.blob).unwrap();
     let act = (0..m16.n_ops())
-        .find_map(|i| {
-            layer_kernel(&m16, i).ok().filter(|a| a.kind == polyact::kernels::activation::KernelKind::Rational)
-        })
+        .find_map(|i| layer_kernel(&m16, i).ok().filter(|a| a.kind == polyact::activation::KernelKind::Rational))
         .expect("the int16 PAU model lowers its activations to rational kernels");
     let e = build(&act, "pau", None, &job("pau", vec![])).err().map(|e| e.to_string()).unwrap_or_default();
     assert!(e.contains("rational kernels have no HDL core"), "{e}");

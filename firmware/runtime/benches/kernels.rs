@@ -96,7 +96,7 @@ fn conv2d(c: &mut Criterion) {
         let mut b = ModelBuilder::new();
         let x = b.tensor(dt, &[h, w, cin], q(1.0 / 64.0, 0));
         let y = b.tensor(dt, &[h, w, cout], q(1.0 / 16.0, 0));
-        let g = ConvGeom { kernel: [3, 3], stride: [1, 1], dilation: [1, 1], pad: [1, 1, 1, 1] };
+        let g = ConvGeom { window: [3, 3], stride: [1, 1], dilation: [1, 1], pad: [1, 1, 1, 1] };
         b.conv2d(
             x,
             y,

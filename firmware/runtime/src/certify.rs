@@ -2,9 +2,9 @@
 //! every representable input and measure its error, in output LSBs, against
 //! the real function evaluated in `f64`. Certify, don't sample.
 
+use crate::activation::Activation;
 use crate::dtype::DType;
 use crate::format::Quant;
-use crate::kernels::Activation;
 
 /// The result of certifying a kernel over its whole input range.
 #[derive(Clone, Copy, Debug, PartialEq)]

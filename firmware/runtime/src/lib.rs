@@ -1,7 +1,7 @@
 //! # polyact — the arithmetic, kernels, model format and interpreter
 //!
 //! `#![no_std]`, no allocation, no `unsafe` outside the three Cortex-M DSP
-//! instructions of `kernels::dsp`. This crate is the single definition
+//! instructions of `layers::dsp`. This crate is the single definition
 //! of every integer result polyact produces: the host tools call it, the
 //! Cortex-M firmware *is* it cross-compiled, and the HDL datapaths are simulated
 //! against it bit for bit. The contract is written down in the repository's
@@ -24,6 +24,7 @@
 #[cfg(feature = "writer")]
 extern crate alloc;
 
+pub mod activation;
 pub mod arith;
 pub mod board_info;
 #[cfg(feature = "std")]
@@ -33,18 +34,19 @@ pub mod dtype;
 pub mod error;
 pub mod format;
 pub mod interpreter;
-pub mod kernels;
+pub mod layers;
 pub mod model;
 pub mod ops;
 pub mod vectors;
 #[cfg(feature = "writer")]
 pub mod writer;
 
+pub use activation::Activation;
 pub use dtype::DType;
 pub use error::Error;
 pub use format::{Quant, TensorInfo};
 pub use interpreter::{Interpreter, NoObserver, Observer};
-pub use kernels::Activation;
+pub use layers::Layer;
 pub use model::Model;
 pub use ops::{Op, OpKind};
 

@@ -1,8 +1,8 @@
 //! A model blob, validated completely before first use and then read in place.
 
+use crate::activation::Activation;
 use crate::error::Error;
-use crate::format::{Header, Record, TensorInfo, LIFETIME_OPEN, TENSOR_RECORD_LEN};
-use crate::kernels::Activation;
+use crate::format::{Header, Records, Tables, TensorInfo, LIFETIME_OPEN};
 use crate::ops::{Check, Op, OpKind};
 
 /// A validated model borrowing its blob (flash or a host buffer).
@@ -10,36 +10,8 @@ use crate::ops::{Check, Op, OpKind};
 pub struct Model<'a> {
     blob: &'a [u8],
     header: Header,
-    /// Set once every tensor entry has passed full validation.
-    tensors_validated: bool,
-}
-
-/// Iterator over the records of one section.
-#[derive(Clone, Debug)]
-pub struct Records<'a> {
-    rest: &'a [u8],
-    data: &'a [u8],
-    left: usize,
-}
-
-impl<'a> Iterator for Records<'a> {
-    type Item = Result<Record<'a>, Error>;
-    fn next(&mut self) -> Option<Self::Item> {
-        if self.left == 0 {
-            return None;
-        }
-        self.left -= 1;
-        match Record::parse(self.rest, self.data) {
-            Ok((rec, len)) => {
-                self.rest = &self.rest[len..];
-                Some(Ok(rec))
-            }
-            Err(e) => {
-                self.left = 0;
-                Some(Err(e))
-            }
-        }
-    }
+    /// What layers decode from (tensor table validated before any op is seen).
+    tables: Tables<'a>,
 }
 
 impl<'a> Model<'a> {
@@ -48,18 +20,24 @@ impl<'a> Model<'a> {
     /// `bytes` may extend past the blob (e.g. a whole flash partition).
     pub fn from_bytes(bytes: &'a [u8]) -> Result<Model<'a>, Error> {
         let header = Header::parse(bytes)?;
-        let mut model = Model { blob: &bytes[..header.total_len], header, tensors_validated: false };
-        for t in 0..header.n_tensors {
-            model.tensor(t)?;
-        }
-        model.tensors_validated = true;
+        let blob = &bytes[..header.total_len];
+        let section = |start: usize, end: usize, what| {
+            blob.get(start..end).ok_or(Error::Truncated { what, need: end, have: blob.len() })
+        };
+        let tables = Tables::new(
+            section(header.tensors_off, header.ops_off, "tensor table")?,
+            section(header.kernels_off, header.data_off, "kernel section")?,
+            header.n_kernels,
+            section(header.data_off, header.total_len, "data section")?,
+        )?;
+        let model = Model { blob, header, tables };
         model.check_section(model.kernel_records(), header.kernels_off, header.data_off, "kernel section")?;
         for (i, rec) in model.kernel_records().enumerate() {
             Activation::decode(&rec?, i)?;
         }
         model.check_section(model.op_records(), header.ops_off, header.kernels_off, "op section")?;
         for (i, rec) in model.op_records().enumerate() {
-            Op::decode(&rec?, i, &model, Check::Full)?;
+            Op::decode(&rec?, i, &model.tables, Check::Full)?;
         }
         model.check_lifetimes()?;
         model.check_arena()?;
@@ -107,16 +85,12 @@ impl<'a> Model<'a> {
 
     /// Tensor table entry `i`.
     pub fn tensor(&self, i: usize) -> Result<TensorInfo, Error> {
-        if i >= self.header.n_tensors {
-            return Err(Error::OutOfRange { what: "tensor", index: i, limit: self.header.n_tensors });
-        }
-        let at = self.header.tensors_off + i * TENSOR_RECORD_LEN;
-        match self.blob.get(at..at + TENSOR_RECORD_LEN).and_then(|b| <&[u8; TENSOR_RECORD_LEN]>::try_from(b).ok()) {
-            // Every entry was checked by `TensorInfo::parse` in `from_bytes`.
-            Some(b) if self.tensors_validated => Ok(TensorInfo::decode_validated(b)),
-            Some(b) => TensorInfo::parse(b, i),
-            None => Err(Error::Truncated { what: "tensor table", need: at + TENSOR_RECORD_LEN, have: self.blob.len() }),
-        }
+        self.tables.tensor(i)
+    }
+
+    /// The validated tables layers decode from.
+    pub fn tables(&self) -> &Tables<'a> {
+        &self.tables
     }
 
     /// The graph input and output tensors.
@@ -127,47 +101,32 @@ impl<'a> Model<'a> {
         self.tensor(self.header.output)
     }
 
-    fn data(&self) -> &'a [u8] {
-        &self.blob[self.header.data_off..]
-    }
-
     /// Records of the op section.
     pub fn op_records(&self) -> Records<'a> {
-        Records {
-            rest: &self.blob[self.header.ops_off..self.header.kernels_off],
-            data: self.data(),
-            left: self.header.n_ops,
-        }
+        Records::new(&self.blob[self.header.ops_off..self.header.kernels_off], self.tables.data(), self.header.n_ops)
     }
 
     /// Records of the kernel section.
     pub fn kernel_records(&self) -> Records<'a> {
-        Records {
-            rest: &self.blob[self.header.kernels_off..self.header.data_off],
-            data: self.data(),
-            left: self.header.n_kernels,
-        }
+        self.tables.kernel_records()
     }
 
     /// Activation kernel `i`.
     pub fn kernel(&self, i: usize) -> Result<Activation<'a>, Error> {
-        match self.kernel_records().nth(i) {
-            Some(rec) => Activation::decode(&rec?, i),
-            None => Err(Error::OutOfRange { what: "activation kernel", index: i, limit: self.header.n_kernels }),
-        }
+        self.tables.kernel(i)
     }
 
     /// Decoded op `i` (light check: the blob was fully validated at load).
     pub fn op(&self, i: usize) -> Result<Op<'a>, Error> {
         match self.op_records().nth(i) {
-            Some(rec) => Op::decode(&rec?, i, self, Check::Light),
+            Some(rec) => Op::decode(&rec?, i, &self.tables, Check::Light),
             None => Err(Error::OutOfRange { what: "operator", index: i, limit: self.header.n_ops }),
         }
     }
 
     /// Iterate decoded ops in execution order.
     pub fn ops(&self) -> impl Iterator<Item = Result<Op<'a>, Error>> + '_ {
-        self.op_records().enumerate().map(move |(i, rec)| Op::decode(&rec?, i, self, Check::Light))
+        self.op_records().enumerate().map(move |(i, rec)| Op::decode(&rec?, i, &self.tables, Check::Light))
     }
 
     /// Live interval of tensor `t` as planned: `(first, last)` op indices, with

@@ -1,210 +1,142 @@
-//! Operator records: tags, and decoding a record into a typed, validated layer.
+//! The op table: every layer the runtime knows, listed once. The record tag,
+//! the [`OpKind`] and [`Op`] enums, decoding, names and the interpreter's
+//! dispatch are all generated from it, so adding a layer is one line here
+//! plus its file under [`crate::layers`].
 //!
 //! Every op record lists its tensors as `inputs..., output`.
 
+use crate::activation::Activation;
 use crate::error::Error;
-use crate::format::{Record, TensorInfo};
-use crate::kernels::add::Add;
-use crate::kernels::concat::Concat;
-use crate::kernels::conv::{Conv, Depthwise};
-use crate::kernels::dense::Dense;
-use crate::kernels::pool::{Pool, PoolKind};
-use crate::kernels::rmsnorm::RmsNorm;
-use crate::kernels::softmax::Softmax;
-use crate::kernels::Activation;
-use crate::model::Model;
+use crate::format::{Record, Tables};
+pub use crate::layers::Check;
+use crate::layers::{self, DecodeCtx, Layer};
 
-/// Record tags of operators.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[repr(u8)]
-pub enum OpKind {
-    Dense = 1,
-    Conv1D = 2,
-    Conv2D = 3,
-    DepthwiseConv2D = 4,
-    MaxPool = 5,
-    AvgPool = 6,
-    Add = 7,
-    Reshape = 8,
-    Concat = 9,
-    Softmax = 10,
-    RmsNorm = 11,
-    Activation = 12,
-}
-
-impl OpKind {
-    /// Decode a record tag.
-    pub fn from_tag(tag: u8) -> Result<OpKind, Error> {
-        use OpKind::*;
-        Ok(match tag {
-            1 => Dense,
-            2 => Conv1D,
-            3 => Conv2D,
-            4 => DepthwiseConv2D,
-            5 => MaxPool,
-            6 => AvgPool,
-            7 => Add,
-            8 => Reshape,
-            9 => Concat,
-            10 => Softmax,
-            11 => RmsNorm,
-            12 => Activation,
-            _ => return Err(Error::BadTag { what: "operator", value: tag as i64 }),
-        })
-    }
-
-    /// Human-readable name.
-    pub fn name(self) -> &'static str {
-        use OpKind::*;
-        match self {
-            Dense => "dense",
-            Conv1D => "conv1d",
-            Conv2D => "conv2d",
-            DepthwiseConv2D => "depthwise_conv2d",
-            MaxPool => "max_pool",
-            AvgPool => "avg_pool",
-            Add => "add",
-            Reshape => "reshape",
-            Concat => "concat",
-            Softmax => "softmax",
-            RmsNorm => "rms_norm",
-            Activation => "activation",
+/// Generates `OpKind`, `Op` and the dispatch from one table of
+/// `tag => Kind "name" LayerType, in_place`; `in_place` marks ops that may
+/// write their output over their (dying) input.
+macro_rules! op_table {
+    ($lt:lifetime; $($tag:literal => $kind:ident $name:literal $ty:ty, in_place: $alias:literal;)*) => {
+        /// Record tags of operators.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        #[repr(u8)]
+        pub enum OpKind {
+            $($kind = $tag,)*
         }
-    }
 
-    /// Ops that may write their output over their (dying) input in place.
-    pub fn may_alias(self) -> bool {
-        matches!(self, OpKind::Reshape | OpKind::Activation)
-    }
-}
+        impl OpKind {
+            /// Every op kind, in tag order.
+            pub const ALL: &'static [OpKind] = &[$(OpKind::$kind,)*];
 
-/// How much a decode checks: `Full` at load time (includes the worst-case
-/// accumulator scan over all weights), `Light` on every inference.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Check {
-    Full,
-    Light,
-}
-
-/// A decoded operator.
-#[derive(Clone, Copy, Debug)]
-pub enum Op<'a> {
-    Dense(Dense<'a>),
-    Conv(OpKind, Conv<'a>),
-    Depthwise(Depthwise<'a>),
-    Pool(Pool),
-    Add(Add),
-    Reshape { input: TensorInfo, output: TensorInfo },
-    Concat(Concat),
-    Softmax(Softmax),
-    RmsNorm(RmsNorm<'a>),
-    Activation { input: TensorInfo, output: TensorInfo, kernel_index: usize, kernel: Activation<'a> },
-}
-
-impl<'a> Op<'a> {
-    /// Decode op record `index` and validate it against the model's tables.
-    pub fn decode(rec: &Record<'a>, index: usize, model: &Model<'a>, check: Check) -> Result<Op<'a>, Error> {
-        let kind = OpKind::from_tag(rec.tag)?;
-        let bad = |reason| Error::InvalidOp { op: index, reason };
-        for i in 0..rec.n_tensors() {
-            model.tensor(rec.tensor(i))?;
-        }
-        let full = check == Check::Full;
-        Ok(match kind {
-            OpKind::Dense => Op::Dense(Dense::decode(rec, index, model, full)?),
-            OpKind::Conv1D | OpKind::Conv2D => {
-                Op::Conv(kind, Conv::decode(rec, index, model, kind == OpKind::Conv1D, full)?)
+            /// Decode a record tag.
+            pub fn from_tag(tag: u8) -> Result<OpKind, Error> {
+                match tag {
+                    $($tag => Ok(OpKind::$kind),)*
+                    _ => Err(Error::BadTag { what: "operator", value: tag as i64 }),
+                }
             }
-            OpKind::DepthwiseConv2D => Op::Depthwise(Depthwise::decode(rec, index, model, full)?),
-            OpKind::MaxPool => Op::Pool(Pool::decode(rec, index, model, PoolKind::Max)?),
-            OpKind::AvgPool => Op::Pool(Pool::decode(rec, index, model, PoolKind::Avg)?),
-            OpKind::Add => Op::Add(Add::decode(rec, index, model)?),
-            OpKind::Concat => Op::Concat(Concat::decode(rec, index, model)?),
-            OpKind::Softmax => Op::Softmax(Softmax::decode(rec, index, model)?),
-            OpKind::RmsNorm => Op::RmsNorm(RmsNorm::decode(rec, index, model)?),
-            OpKind::Reshape => {
-                rec.expect_counts(2, 0).map_err(bad)?;
-                let input = model.tensor(rec.tensor(0))?;
-                let output = model.tensor(rec.tensor(1))?;
-                if input.dtype != output.dtype || input.quant != output.quant || input.len() != output.len() {
-                    return Err(bad("reshape must keep element count, type and quantization"));
+
+            /// Human-readable name.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(OpKind::$kind => $name,)*
                 }
-                Op::Reshape { input, output }
             }
-            OpKind::Activation => {
-                rec.expect_counts(2, 1).map_err(bad)?;
-                let input = model.tensor(rec.tensor(0))?;
-                let output = model.tensor(rec.tensor(1))?;
-                let k = rec.param(0);
-                if k < 0 {
-                    return Err(Error::BadField { what: "activation kernel index", value: k as i64 });
+
+            /// The Rust path of the layer type (`polyact::layers::...`), for
+            /// code generated to call it directly.
+            pub fn layer_type(self) -> &'static str {
+                match self {
+                    $(OpKind::$kind => concat!("polyact::", stringify!($ty)),)*
                 }
-                let kernel = model.kernel(k as usize)?;
-                if input.len() != output.len() || input.dims != output.dims {
-                    return Err(bad("activation input and output must have the same shape"));
-                }
-                if kernel.io.in_dtype != input.dtype || kernel.io.in_zp != input.quant.zero_point {
-                    return Err(bad("kernel input type or zero point differs from the input tensor"));
-                }
-                if kernel.io.out_dtype != output.dtype || kernel.io.out_zp != output.quant.zero_point {
-                    return Err(bad("kernel output type or zero point differs from the output tensor"));
-                }
-                if !kernel.fits_channels(output.channels()) {
-                    return Err(bad("kernel channel sets do not match the tensor's channels"));
-                }
-                Op::Activation { input, output, kernel_index: k as usize, kernel }
             }
-        })
-    }
 
-    /// The operator's kind.
-    pub fn kind(&self) -> OpKind {
-        match self {
-            Op::Dense(_) => OpKind::Dense,
-            Op::Conv(k, _) => *k,
-            Op::Depthwise(_) => OpKind::DepthwiseConv2D,
-            Op::Pool(p) => match p.kind {
-                PoolKind::Max => OpKind::MaxPool,
-                PoolKind::Avg => OpKind::AvgPool,
-            },
-            Op::Add(_) => OpKind::Add,
-            Op::Reshape { .. } => OpKind::Reshape,
-            Op::Concat(_) => OpKind::Concat,
-            Op::Softmax(_) => OpKind::Softmax,
-            Op::RmsNorm(_) => OpKind::RmsNorm,
-            Op::Activation { .. } => OpKind::Activation,
+            /// Ops that may write their output over their (dying) input in place.
+            pub fn may_alias(self) -> bool {
+                match self {
+                    $(OpKind::$kind => $alias,)*
+                }
+            }
         }
-    }
 
-    /// Multiply-accumulates per inference (weighted layers; 0 otherwise).
-    pub fn macs(&self) -> usize {
-        match self {
-            Op::Dense(d) => d.macs(),
-            Op::Conv(_, c) => c.macs(),
-            Op::Depthwise(d) => d.macs(),
-            _ => 0,
+        /// A decoded operator.
+        #[derive(Clone, Copy, Debug)]
+        pub enum Op<$lt> {
+            $($kind($ty),)*
         }
-    }
 
-    /// Bytes of weights, biases and requantization constants.
-    pub fn weight_bytes(&self) -> usize {
-        match self {
-            Op::Dense(d) => d.w.constant_bytes(),
-            Op::Conv(_, c) => c.w.constant_bytes(),
-            Op::Depthwise(d) => d.w.constant_bytes(),
-            Op::RmsNorm(r) => r.input.channels(),
-            _ => 0,
-        }
-    }
+        impl<$lt> Op<$lt> {
+            /// Decode op record `index` and validate it against the tables.
+            pub fn decode(rec: &Record<$lt>, index: usize, tables: &Tables<$lt>, check: Check) -> Result<Op<$lt>, Error> {
+                let kind = OpKind::from_tag(rec.tag)?;
+                for i in 0..rec.n_tensors() {
+                    tables.tensor(rec.tensor(i))?;
+                }
+                let cx = DecodeCtx { tables, op: index, kind, check };
+                Ok(match kind {
+                    $(OpKind::$kind => Op::$kind(<$ty as Layer>::decode(rec, &cx)?),)*
+                })
+            }
 
-    /// The activation kernel this op applies (standalone or fused), with its index.
-    pub fn activation(&self) -> Option<(usize, Activation<'a>)> {
-        match self {
-            Op::Activation { kernel_index, kernel, .. } => Some((*kernel_index, *kernel)),
-            Op::Dense(d) => d.w.stage.kernel,
-            Op::Conv(_, c) => c.w.stage.kernel,
-            Op::Depthwise(d) => d.w.stage.kernel,
-            _ => None,
+            /// The operator's kind.
+            pub fn kind(&self) -> OpKind {
+                match self {
+                    $(Op::$kind(_) => OpKind::$kind,)*
+                }
+            }
+
+            /// Multiply-accumulates per inference (weighted layers; 0 otherwise).
+            pub fn macs(&self) -> usize {
+                match self {
+                    $(Op::$kind(l) => l.macs(),)*
+                }
+            }
+
+            /// Bytes of weights, biases, gains and requantization constants.
+            pub fn weight_bytes(&self) -> usize {
+                match self {
+                    $(Op::$kind(l) => l.constant_bytes(),)*
+                }
+            }
+
+            /// The activation kernel this op applies (standalone or fused), with its index.
+            pub fn activation(&self) -> Option<(usize, Activation<$lt>)> {
+                match self {
+                    $(Op::$kind(l) => l.activation(),)*
+                }
+            }
+
+            /// Run the decoded op on the arena.
+            pub fn run(&self, arena: &mut [u8]) -> Result<(), Error> {
+                match self {
+                    $(Op::$kind(l) => l.run(arena),)*
+                }
+            }
         }
-    }
+
+        /// Decode record `index` straight into its typed layer (light check:
+        /// the blob was proved at load) and run it where it lies; no `Op`
+        /// value is built or moved on the hot path.
+        pub(crate) fn run_record<$lt>(rec: &Record<$lt>, index: usize, tables: &Tables<$lt>, arena: &mut [u8]) -> Result<(), Error> {
+            let kind = OpKind::from_tag(rec.tag)?;
+            let cx = DecodeCtx { tables, op: index, kind, check: Check::Light };
+            match kind {
+                $(OpKind::$kind => <$ty as Layer>::decode(rec, &cx)?.run(arena),)*
+            }
+        }
+    };
+}
+
+op_table! { 'a;
+    1  => Dense           "dense"            layers::dense::Dense<'a>,                       in_place: false;
+    2  => Conv1D          "conv1d"           layers::conv::Conv<'a>,                         in_place: false;
+    3  => Conv2D          "conv2d"           layers::conv::Conv<'a>,                         in_place: false;
+    4  => DepthwiseConv2D "depthwise_conv2d" layers::depthwise::Depthwise<'a>,               in_place: false;
+    5  => MaxPool         "max_pool"         layers::pool::Pool,                             in_place: false;
+    6  => AvgPool         "avg_pool"         layers::pool::Pool,                             in_place: false;
+    7  => Add             "add"              layers::add::Add,                               in_place: false;
+    8  => Reshape         "reshape"          layers::reshape::Reshape,                       in_place: true;
+    9  => Concat          "concat"           layers::concat::Concat,                         in_place: false;
+    10 => Softmax         "softmax"          layers::softmax::Softmax,                       in_place: false;
+    11 => RmsNorm         "rms_norm"         layers::rmsnorm::RmsNorm<'a>,                   in_place: false;
+    12 => Activation      "activation"       layers::activation_layer::ActivationLayer<'a>,  in_place: true;
 }

@@ -49,8 +49,8 @@ fn conv_reference(
         for ox in 0..out_hw[1] {
             for oc in 0..c.cout {
                 let mut acc = bias[oc] as f64;
-                for ky in 0..c.g.kernel[0] {
-                    for kx in 0..c.g.kernel[1] {
+                for ky in 0..c.g.window[0] {
+                    for kx in 0..c.g.window[1] {
                         let iy = (oy * c.g.stride[0] + ky * c.g.dilation[0]) as i64 - c.g.pad[0] as i64;
                         let ix = (ox * c.g.stride[1] + kx * c.g.dilation[1]) as i64 - c.g.pad[1] as i64;
                         if iy < 0 || ix < 0 || iy >= h as i64 || ix >= wd as i64 {
@@ -60,12 +60,12 @@ fn conv_reference(
                         match c.depth_multiplier {
                             Some(dm) => {
                                 let ic = oc / dm;
-                                let wv = w[(ky * c.g.kernel[1] + kx) * c.cout + oc] as f64;
+                                let wv = w[(ky * c.g.window[1] + kx) * c.cout + oc] as f64;
                                 acc += (x[px + ic] - qx.zero_point) as f64 * wv;
                             }
                             None => {
                                 for ic in 0..cin {
-                                    let wv = w[((oc * c.g.kernel[0] + ky) * c.g.kernel[1] + kx) * cin + ic] as f64;
+                                    let wv = w[((oc * c.g.window[0] + ky) * c.g.window[1] + kx) * cin + ic] as f64;
                                     acc += (x[px + ic] - qx.zero_point) as f64 * wv;
                                 }
                             }
@@ -84,9 +84,9 @@ fn run_conv(c: &ConvCase, seed: u64) -> f64 {
     let qx = if c.dt == DType::I8 { q(0.05, -5) } else { q(1.0 / 1024.0, 0) };
     let qy = if c.dt == DType::I8 { q(0.1, 3) } else { q(1.0 / 256.0, 0) };
     let [h, w, cin] = c.in_hwc;
-    let oh = (h + c.g.pad[0] + c.g.pad[2] - c.g.dilation[0] * (c.g.kernel[0] - 1) - 1) / c.g.stride[0] + 1;
-    let ow = (w + c.g.pad[1] + c.g.pad[3] - c.g.dilation[1] * (c.g.kernel[1] - 1) - 1) / c.g.stride[1] + 1;
-    let taps = c.g.kernel[0] * c.g.kernel[1];
+    let oh = (h + c.g.pad[0] + c.g.pad[2] - c.g.dilation[0] * (c.g.window[0] - 1) - 1) / c.g.stride[0] + 1;
+    let ow = (w + c.g.pad[1] + c.g.pad[3] - c.g.dilation[1] * (c.g.window[1] - 1) - 1) / c.g.stride[1] + 1;
+    let taps = c.g.window[0] * c.g.window[1];
     let n_w = if c.depth_multiplier.is_some() { taps * c.cout } else { taps * cin * c.cout };
     let weights = r.i8s(n_w, 127);
     let ws: Vec<f64> = (0..c.cout).map(|i| 0.004 + 0.001 * i as f64).collect();
@@ -114,7 +114,7 @@ fn run_conv(c: &ConvCase, seed: u64) -> f64 {
 #[test]
 fn conv2d_stride_padding_dilation() {
     for dt in [DType::I8, DType::I16] {
-        let g = ConvGeom { kernel: [3, 3], stride: [2, 1], dilation: [1, 2], pad: [1, 2, 1, 2] };
+        let g = ConvGeom { window: [3, 3], stride: [2, 1], dilation: [1, 2], pad: [1, 2, 1, 2] };
         let e = run_conv(&ConvCase { in_hwc: [7, 6, 3], cout: 5, g, depth_multiplier: None, one_d: false, dt }, 1);
         assert!(e <= if dt == DType::I8 { 0.75 } else { 0.5 + 1e-9 }, "{dt:?}: {e}");
     }
@@ -122,11 +122,11 @@ fn conv2d_stride_padding_dilation() {
 
 #[test]
 fn conv1d_and_depthwise() {
-    let g = ConvGeom { kernel: [1, 5], stride: [1, 2], dilation: [1, 1], pad: [0, 2, 0, 2] };
+    let g = ConvGeom { window: [1, 5], stride: [1, 2], dilation: [1, 1], pad: [0, 2, 0, 2] };
     let e =
         run_conv(&ConvCase { in_hwc: [1, 20, 4], cout: 6, g, depth_multiplier: None, one_d: true, dt: DType::I8 }, 2);
     assert!(e <= 0.75, "conv1d {e}");
-    let g = ConvGeom { kernel: [3, 3], stride: [2, 2], dilation: [1, 1], pad: [1, 1, 1, 1] };
+    let g = ConvGeom { window: [3, 3], stride: [2, 2], dilation: [1, 1], pad: [1, 1, 1, 1] };
     for dt in [DType::I8, DType::I16] {
         let e = run_conv(&ConvCase { in_hwc: [8, 8, 3], cout: 6, g, depth_multiplier: Some(2), one_d: false, dt }, 3);
         assert!(e <= 0.75, "depthwise {dt:?} {e}");

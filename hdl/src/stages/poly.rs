@@ -7,8 +7,8 @@ use super::pipelined_sum::{fit, round_up, round_up_depth, PipelinedSum};
 use super::{delay_verilog, dsp_multiply, dsp_pieces, rom_verilog, Piece};
 use crate::ranges::signed_bits;
 use crate::word::{int, lit, signed_int, signed_word, word};
+use polyact::activation::{horner_step, locate};
 use polyact::arith::{rshr_i32, sat_i32};
-use polyact::kernels::activation::{horner_step, locate};
 use rust_hdl::prelude::*;
 use std::fmt::Write;
 

@@ -5,8 +5,8 @@
 //! depthwise output channel takes its input channel's taps from the patch.
 
 use super::DenseI8;
-use crate::kernels::conv::Geometry;
-use crate::kernels::dot::dot_i8_raw;
+use crate::layers::dot::dot_i8_raw;
+use crate::layers::window::Geometry;
 
 /// int8 convolution with a `P = kh·kw·cin` patch and `M` output channels.
 #[derive(Clone, Copy, Debug)]

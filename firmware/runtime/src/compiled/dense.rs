@@ -3,7 +3,7 @@
 
 use super::lookup::table_index;
 use crate::arith::Requant;
-use crate::kernels::dot::dot_i8_raw;
+use crate::layers::dot::dot_i8_raw;
 
 /// The bias a compiled layer stores for output channel weights `weights`:
 /// `bias − zp_in·Σw`, wrapping — the interpreter's split inner product

@@ -1,7 +1,7 @@
 //! A compiled int8 → int8 activation op: the kernel tabulated on all 256
 //! inputs (exact by construction: each entry is the runtime's own result).
 
-use crate::kernels::Activation;
+use crate::activation::Activation;
 
 /// Where int8 input `x` (saturated) sits in a kernel table.
 #[inline(always)]

@@ -10,8 +10,10 @@
 
 pub mod header;
 pub mod record;
+pub mod tables;
 pub mod tensor;
 
 pub use header::{Header, FORMAT_VERSION, HEADER_LEN, MAGIC};
-pub use record::Record;
+pub use record::{Record, Records};
+pub use tables::Tables;
 pub use tensor::{Quant, TensorInfo, LIFETIME_OPEN, MAX_RANK, TENSOR_RECORD_LEN};

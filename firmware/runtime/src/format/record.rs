@@ -103,3 +103,39 @@ impl<'a> Record<'a> {
         Ok(())
     }
 }
+
+/// Iterator over the records of one section; stops at the first bad record.
+#[derive(Clone, Debug)]
+pub struct Records<'a> {
+    rest: &'a [u8],
+    data: &'a [u8],
+    left: usize,
+}
+
+impl<'a> Records<'a> {
+    /// The `count` records at the start of `section`, whose constant
+    /// references resolve into `data`.
+    pub fn new(section: &'a [u8], data: &'a [u8], count: usize) -> Self {
+        Records { rest: section, data, left: count }
+    }
+}
+
+impl<'a> Iterator for Records<'a> {
+    type Item = Result<Record<'a>, Error>;
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.left == 0 {
+            return None;
+        }
+        self.left -= 1;
+        match Record::parse(self.rest, self.data) {
+            Ok((rec, len)) => {
+                self.rest = self.rest.get(len..).unwrap_or(&[]);
+                Some(Ok(rec))
+            }
+            Err(e) => {
+                self.left = 0;
+                Some(Err(e))
+            }
+        }
+    }
+}

@@ -36,7 +36,7 @@ pub struct WeightedDef<'w> {
 /// Convolution geometry.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ConvGeom {
-    pub kernel: [usize; 2],
+    pub window: [usize; 2],
     pub stride: [usize; 2],
     pub dilation: [usize; 2],
     /// top, left, bottom, right
@@ -46,7 +46,7 @@ pub struct ConvGeom {
 impl ConvGeom {
     /// `kh × kw`, stride 1, no dilation, no padding.
     pub fn valid(kh: usize, kw: usize) -> ConvGeom {
-        ConvGeom { kernel: [kh, kw], stride: [1, 1], dilation: [1, 1], pad: [0; 4] }
+        ConvGeom { window: [kh, kw], stride: [1, 1], dilation: [1, 1], pad: [0; 4] }
     }
 }
 
@@ -115,6 +115,12 @@ impl ModelBuilder {
     }
 
     /// Type and quantization of a declared tensor.
+    /// Dims of tensor `t` as declared.
+    pub fn dims(&self, t: TensorId) -> &[usize] {
+        &self.tensors[t.0 as usize].dims
+    }
+
+    /// Type and quantization of tensor `t`.
     pub fn tensor_type(&self, t: TensorId) -> (DType, Quant) {
         let d = &self.tensors[t.0 as usize];
         (d.dtype, d.quant)
@@ -130,7 +136,7 @@ impl ModelBuilder {
         self
     }
 
-    fn push_data(&mut self, bytes: &[u8]) -> (i32, i32) {
+    pub(crate) fn push_data(&mut self, bytes: &[u8]) -> (i32, i32) {
         while self.data.len() % DATA_ALIGN != 0 {
             self.data.push(0);
         }
@@ -139,7 +145,7 @@ impl ModelBuilder {
         (off as i32, bytes.len() as i32)
     }
 
-    fn push_i32s(&mut self, v: &[i32]) -> (i32, i32) {
+    pub(crate) fn push_i32s(&mut self, v: &[i32]) -> (i32, i32) {
         let bytes: Vec<u8> = v.iter().flat_map(|x| x.to_le_bytes()).collect();
         self.push_data(&bytes)
     }
@@ -160,12 +166,12 @@ impl ModelBuilder {
         KernelId((self.kernels.len() - 1) as u16)
     }
 
-    fn op(&mut self, kind: OpKind, tensors: &[TensorId], params: Vec<i32>) -> &mut Self {
+    pub(crate) fn op(&mut self, kind: OpKind, tensors: &[TensorId], params: Vec<i32>) -> &mut Self {
         self.ops.push(RecordBuf { tag: kind as u8, tensors: tensors.iter().map(|t| t.0).collect(), params });
         self
     }
 
-    fn weighted_params(&mut self, y: TensorId, w: &WeightedDef) -> Vec<i32> {
+    pub(crate) fn weighted_params(&mut self, y: TensorId, w: &WeightedDef) -> Vec<i32> {
         let wb: Vec<u8> = w.weights.iter().map(|&v| v as u8).collect();
         let mut p = Vec::new();
         let (o, l) = self.push_data(&wb);
@@ -182,156 +188,15 @@ impl ModelBuilder {
         p
     }
 
-    fn geom_params(p: &mut Vec<i32>, g: &ConvGeom) {
-        p.extend(g.kernel.iter().chain(&g.stride).chain(&g.dilation).chain(&g.pad).map(|&v| v as i32));
+    pub(crate) fn geom_params(p: &mut Vec<i32>, g: &ConvGeom) {
+        p.extend(g.window.iter().chain(&g.stride).chain(&g.dilation).chain(&g.pad).map(|&v| v as i32));
     }
 
-    /// Dense over the innermost dimension; weights `[out][in]`.
-    pub fn dense(&mut self, x: TensorId, y: TensorId, w: &WeightedDef) -> &mut Self {
-        let p = self.weighted_params(y, w);
-        self.op(OpKind::Dense, &[x, y], p)
-    }
-
-    /// Conv2D on `[H, W, C]`; weights `[Cout][kh][kw][Cin]`.
-    pub fn conv2d(&mut self, x: TensorId, y: TensorId, w: &WeightedDef, g: &ConvGeom) -> &mut Self {
-        let mut p = self.weighted_params(y, w);
-        Self::geom_params(&mut p, g);
-        self.op(OpKind::Conv2D, &[x, y], p)
-    }
-
-    /// Conv1D on `[W, C]`; `g.kernel = [1, k]`; weights `[Cout][1][k][Cin]`.
-    pub fn conv1d(&mut self, x: TensorId, y: TensorId, w: &WeightedDef, g: &ConvGeom) -> &mut Self {
-        let mut p = self.weighted_params(y, w);
-        Self::geom_params(&mut p, g);
-        self.op(OpKind::Conv1D, &[x, y], p)
-    }
-
-    /// DepthwiseConv2D; weights `[kh][kw][Cin · depth_multiplier]`.
-    pub fn depthwise_conv2d(
-        &mut self,
-        x: TensorId,
-        y: TensorId,
-        w: &WeightedDef,
-        g: &ConvGeom,
-        depth_multiplier: usize,
-    ) -> &mut Self {
-        let mut p = self.weighted_params(y, w);
-        Self::geom_params(&mut p, g);
-        p.push(depth_multiplier as i32);
-        self.op(OpKind::DepthwiseConv2D, &[x, y], p)
-    }
-
-    fn pool(&mut self, kind: OpKind, x: TensorId, y: TensorId, g: &PoolGeom) -> &mut Self {
-        let dt = self.tensors[y.0 as usize].dtype;
-        let mut p: Vec<i32> = g.window.iter().chain(&g.stride).chain(&g.pad).map(|&v| v as i32).collect();
-        p.extend([dt.min(), dt.max()]);
-        self.op(kind, &[x, y], p)
-    }
-
-    /// Max pooling (1-D tensors are `[W, C]` with `window = [1, k]`).
-    pub fn max_pool(&mut self, x: TensorId, y: TensorId, g: &PoolGeom) -> &mut Self {
-        self.pool(OpKind::MaxPool, x, y, g)
-    }
-
-    /// Average pooling.
-    pub fn avg_pool(&mut self, x: TensorId, y: TensorId, g: &PoolGeom) -> &mut Self {
-        self.pool(OpKind::AvgPool, x, y, g)
-    }
-
-    fn spatial(&self, x: TensorId) -> [usize; 2] {
-        let d = &self.tensors[x.0 as usize].dims;
-        match d.len() {
-            3 => [d[0], d[1]],
-            2 => [1, d[0]],
-            _ => [1, 1],
-        }
-    }
-
-    /// Global average pooling over all spatial positions.
-    pub fn global_avg_pool(&mut self, x: TensorId, y: TensorId) -> &mut Self {
-        let s = self.spatial(x);
-        self.avg_pool(x, y, &PoolGeom { window: s, stride: [1, 1], pad: [0; 4] })
-    }
-
-    /// Global max pooling.
-    pub fn global_max_pool(&mut self, x: TensorId, y: TensorId) -> &mut Self {
-        let s = self.spatial(x);
-        self.max_pool(x, y, &PoolGeom { window: s, stride: [1, 1], pad: [0; 4] })
-    }
-
-    fn rescale(&mut self, factor: f64) -> (i32, i32) {
+    pub(crate) fn rescale(&mut self, factor: f64) -> (i32, i32) {
         requant_params(factor).unwrap_or_else(|| {
             self.problems.push("a rescale factor is not representable as multiplier and shift");
             (0, 0)
         })
-    }
-
-    /// Elementwise `y = a + b` (TFLite's integer scheme; parameters derived
-    /// from the three tensors' scales).
-    pub fn add(&mut self, a: TensorId, b: TensorId, y: TensorId) -> &mut Self {
-        let (ta, qa) = self.tensor_type(a);
-        let (tb, qb) = self.tensor_type(b);
-        let (ty, qy) = self.tensor_type(y);
-        let all_sym = qa.zero_point == 0 && qb.zero_point == 0;
-        let left_shift = if ta == DType::I8 && tb == DType::I8 {
-            20
-        } else if all_sym {
-            15
-        } else {
-            14
-        };
-        let twice_max = 2.0 * (qa.scale as f64).max(qb.scale as f64);
-        let ma = self.rescale(qa.scale as f64 / twice_max);
-        let mb = self.rescale(qb.scale as f64 / twice_max);
-        let mo = self.rescale(twice_max / ((1u64 << left_shift) as f64 * qy.scale as f64));
-        self.op(
-            OpKind::Add,
-            &[a, b, y],
-            alloc::vec![left_shift, ma.0, ma.1, mb.0, mb.1, mo.0, mo.1, ty.min(), ty.max()],
-        )
-    }
-
-    /// Reshape / flatten (same elements, type and quantization).
-    pub fn reshape(&mut self, x: TensorId, y: TensorId) -> &mut Self {
-        self.op(OpKind::Reshape, &[x, y], Vec::new())
-    }
-
-    /// Concatenate along `axis`, requantizing each input to the output scale.
-    pub fn concat(&mut self, xs: &[TensorId], y: TensorId, axis: usize) -> &mut Self {
-        let qy = self.tensor_type(y).1;
-        let mut p = alloc::vec![axis as i32];
-        for &x in xs {
-            let qx = self.tensor_type(x).1;
-            let (m, s) = self.rescale(qx.scale as f64 / qy.scale as f64);
-            p.extend([m, s]);
-        }
-        let mut ts = xs.to_vec();
-        ts.push(y);
-        self.op(OpKind::Concat, &ts, p)
-    }
-
-    /// Softmax over the innermost axis with inverse temperature `beta`.
-    /// The output must be int8 (scale 1/256, zp −128) or int16 (1/32768, zp 0).
-    pub fn softmax(&mut self, x: TensorId, y: TensorId, beta: f64) -> &mut Self {
-        let qx = self.tensor_type(x).1;
-        let (m, s) = self.rescale(qx.scale as f64 * beta * core::f64::consts::LOG2_E * 65536.0);
-        self.op(OpKind::Softmax, &[x, y], alloc::vec![m, s])
-    }
-
-    /// RMS normalization over the innermost axis with int8 `gains` of scale `gain_scale`.
-    pub fn rms_norm(&mut self, x: TensorId, y: TensorId, gains: &[i8], gain_scale: f64, eps: f64) -> &mut Self {
-        let qx = self.tensor_type(x).1;
-        let qy = self.tensor_type(y).1;
-        let eps_q = (eps / (qx.scale as f64 * qx.scale as f64)).round().clamp(0.0, i32::MAX as f64) as i32;
-        let (m, s) = self.rescale(gain_scale / qy.scale as f64);
-        let gb: Vec<u8> = gains.iter().map(|&g| g as u8).collect();
-        let (o, l) = self.push_data(&gb);
-        self.op(OpKind::RmsNorm, &[x, y], alloc::vec![o, l, eps_q, m, s])
-    }
-
-    /// Standalone activation.
-    pub fn activation(&mut self, x: TensorId, y: TensorId, k: KernelId) -> &mut Self {
-        self.op(OpKind::Activation, &[x, y], alloc::vec![k.0 as i32])
     }
 
     fn bytes_of(&self, t: usize) -> usize {

@@ -1,8 +1,8 @@
 //! Owned descriptions of activation kernels, serialized into kernel records.
 
+use crate::activation::{KernelIo, KernelKind, MAX_DEGREE};
 use crate::dtype::DType;
 use crate::format::Quant;
-use crate::kernels::activation::{KernelIo, KernelKind, MAX_DEGREE};
 use alloc::vec::Vec;
 
 use super::quant::{kernel_io, quantize_value, requant_params};
@@ -11,7 +11,7 @@ use super::quant::{kernel_io, quantize_value, requant_params};
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct KernelId(pub u16);
 
-/// Piecewise polynomial kernel (see `kernels::activation::poly`).
+/// Piecewise polynomial kernel (see `activation::poly`).
 #[derive(Clone, Debug, PartialEq)]
 pub struct PolyDef {
     pub io: KernelIo,
@@ -23,7 +23,7 @@ pub struct PolyDef {
     pub coefs: Vec<i32>,
 }
 
-/// Rational kernel (see `kernels::activation::rational`).
+/// Rational kernel (see `activation::rational`).
 #[derive(Clone, Debug, PartialEq)]
 pub struct RationalDef {
     pub io: KernelIo,

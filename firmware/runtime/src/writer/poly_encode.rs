@@ -7,9 +7,9 @@
 //! format permits.
 
 use super::kernels::{PolyDef, RationalDef};
+use crate::activation::{KernelIo, MAX_DEGREE, MAX_STEP_SHIFT};
 use crate::dtype::DType;
 use crate::format::Quant;
-use crate::kernels::activation::{KernelIo, MAX_DEGREE, MAX_STEP_SHIFT};
 use alloc::vec::Vec;
 use core::fmt;
 

@@ -1,9 +1,9 @@
 //! Float-side helpers for writing quantized parameters.
 
+use crate::activation::KernelIo;
 use crate::arith::quantize_multiplier;
 use crate::dtype::DType;
 use crate::format::Quant;
-use crate::kernels::activation::KernelIo;
 
 /// Quantize a real value: `round(real / scale) + zero_point`, saturated.
 pub fn quantize_value(real: f64, dtype: DType, q: Quant) -> i32 {

@@ -173,13 +173,13 @@ pub fn every_op(seed: u64) -> Result<Vec<u8>, Error> {
             None => b.dense(xi, yo, &wd),
         };
     };
-    let same3 = ConvGeom { kernel: [3, 3], stride: [1, 1], dilation: [1, 1], pad: [1, 1, 1, 1] };
+    let same3 = ConvGeom { window: [3, 3], stride: [1, 1], dilation: [1, 1], pad: [1, 1, 1, 1] };
     per(&mut r, &mut b, x, c1, 4 * 9 * 2, 4, Some(k_relu), Some((same3, 0, false)));
-    let dw = ConvGeom { kernel: [3, 3], stride: [2, 2], dilation: [1, 1], pad: [1, 1, 0, 0] };
+    let dw = ConvGeom { window: [3, 3], stride: [2, 2], dilation: [1, 1], pad: [1, 1, 0, 0] };
     per(&mut r, &mut b, c1, d1, 9 * 8, 8, Some(k_relu6), Some((dw, 2, false)));
     b.max_pool(d1, p1, &PoolGeom { window: [2, 2], stride: [1, 1], pad: [0; 4] });
     b.reshape(p1, seq);
-    let g1d = ConvGeom { kernel: [1, 3], stride: [1, 1], dilation: [1, 2], pad: [0, 2, 0, 2] };
+    let g1d = ConvGeom { window: [1, 3], stride: [1, 1], dilation: [1, 2], pad: [0, 2, 0, 2] };
     per(&mut r, &mut b, seq, c1d, 8 * 3 * 8, 8, Some(k_helu), Some((g1d, 0, true)));
     b.global_avg_pool(c1d, g1);
     b.reshape(g1, flat);

@@ -4,11 +4,12 @@
 //!
 //! Params: `left_shift m1 s1 m2 s2 m_out s_out clamp_min clamp_max`.
 
+use super::arena_io::Split;
+use super::{DecodeCtx, Layer};
+use crate::activation::relu::check_shift;
 use crate::arith::requantize;
 use crate::error::Error;
 use crate::format::{Record, TensorInfo};
-use crate::kernels::activation::relu::check_shift;
-use crate::model::Model;
 
 /// Decoded Add.
 #[derive(Clone, Copy, Debug)]
@@ -23,13 +24,14 @@ pub struct Add {
     clamp: (i32, i32),
 }
 
-impl Add {
-    pub fn decode(rec: &Record, op: usize, model: &Model) -> Result<Self, Error> {
+impl<'a> Layer<'a> for Add {
+    fn decode(rec: &Record<'a>, cx: &DecodeCtx<'_, 'a>) -> Result<Self, Error> {
+        let op = cx.op;
         let bad = |reason| Error::InvalidOp { op, reason };
         rec.expect_counts(3, 9).map_err(bad)?;
-        let a = model.tensor(rec.tensor(0))?;
-        let b = model.tensor(rec.tensor(1))?;
-        let output = model.tensor(rec.tensor(2))?;
+        let a = cx.tensor(rec, 0)?;
+        let b = cx.tensor(rec, 1)?;
+        let output = cx.tensor(rec, 2)?;
         if a.dims != output.dims || b.dims != output.dims || a.rank != output.rank || b.rank != output.rank {
             return Err(bad("add operands and output must have the same shape"));
         }
@@ -53,7 +55,16 @@ impl Add {
         Ok(Add { a, b, output, left_shift: left_shift as u32, ma: pair(1)?, mb: pair(3)?, mo: pair(5)?, clamp })
     }
 
-    pub fn run(&self, xa: &[u8], xb: &[u8], y: &mut [u8]) {
+    fn run(&self, arena: &mut [u8]) -> Result<(), Error> {
+        let s = Split::new(arena, self.output.range())?;
+        self.compute(s.input(self.a.range())?, s.input(self.b.range())?, s.out);
+        Ok(())
+    }
+}
+
+impl Add {
+    /// The layer on its input and output bytes.
+    pub fn compute(&self, xa: &[u8], xb: &[u8], y: &mut [u8]) {
         let (za, zb) = (self.a.quant.zero_point, self.b.quant.zero_point);
         for i in 0..self.output.len() {
             let va = (self.a.dtype.load(xa, i) - za) << self.left_shift;
@@ -62,5 +73,39 @@ impl Add {
             let v = requantize(sum, self.mo.0, self.mo.1).saturating_add(self.output.quant.zero_point);
             self.output.dtype.store(y, i, v.clamp(self.clamp.0, self.clamp.1));
         }
+    }
+}
+
+/// How the host writes this layer into a blob.
+#[cfg(feature = "writer")]
+impl crate::writer::ModelBuilder {
+    /// Elementwise `y = a + b` (TFLite's integer scheme; parameters derived
+    /// from the three tensors' scales).
+    pub fn add(
+        &mut self,
+        a: crate::writer::TensorId,
+        b: crate::writer::TensorId,
+        y: crate::writer::TensorId,
+    ) -> &mut Self {
+        let (ta, qa) = self.tensor_type(a);
+        let (tb, qb) = self.tensor_type(b);
+        let (ty, qy) = self.tensor_type(y);
+        let all_sym = qa.zero_point == 0 && qb.zero_point == 0;
+        let left_shift = if ta == crate::dtype::DType::I8 && tb == crate::dtype::DType::I8 {
+            20
+        } else if all_sym {
+            15
+        } else {
+            14
+        };
+        let twice_max = 2.0 * (qa.scale as f64).max(qb.scale as f64);
+        let ma = self.rescale(qa.scale as f64 / twice_max);
+        let mb = self.rescale(qb.scale as f64 / twice_max);
+        let mo = self.rescale(twice_max / ((1u64 << left_shift) as f64 * qy.scale as f64));
+        self.op(
+            crate::ops::OpKind::Add,
+            &[a, b, y],
+            alloc::vec![left_shift, ma.0, ma.1, mb.0, mb.1, mo.0, mo.1, ty.min(), ty.max()],
+        )
     }
 }

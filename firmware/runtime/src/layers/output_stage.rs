@@ -8,12 +8,12 @@
 //! requantized value is first offset by the kernel's input zero point and
 //! saturated to its input type (the "pre-activation" tensor that is never stored).
 
-use super::activation::Activation;
+use super::DecodeCtx;
+use crate::activation::Activation;
 use crate::arith::{requantize, requantize_i64};
 use crate::dtype::{le_i32, DType};
 use crate::error::Error;
 use crate::format::{Record, TensorInfo};
-use crate::model::Model;
 
 /// Number of common params of weighted layers.
 pub const N_COMMON: usize = 11;
@@ -42,17 +42,16 @@ pub struct Weighted<'a> {
 impl<'a> Weighted<'a> {
     /// Decode the common params of the layer's `(input, output)` tensors;
     /// `n_weights` is the exact weight count expected, `channels` the output
-    /// channel count, `full` whether to re-check what load already proved.
+    /// channel count; a full check re-proves what load already proved.
     pub fn decode(
         rec: &Record<'a>,
-        op: usize,
-        model: &Model<'a>,
+        cx: &DecodeCtx<'_, 'a>,
         (input, output): (&TensorInfo, &TensorInfo),
         n_weights: usize,
         channels: usize,
-        full: bool,
     ) -> Result<Weighted<'a>, Error> {
-        let bad = |reason| Error::InvalidOp { op, reason };
+        let bad = |reason| cx.bad(reason);
+        let full = cx.full();
         let weights = rec.data(0, "weights")?;
         if weights.len() != n_weights {
             return Err(bad("weight array length does not match the layer shape"));
@@ -81,7 +80,7 @@ impl<'a> Weighted<'a> {
         let kernel = match rec.param(10) {
             -1 => None,
             k if k >= 0 => {
-                let act = model.kernel(k as usize)?;
+                let act = cx.tables.kernel(k as usize)?;
                 if act.io.out_dtype != od || act.io.out_zp != output.quant.zero_point {
                     return Err(bad("fused kernel output type or zero point differs from the output tensor"));
                 }

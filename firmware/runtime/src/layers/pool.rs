@@ -5,11 +5,13 @@
 //!
 //! Params: `kh kw stride_h stride_w pad_top pad_left pad_bottom pad_right clamp_min clamp_max`.
 
-use super::conv::Geometry;
+use super::arena_io::with_io;
+use super::window::Geometry;
+use super::{DecodeCtx, Layer};
 use crate::arith::round_div_i64;
 use crate::error::Error;
 use crate::format::{Record, TensorInfo};
-use crate::model::Model;
+use crate::ops::OpKind;
 
 /// Max or average.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -28,12 +30,14 @@ pub struct Pool {
     pub clamp: (i32, i32),
 }
 
-impl Pool {
-    pub fn decode(rec: &Record, op: usize, model: &Model, kind: PoolKind) -> Result<Self, Error> {
+impl<'a> Layer<'a> for Pool {
+    fn decode(rec: &Record<'a>, cx: &DecodeCtx<'_, 'a>) -> Result<Self, Error> {
+        let op = cx.op;
+        let kind = if cx.kind == OpKind::MaxPool { PoolKind::Max } else { PoolKind::Avg };
         let bad = |reason| Error::InvalidOp { op, reason };
         rec.expect_counts(2, 10).map_err(bad)?;
-        let input = model.tensor(rec.tensor(0))?;
-        let output = model.tensor(rec.tensor(1))?;
+        let input = cx.tensor(rec, 0)?;
+        let output = cx.tensor(rec, 1)?;
         if input.dtype != output.dtype || input.quant != output.quant {
             return Err(bad("pooling input and output must have the same type and quantization"));
         }
@@ -48,7 +52,14 @@ impl Pool {
         Ok(Pool { kind, input, output, g, clamp })
     }
 
-    pub fn run(&self, x: &[u8], y: &mut [u8]) {
+    fn run(&self, arena: &mut [u8]) -> Result<(), Error> {
+        with_io(arena, &self.input, &self.output, |x, y| self.compute(x, y))
+    }
+}
+
+impl Pool {
+    /// The layer on its input and output bytes.
+    pub fn compute(&self, x: &[u8], y: &mut [u8]) {
         let g = &self.g;
         let [_, iw, c] = g.in_hwc;
         let [oh, ow, _] = g.out_hwc;
@@ -100,11 +111,69 @@ fn geometry(rec: &Record, op: usize, input: &TensorInfo, output: &TensorInfo) ->
     let g = Geometry {
         in_hwc,
         out_hwc,
-        kernel: [v[0], v[1]],
+        window: [v[0], v[1]],
         stride: [v[2], v[3]],
         dilation: [1, 1],
         pad: [v[4], v[5], v[6], v[7]],
     };
     g.check(op)?;
     Ok(g)
+}
+
+/// How the host writes this layer into a blob.
+#[cfg(feature = "writer")]
+impl crate::writer::ModelBuilder {
+    fn pool(
+        &mut self,
+        kind: crate::ops::OpKind,
+        x: crate::writer::TensorId,
+        y: crate::writer::TensorId,
+        g: &crate::writer::PoolGeom,
+    ) -> &mut Self {
+        let dt = self.tensor_type(y).0;
+        let mut p: alloc::vec::Vec<i32> = g.window.iter().chain(&g.stride).chain(&g.pad).map(|&v| v as i32).collect();
+        p.extend([dt.min(), dt.max()]);
+        self.op(kind, &[x, y], p)
+    }
+
+    /// Max pooling (1-D tensors are `[W, C]` with `window = [1, k]`).
+    pub fn max_pool(
+        &mut self,
+        x: crate::writer::TensorId,
+        y: crate::writer::TensorId,
+        g: &crate::writer::PoolGeom,
+    ) -> &mut Self {
+        self.pool(crate::ops::OpKind::MaxPool, x, y, g)
+    }
+
+    /// Average pooling.
+    pub fn avg_pool(
+        &mut self,
+        x: crate::writer::TensorId,
+        y: crate::writer::TensorId,
+        g: &crate::writer::PoolGeom,
+    ) -> &mut Self {
+        self.pool(crate::ops::OpKind::AvgPool, x, y, g)
+    }
+
+    fn spatial(&self, x: crate::writer::TensorId) -> [usize; 2] {
+        let d = self.dims(x);
+        match d.len() {
+            3 => [d[0], d[1]],
+            2 => [1, d[0]],
+            _ => [1, 1],
+        }
+    }
+
+    /// Global average pooling over all spatial positions.
+    pub fn global_avg_pool(&mut self, x: crate::writer::TensorId, y: crate::writer::TensorId) -> &mut Self {
+        let s = self.spatial(x);
+        self.avg_pool(x, y, &crate::writer::PoolGeom { window: s, stride: [1, 1], pad: [0; 4] })
+    }
+
+    /// Global max pooling.
+    pub fn global_max_pool(&mut self, x: crate::writer::TensorId, y: crate::writer::TensorId) -> &mut Self {
+        let s = self.spatial(x);
+        self.max_pool(x, y, &crate::writer::PoolGeom { window: s, stride: [1, 1], pad: [0; 4] })
+    }
 }

@@ -2,11 +2,12 @@
 //!
 //! Tensors: `in_0 .. in_{n-1}, out`. Params: `axis, (m_i, s_i) for each input`.
 
+use super::arena_io::Split;
+use super::{DecodeCtx, Layer};
+use crate::activation::relu::check_shift;
 use crate::arith::requantize;
 use crate::error::Error;
 use crate::format::{Record, TensorInfo};
-use crate::kernels::activation::relu::check_shift;
-use crate::model::Model;
 
 /// Most inputs a Concat may have.
 pub const MAX_INPUTS: usize = 8;
@@ -21,8 +22,9 @@ pub struct Concat {
     scales: [(i32, i32); MAX_INPUTS],
 }
 
-impl Concat {
-    pub fn decode(rec: &Record, op: usize, model: &Model) -> Result<Self, Error> {
+impl<'a> Layer<'a> for Concat {
+    fn decode(rec: &Record<'a>, cx: &DecodeCtx<'_, 'a>) -> Result<Self, Error> {
+        let op = cx.op;
         let bad = |reason| Error::InvalidOp { op, reason };
         let nt = rec.n_tensors();
         if !(2..=MAX_INPUTS + 1).contains(&nt) {
@@ -30,7 +32,7 @@ impl Concat {
         }
         let n = nt - 1;
         rec.expect_counts(nt, 1 + 2 * n).map_err(bad)?;
-        let output = model.tensor(rec.tensor(n))?;
+        let output = cx.tensor(rec, n)?;
         let axis = rec.param(0);
         if axis < 0 || axis as usize >= output.rank {
             return Err(bad("concat axis outside the output rank"));
@@ -40,7 +42,7 @@ impl Concat {
         let mut scales = [(0, 0); MAX_INPUTS];
         let mut total = 0;
         for i in 0..n {
-            let t = model.tensor(rec.tensor(i))?;
+            let t = cx.tensor(rec, i)?;
             let same_other =
                 t.rank == output.rank && (0..output.rank).all(|d| d == axis || t.dims[d] == output.dims[d]);
             if !same_other {
@@ -57,7 +59,22 @@ impl Concat {
     }
 
     /// Run with input buffers `xs[i]`.
-    pub fn run(&self, xs: &[&[u8]; MAX_INPUTS], y: &mut [u8]) {
+    fn run(&self, arena: &mut [u8]) -> Result<(), Error> {
+        let s = Split::new(arena, self.output.range())?;
+        let mut xs: [&[u8]; MAX_INPUTS] = [&[]; MAX_INPUTS];
+        for (x, t) in xs.iter_mut().zip(self.inputs.iter()) {
+            if let Some(t) = t {
+                *x = s.input(t.range())?;
+            }
+        }
+        self.compute(&xs, s.out);
+        Ok(())
+    }
+}
+
+impl Concat {
+    /// The layer on its input and output bytes.
+    pub fn compute(&self, xs: &[&[u8]; MAX_INPUTS], y: &mut [u8]) {
         let outer: usize = self.output.dims[..self.axis].iter().product();
         let inner: usize = self.output.dims[self.axis + 1..self.output.rank].iter().product();
         let mut out_i = 0;
@@ -73,5 +90,23 @@ impl Concat {
                 }
             }
         }
+    }
+}
+
+/// How the host writes this layer into a blob.
+#[cfg(feature = "writer")]
+impl crate::writer::ModelBuilder {
+    /// Concatenate along `axis`, requantizing each input to the output scale.
+    pub fn concat(&mut self, xs: &[crate::writer::TensorId], y: crate::writer::TensorId, axis: usize) -> &mut Self {
+        let qy = self.tensor_type(y).1;
+        let mut p = alloc::vec![axis as i32];
+        for &x in xs {
+            let qx = self.tensor_type(x).1;
+            let (m, s) = self.rescale(qx.scale as f64 / qy.scale as f64);
+            p.extend([m, s]);
+        }
+        let mut ts = xs.to_vec();
+        ts.push(y);
+        self.op(crate::ops::OpKind::Concat, &ts, p)
     }
 }

@@ -6,11 +6,12 @@
 //! zero point −128) or `R = 32768` (int16 out, scale 1/32768, zero point 0),
 //! saturated. Params: `m s`.
 
+use super::arena_io::with_io;
+use super::{DecodeCtx, Layer};
 use crate::arith::{requantize, round_div_i64, rshr_i32, rshr_i64};
 use crate::dtype::DType;
 use crate::error::Error;
 use crate::format::{Record, TensorInfo};
-use crate::model::Model;
 
 const LN2_Q30: i64 = 744_261_118;
 /// `(−1)^k · 2^30 / k!`, k = 0..=8: Taylor series of `e^(−z)`, `z < ln 2`
@@ -45,12 +46,13 @@ pub struct Softmax {
     shift: i32,
 }
 
-impl Softmax {
-    pub fn decode(rec: &Record, op: usize, model: &Model) -> Result<Self, Error> {
+impl<'a> Layer<'a> for Softmax {
+    fn decode(rec: &Record<'a>, cx: &DecodeCtx<'_, 'a>) -> Result<Self, Error> {
+        let op = cx.op;
         let bad = |reason| Error::InvalidOp { op, reason };
         rec.expect_counts(2, 2).map_err(bad)?;
-        let input = model.tensor(rec.tensor(0))?;
-        let output = model.tensor(rec.tensor(1))?;
+        let input = cx.tensor(rec, 0)?;
+        let output = cx.tensor(rec, 1)?;
         if input.dims != output.dims || input.rank != output.rank {
             return Err(bad("softmax input and output must have the same shape"));
         }
@@ -68,7 +70,14 @@ impl Softmax {
         Ok(Softmax { input, output, mult, shift })
     }
 
-    pub fn run(&self, x: &[u8], y: &mut [u8]) {
+    fn run(&self, arena: &mut [u8]) -> Result<(), Error> {
+        with_io(arena, &self.input, &self.output, |x, y| self.compute(x, y))
+    }
+}
+
+impl Softmax {
+    /// The layer on its input and output bytes.
+    pub fn compute(&self, x: &[u8], y: &mut [u8]) {
         let c = self.input.channels();
         let (ti, to) = (self.input.dtype, self.output.dtype);
         let range: i64 = match to {
@@ -86,5 +95,17 @@ impl Softmax {
                 to.store(y, base + i, (p as i32).saturating_add(out_zp));
             }
         }
+    }
+}
+
+/// How the host writes this layer into a blob.
+#[cfg(feature = "writer")]
+impl crate::writer::ModelBuilder {
+    /// Softmax over the innermost axis with inverse temperature `beta`.
+    /// The output must be int8 (scale 1/256, zp −128) or int16 (1/32768, zp 0).
+    pub fn softmax(&mut self, x: crate::writer::TensorId, y: crate::writer::TensorId, beta: f64) -> &mut Self {
+        let qx = self.tensor_type(x).1;
+        let (m, s) = self.rescale(qx.scale as f64 * beta * core::f64::consts::LOG2_E * 65536.0);
+        self.op(crate::ops::OpKind::Softmax, &[x, y], alloc::vec![m, s])
     }
 }

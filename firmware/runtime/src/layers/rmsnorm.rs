@@ -10,10 +10,11 @@
 //! where `w_i` are int8 gains and `(m, s)` encodes `scale_gain / scale_out`.
 //! Params: `gains(off,len) eps_q m s`.
 
+use super::arena_io::with_io;
+use super::{DecodeCtx, Layer};
 use crate::arith::{isqrt_u128, round_div_i128};
 use crate::error::Error;
 use crate::format::{Record, TensorInfo};
-use crate::model::Model;
 
 /// Decoded RMSNorm.
 #[derive(Clone, Copy, Debug)]
@@ -26,12 +27,13 @@ pub struct RmsNorm<'a> {
     shift: i32,
 }
 
-impl<'a> RmsNorm<'a> {
-    pub fn decode(rec: &Record<'a>, op: usize, model: &Model<'a>) -> Result<Self, Error> {
+impl<'a> Layer<'a> for RmsNorm<'a> {
+    fn decode(rec: &Record<'a>, cx: &DecodeCtx<'_, 'a>) -> Result<Self, Error> {
+        let op = cx.op;
         let bad = |reason| Error::InvalidOp { op, reason };
         rec.expect_counts(2, 5).map_err(bad)?;
-        let input = model.tensor(rec.tensor(0))?;
-        let output = model.tensor(rec.tensor(1))?;
+        let input = cx.tensor(rec, 0)?;
+        let output = cx.tensor(rec, 1)?;
         if input.dims != output.dims || input.rank != output.rank {
             return Err(bad("rms_norm input and output must have the same shape"));
         }
@@ -47,7 +49,18 @@ impl<'a> RmsNorm<'a> {
         Ok(RmsNorm { input, output, gains, eps_q: eps_q as u32, mult, shift })
     }
 
-    pub fn run(&self, x: &[u8], y: &mut [u8]) {
+    fn run(&self, arena: &mut [u8]) -> Result<(), Error> {
+        with_io(arena, &self.input, &self.output, |x, y| self.compute(x, y))
+    }
+
+    fn constant_bytes(&self) -> usize {
+        self.gains.len()
+    }
+}
+
+impl RmsNorm<'_> {
+    /// The layer on its input and output bytes.
+    pub fn compute(&self, x: &[u8], y: &mut [u8]) {
         let c = self.input.channels();
         let (ti, to) = (self.input.dtype, self.output.dtype);
         let (zi, zo) = (self.input.quant.zero_point, self.output.quant.zero_point);
@@ -74,5 +87,27 @@ impl<'a> RmsNorm<'a> {
                 to.store(y, base + i, v.saturating_add(zo));
             }
         }
+    }
+}
+
+/// How the host writes this layer into a blob.
+#[cfg(feature = "writer")]
+impl crate::writer::ModelBuilder {
+    /// RMS normalization over the innermost axis with int8 `gains` of scale `gain_scale`.
+    pub fn rms_norm(
+        &mut self,
+        x: crate::writer::TensorId,
+        y: crate::writer::TensorId,
+        gains: &[i8],
+        gain_scale: f64,
+        eps: f64,
+    ) -> &mut Self {
+        let qx = self.tensor_type(x).1;
+        let qy = self.tensor_type(y).1;
+        let eps_q = (eps / (qx.scale as f64 * qx.scale as f64)).round().clamp(0.0, i32::MAX as f64) as i32;
+        let (m, s) = self.rescale(gain_scale / qy.scale as f64);
+        let gb: alloc::vec::Vec<u8> = gains.iter().map(|&g| g as u8).collect();
+        let (o, l) = self.push_data(&gb);
+        self.op(crate::ops::OpKind::RmsNorm, &[x, y], alloc::vec![o, l, eps_q, m, s])
     }
 }

@@ -3,13 +3,15 @@
 //! the classic MLP layer; higher ranks apply the same weights to every row
 //! (PyTorch `Linear` semantics).
 
+use super::arena_io::with_io;
 use super::dot::{dot_i16, dot_i8};
 use super::output_stage::{Weighted, N_COMMON};
+use super::{DecodeCtx, Layer};
+use crate::activation::Activation;
 use crate::arith::requantize;
 use crate::dtype::DType;
 use crate::error::Error;
 use crate::format::{Record, TensorInfo};
-use crate::model::Model;
 
 /// Decoded Dense layer.
 #[derive(Clone, Copy, Debug)]
@@ -22,25 +24,43 @@ pub struct Dense<'a> {
     pub rows: usize,
 }
 
-impl<'a> Dense<'a> {
-    pub fn decode(rec: &Record<'a>, op: usize, model: &Model<'a>, full: bool) -> Result<Self, Error> {
-        let bad = |reason| Error::InvalidOp { op, reason };
-        rec.expect_counts(2, N_COMMON).map_err(bad)?;
-        let input = model.tensor(rec.tensor(0))?;
-        let output = model.tensor(rec.tensor(1))?;
+impl<'a> Layer<'a> for Dense<'a> {
+    fn decode(rec: &Record<'a>, cx: &DecodeCtx<'_, 'a>) -> Result<Self, Error> {
+        cx.expect_counts(rec, 2, N_COMMON)?;
+        let input = cx.tensor(rec, 0)?;
+        let output = cx.tensor(rec, 1)?;
         let (n_in, n_out) = (input.channels(), output.channels());
         let rows = input.len() / n_in;
         if output.len() / n_out != rows || input.dims[..input.rank - 1] != output.dims[..output.rank - 1] {
-            return Err(bad("dense input and output must agree on all but the last dimension"));
+            return Err(cx.bad("dense input and output must agree on all but the last dimension"));
         }
-        let w = Weighted::decode(rec, op, model, (&input, &output), n_in * n_out, n_out, full)?;
-        if full {
-            w.check_accumulators(op, &input, n_out, |c| w.weights[c * n_in..(c + 1) * n_in].iter().copied())?;
+        let w = Weighted::decode(rec, cx, (&input, &output), n_in * n_out, n_out)?;
+        if cx.full() {
+            w.check_accumulators(cx.op, &input, n_out, |c| w.weights[c * n_in..(c + 1) * n_in].iter().copied())?;
         }
         Ok(Dense { input, output, w, n_in, n_out, rows })
     }
 
-    pub fn run(&self, x: &[u8], y: &mut [u8]) {
+    fn run(&self, arena: &mut [u8]) -> Result<(), Error> {
+        with_io(arena, &self.input, &self.output, |x, y| self.compute(x, y))
+    }
+
+    fn macs(&self) -> usize {
+        self.rows * self.n_in * self.n_out
+    }
+
+    fn constant_bytes(&self) -> usize {
+        self.w.constant_bytes()
+    }
+
+    fn activation(&self) -> Option<(usize, Activation<'a>)> {
+        self.w.stage.kernel
+    }
+}
+
+impl Dense<'_> {
+    /// The layer on its input and output bytes.
+    pub fn compute(&self, x: &[u8], y: &mut [u8]) {
         if self.input.dtype == DType::I8 && self.output.dtype == DType::I8 && self.w.stage.is_plain_per_channel() {
             return self.run_i8(x, y);
         }
@@ -86,9 +106,19 @@ impl<'a> Dense<'a> {
             }
         }
     }
+}
 
-    /// Multiply-accumulates per inference.
-    pub fn macs(&self) -> usize {
-        self.rows * self.n_in * self.n_out
+/// How the host writes this layer into a blob.
+#[cfg(feature = "writer")]
+impl crate::writer::ModelBuilder {
+    /// Dense over the innermost dimension; weights `[out][in]`.
+    pub fn dense(
+        &mut self,
+        x: crate::writer::TensorId,
+        y: crate::writer::TensorId,
+        w: &crate::writer::WeightedDef,
+    ) -> &mut Self {
+        let p = self.weighted_params(y, w);
+        self.op(crate::ops::OpKind::Dense, &[x, y], p)
     }
 }

@@ -1,0 +1,98 @@
+//! Layers: one file per layer kind, each implementing [`Layer`] — its
+//! parameters as stored in an op record, their validation against the
+//! blob's [`Tables`], and the integer compute. The op table in
+//! [`crate::ops`] lists every layer once; the decoder, the interpreter's
+//! dispatch and the op names all come from that table.
+//!
+//! Adding a layer: a new file here implementing [`Layer`] (and, behind the
+//! `writer` feature, its `ModelBuilder` method), one line in the op table,
+//! and its test.
+
+pub mod activation_layer;
+pub mod add;
+pub mod arena_io;
+pub mod concat;
+pub mod conv;
+pub mod dense;
+pub mod depthwise;
+pub(crate) mod dot;
+#[cfg(polyact_dsp)]
+mod dsp;
+pub mod output_stage;
+pub mod pool;
+pub mod reshape;
+pub mod rmsnorm;
+pub mod softmax;
+pub mod window;
+
+use crate::activation::Activation;
+use crate::error::Error;
+use crate::format::{Record, Tables, TensorInfo};
+use crate::ops::OpKind;
+
+/// How much a decode checks: `Full` at load time (includes the worst-case
+/// accumulator scan over all weights), `Light` on every inference.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Check {
+    Full,
+    Light,
+}
+
+/// What a layer's decoder sees: the blob's tables and where the record sits.
+#[derive(Clone, Copy, Debug)]
+pub struct DecodeCtx<'t, 'a> {
+    pub tables: &'t Tables<'a>,
+    /// Index of the op in the op section (for error messages).
+    pub op: usize,
+    /// The record's tag (one layer type may serve several, e.g. Conv1D/Conv2D).
+    pub kind: OpKind,
+    pub check: Check,
+}
+
+impl<'a> DecodeCtx<'_, 'a> {
+    /// An `InvalidOp` error for this op.
+    pub fn bad(&self, reason: &'static str) -> Error {
+        Error::InvalidOp { op: self.op, reason }
+    }
+
+    /// Whether to re-check what load already proved (accumulator ranges...).
+    pub fn full(&self) -> bool {
+        self.check == Check::Full
+    }
+
+    /// The tensor operand `j` of `rec` refers to.
+    pub fn tensor(&self, rec: &Record<'a>, j: usize) -> Result<TensorInfo, Error> {
+        self.tables.operand(rec, j)
+    }
+
+    /// Require exactly `nt` tensor operands and `np` params.
+    pub fn expect_counts(&self, rec: &Record<'a>, nt: usize, np: usize) -> Result<(), Error> {
+        rec.expect_counts(nt, np).map_err(|reason| self.bad(reason))
+    }
+}
+
+/// One layer kind: decoded from its record, run on the planned arena.
+pub trait Layer<'a>: Sized + Copy + core::fmt::Debug {
+    /// Decode and validate a record of this layer (`cx.kind` says which tag).
+    fn decode(rec: &Record<'a>, cx: &DecodeCtx<'_, 'a>) -> Result<Self, Error>;
+
+    /// Run on the arena, reading and writing the tensors at their planned
+    /// offsets (see [`arena_io`]).
+    fn run(&self, arena: &mut [u8]) -> Result<(), Error>;
+
+    /// Multiply-accumulates per inference (weighted layers).
+    fn macs(&self) -> usize {
+        0
+    }
+
+    /// Bytes of weights, biases, gains and requantization constants.
+    fn constant_bytes(&self) -> usize {
+        0
+    }
+
+    /// The activation kernel the layer applies (standalone or fused), with
+    /// its index in the kernel section.
+    fn activation(&self) -> Option<(usize, Activation<'a>)> {
+        None
+    }
+}

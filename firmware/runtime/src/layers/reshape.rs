@@ -1,0 +1,43 @@
+//! Reshape: the same elements, type and quantization under new dims. Free
+//! when the planner put the output over the input; a copy otherwise.
+
+use super::arena_io::Split;
+use super::{DecodeCtx, Layer};
+use crate::error::Error;
+use crate::format::{Record, TensorInfo};
+
+/// Decoded Reshape.
+#[derive(Clone, Copy, Debug)]
+pub struct Reshape {
+    pub input: TensorInfo,
+    pub output: TensorInfo,
+}
+
+impl<'a> Layer<'a> for Reshape {
+    fn decode(rec: &Record<'a>, cx: &DecodeCtx<'_, 'a>) -> Result<Self, Error> {
+        cx.expect_counts(rec, 2, 0)?;
+        let input = cx.tensor(rec, 0)?;
+        let output = cx.tensor(rec, 1)?;
+        if input.dtype != output.dtype || input.quant != output.quant || input.len() != output.len() {
+            return Err(cx.bad("reshape must keep element count, type and quantization"));
+        }
+        Ok(Reshape { input, output })
+    }
+
+    fn run(&self, arena: &mut [u8]) -> Result<(), Error> {
+        if self.input.offset != self.output.offset {
+            let s = Split::new(arena, self.output.range())?;
+            s.out.copy_from_slice(s.input(self.input.range())?);
+        }
+        Ok(())
+    }
+}
+
+/// How the host writes this layer into a blob.
+#[cfg(feature = "writer")]
+impl crate::writer::ModelBuilder {
+    /// Reshape / flatten (same elements, type and quantization).
+    pub fn reshape(&mut self, x: crate::writer::TensorId, y: crate::writer::TensorId) -> &mut Self {
+        self.op(crate::ops::OpKind::Reshape, &[x, y], alloc::vec::Vec::new())
+    }
+}
