@@ -11,36 +11,71 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 use wait_timeout::ChildExt;
 
-/// An emulated board the firmware supports (a line of
-/// `firmware/boards/qemu/boards.txt`).
+/// The board table's parser, shared with the firmware build scripts and xtask.
+mod table {
+    include!("../../firmware/boards/board_table.rs");
+}
+pub use table::{BoardLine, RunsOn};
+
+/// The board table, `firmware/boards/boards.txt` (QEMU and real boards).
+pub const BOARDS_TXT: &str = include_str!("../../firmware/boards/boards.txt");
+
+/// Every board of the table (checked by a unit test, so a bad line is found
+/// before release rather than skipped).
+pub fn board_table() -> &'static [BoardLine<'static>] {
+    static TABLE: std::sync::OnceLock<Vec<BoardLine<'static>>> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| table::parse_board_table(BOARDS_TXT).unwrap_or_default())
+}
+
+/// An emulated board the firmware supports (a `qemu:` line of the table).
 #[derive(Clone, Copy, Debug)]
 pub struct Board {
     pub name: &'static str,
+    pub package: &'static str,
     pub machine: &'static str,
     pub cpu: &'static str,
     pub target: &'static str,
-    pub feature: &'static str,
     /// Instructions per SysTick tick under `-icount shift=0`.
     pub instructions_per_tick: f64,
 }
 
-const BOARDS_TXT: &str = include_str!("../../firmware/boards/qemu/boards.txt");
-
-/// The boards, by the name `polyact flash --board` takes.
+/// The QEMU boards, by the name `polyact flash --board` takes.
 pub fn boards() -> &'static [Board] {
     static BOARDS: std::sync::OnceLock<Vec<Board>> = std::sync::OnceLock::new();
     BOARDS.get_or_init(|| {
-        BOARDS_TXT
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty() && !l.starts_with('#'))
-            .filter_map(|l| {
-                let f: Vec<&'static str> = l.split_whitespace().collect();
-                let [name, machine, cpu, target, feature, ipt] = f[..] else { return None };
-                Some(Board { name, machine, cpu, target, feature, instructions_per_tick: ipt.parse().ok()? })
+        board_table()
+            .iter()
+            .filter_map(|b| match b.runs_on {
+                RunsOn::Qemu(machine) => Some(Board {
+                    name: b.name,
+                    package: b.package,
+                    machine,
+                    cpu: b.cpu,
+                    target: b.target,
+                    instructions_per_tick: b.instructions_per_tick?,
+                }),
+                RunsOn::Probe(_) => None,
             })
             .collect()
     })
+}
+
+/// The real boards' lines: `(probe-rs chip, line)`.
+pub fn real_boards() -> impl Iterator<Item = (&'static str, &'static BoardLine<'static>)> {
+    board_table().iter().filter_map(|b| match b.runs_on {
+        RunsOn::Probe(chip) => Some((chip, b)),
+        RunsOn::Qemu(_) => None,
+    })
+}
+
+/// The real board whose chip is `chip` (probe-rs names, any case).
+fn real_board(chip: &str) -> Option<&'static BoardLine<'static>> {
+    real_boards().find(|(c, _)| c.eq_ignore_ascii_case(chip)).map(|(_, b)| b)
+}
+
+/// Names of the real boards' chips, for messages and help.
+pub fn real_chip_names() -> String {
+    real_boards().map(|(c, _)| c).collect::<Vec<_>>().join(", ")
 }
 
 /// Quantize float samples with the model's input quantization into a
@@ -103,7 +138,7 @@ pub struct Firmware {
 
 /// Build (if needed) the QEMU firmware for `board` and read its layout.
 pub fn firmware(board: &Board) -> Result<Firmware> {
-    build_firmware("polyact-fw-qemu", board.target, Some(board.feature), board.name, None)
+    build_firmware((board.package, board.target, board.name), None, board.name, None)
 }
 
 /// Build the QEMU firmware for `board` with `blob` compiled into it
@@ -113,14 +148,13 @@ pub fn compiled_firmware(board: &Board, blob: &[u8], name: &str) -> Result<(Firm
     // The board's tensor budget is the partition firmware's arena: a compiled
     // image whose static arena exceeds it would overrun the stack.
     check_fits(board.name, &firmware(board)?.info, blob)?;
-    let features = format!("{} compiled", board.feature);
-    build_compiled(("polyact-fw-qemu", board.target, &features, board.name), blob, name)
+    build_compiled((board.package, board.target, board.name), blob, name)
 }
 
-/// Build `(package, target, features, board)` with `blob` compiled in, into
+/// Build `(package, target, board)` with `blob` compiled in, into
 /// `firmware/boards/target/compiled-<board>/`.
 fn build_compiled(
-    (package, target, features, board): (&str, &str, &str, &str),
+    (package, target, board): (&str, &str, &str),
     blob: &[u8],
     name: &str,
 ) -> Result<(Firmware, crate::compile::Generated)> {
@@ -135,18 +169,18 @@ fn build_compiled(
     let crc = polyact::format::header::CRC32.checksum(blob);
     let model_rs = out.join(format!("model-{crc:08x}.rs"));
     std::fs::write(&model_rs, &generated.source)?;
-    let fw = build_firmware(package, target, Some(features), &dir, Some(&model_rs))?;
+    let fw = build_firmware((package, target, board), Some("compiled"), &dir, Some(&model_rs))?;
     let elf = out.join(format!("polyact-fw-{crc:08x}.elf"));
     std::fs::copy(&fw.elf, &elf).with_context(|| format!("copying {}", fw.elf.display()))?;
     Ok((Firmware { elf, info: fw.info }, generated))
 }
 
-/// Build `package` for `target` into `firmware/boards/target/<dir>` (the
-/// same place `cargo xtask thumb` builds it) and read the layout it declares.
-/// `model_rs` is the generated model of a `compiled` build.
+/// Build `package` for `target` and `board` (a line of the board table) into
+/// `firmware/boards/target/<dir>` (the same place `cargo xtask thumb` builds
+/// it) and read the layout it declares. `model_rs` is the generated model of
+/// a `compiled` build.
 fn build_firmware(
-    package: &str,
-    target: &str,
+    (package, target, board): (&str, &str, &str),
     feature: Option<&str>,
     dir: &str,
     model_rs: Option<&Path>,
@@ -158,7 +192,7 @@ fn build_firmware(
         args.extend(["--features", f]);
     }
     let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-    cmd.current_dir(&root).args(&args).env("CARGO_TARGET_DIR", &target_dir);
+    cmd.current_dir(&root).args(&args).env("CARGO_TARGET_DIR", &target_dir).env("POLYACT_BOARD", board);
     match model_rs {
         Some(p) => cmd.env("POLYACT_MODEL_RS", p),
         None => cmd.env_remove("POLYACT_MODEL_RS"),
@@ -351,12 +385,6 @@ fn tempdir() -> Result<PathBuf> {
     Ok(d)
 }
 
-/// Real boards: probe-rs chip name → (firmware package, target). The model
-/// partition's address comes from the firmware image itself.
-/// (Also the name of its build dir under `firmware/boards/target/`.)
-pub const REAL_BOARDS: [(&str, &str, &str, &str); 1] =
-    [("STM32F411CEUx", "polyact-fw-blackpill", "thumbv7em-none-eabihf", "blackpill")];
-
 /// Write `blob` into the model partition of a real board through probe-rs.
 /// Only the partition is written: the firmware stays as it is.
 pub fn flash_chip(chip: &str, blob: &[u8], model_addr: Option<u64>) -> Result<()> {
@@ -364,12 +392,11 @@ pub fn flash_chip(chip: &str, blob: &[u8], model_addr: Option<u64>) -> Result<()
     use probe_rs::flashing::DownloadOptions;
     polyact::Model::from_bytes(blob).map_err(|e| anyhow!("model: {e}"))?;
     Registry::from_builtin_families().get_target_by_name(chip).map_err(|e| anyhow!("chip '{chip}': {e}"))?;
-    let known = REAL_BOARDS.iter().find(|(c, _, _, _)| c.eq_ignore_ascii_case(chip));
-    let (addr, size) = match (model_addr, known) {
+    let (addr, size) = match (model_addr, real_board(chip)) {
         (Some(a), _) => (a, usize::MAX),
-        (None, Some(&(name, package, target, dir))) => {
-            let info = build_firmware(package, target, None, dir, None)?.info;
-            check_fits(name, &info, blob)?;
+        (None, Some(b)) => {
+            let info = build_firmware((b.package, b.target, b.name), None, b.name, None)?.info;
+            check_fits(b.name, &info, blob)?;
             (info.model.0 as u64, info.model.1 as usize)
         }
         (None, None) => bail!("no polyact firmware is known for chip '{chip}': pass --model-addr"),
@@ -388,10 +415,10 @@ pub fn flash_chip(chip: &str, blob: &[u8], model_addr: Option<u64>) -> Result<()
 pub fn compiled_chip_firmware(chip: &str, blob: &[u8], name: &str) -> Result<(Firmware, crate::compile::Generated)> {
     use probe_rs::config::Registry;
     Registry::from_builtin_families().get_target_by_name(chip).map_err(|e| anyhow!("chip '{chip}': {e}"))?;
-    let Some(&(_, package, target, dir)) = REAL_BOARDS.iter().find(|(c, _, _, _)| c.eq_ignore_ascii_case(chip)) else {
-        bail!("no polyact firmware is known for chip '{chip}'; --compiled needs one (known: STM32F411CEUx)");
+    let Some(b) = real_board(chip) else {
+        bail!("no polyact firmware is known for chip '{chip}'; --compiled needs one (known: {})", real_chip_names());
     };
-    build_compiled((package, target, "compiled", dir), blob, name)
+    build_compiled((b.package, b.target, b.name), blob, name)
 }
 
 /// Write a whole firmware image (a compiled model's: the firmware changes
@@ -419,7 +446,9 @@ mod tests {
     #[test]
     fn board_table_parses_every_line() {
         let lines = BOARDS_TXT.lines().filter(|l| !l.trim().is_empty() && !l.trim().starts_with('#')).count();
-        assert_eq!(boards().len(), lines, "a malformed line in boards.txt");
+        assert_eq!(table::parse_board_table(BOARDS_TXT).map(|t| t.len()), Ok(lines), "a malformed line in boards.txt");
+        assert_eq!(boards().len() + real_boards().count(), lines, "every line is a QEMU or a real board");
+        assert!(real_board("stm32f411ceux").is_some());
         assert!(board("qemu-m0").is_ok() && board("qemu-m4").is_ok());
         assert!(board("nonexistent").unwrap_err().to_string().contains("qemu-m4"));
     }

@@ -104,10 +104,11 @@ enum Cmd {
     /// write it to a real board's model partition through a debug probe.
     Flash {
         model: PathBuf,
-        /// qemu-m4 (mps2-an386), qemu-m3 (an385), qemu-m7 (an500) or qemu-m0 (micro:bit).
-        #[arg(long, default_value = "qemu-m4", conflicts_with = "chip")]
+        /// An emulated board (the QEMU lines of firmware/boards/boards.txt).
+        #[arg(long, default_value = "qemu-m4", conflicts_with = "chip", value_parser = board_names())]
         board: String,
-        /// A real chip, by its probe-rs name (e.g. STM32F411CEUx): flash the model partition.
+        /// A real chip, by its probe-rs name (the real boards of firmware/boards/boards.txt,
+        /// e.g. STM32F411CEUx, have polyact firmware): flash the model partition.
         #[arg(long)]
         chip: Option<String>,
         /// Model partition address on the chip (default: the board firmware's).
@@ -214,6 +215,11 @@ fn module_name(text: &str) -> String {
         }
     }
     s.trim_end_matches('_').chars().take(48).collect()
+}
+
+/// The QEMU boards of the board table, as `--board` values.
+fn board_names() -> clap::builder::PossibleValuesParser {
+    clap::builder::PossibleValuesParser::new(polyact_tools::flash::boards().iter().map(|b| b.name))
 }
 
 fn parse_bits(s: &str) -> Result<u32, String> {
@@ -539,7 +545,7 @@ fn run() -> Result<()> {
             std::fs::write(&output, &g.source).with_context(|| format!("writing {}", output.display()))?;
             println!("{}", compiled_summary(&g));
             println!(
-                "wrote {}: build it in with `POLYACT_MODEL_RS={} cargo build --release -p polyact-fw-qemu --features \"board-mps2-an386 compiled\"` in firmware/boards",
+                "wrote {}: build it in with `POLYACT_MODEL_RS={} POLYACT_BOARD=qemu-m4 cargo build --release -p polyact-fw-qemu --target thumbv7em-none-eabihf --features compiled` in firmware/boards",
                 output.display(),
                 output.display()
             );

@@ -18,21 +18,24 @@ use std::process::{exit, Command};
 const THUMB_TARGETS: [&str; 4] =
     ["thumbv6m-none-eabi", "thumbv7m-none-eabi", "thumbv7em-none-eabihf", "thumbv8m.main-none-eabihf"];
 
-/// QEMU boards as (name, target, feature), from the table the host tools
-/// read too; each builds into its own target dir, the one `polyact flash` uses.
-fn qemu_boards() -> Vec<(String, String, String)> {
-    let text = std::fs::read_to_string("firmware/boards/qemu/boards.txt").unwrap_or_else(|e| {
-        eprintln!("xtask: firmware/boards/qemu/boards.txt: {e}");
+/// The board table's parser, shared with the firmware build scripts and the CLI.
+mod board_table {
+    include!("../../firmware/boards/board_table.rs");
+}
+
+/// Every board as (name, package, target), from the table the firmware and
+/// host tools read too; each builds into its own target dir, the one
+/// `polyact flash` uses.
+fn boards() -> Vec<(String, String, String)> {
+    let text = std::fs::read_to_string("firmware/boards/boards.txt").unwrap_or_else(|e| {
+        eprintln!("xtask: firmware/boards/boards.txt: {e}");
         exit(2)
     });
-    text.lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .filter_map(|l| {
-            let f: Vec<&str> = l.split_whitespace().collect();
-            Some((f.first()?.to_string(), f.get(3)?.to_string(), f.get(4)?.to_string()))
-        })
-        .collect()
+    let table = board_table::parse_board_table(&text).unwrap_or_else(|e| {
+        eprintln!("xtask: firmware/boards/boards.txt: {e}");
+        exit(2)
+    });
+    table.iter().map(|b| (b.name.to_string(), b.package.to_string(), b.target.to_string())).collect()
 }
 
 /// Debian packages the tests need: (command proving presence, package).
@@ -184,22 +187,15 @@ fn thumb() {
         run("cargo", &["build", "-p", "polyact", "--release", "--target", t]);
         run("cargo", &["build", "-p", "polyact", "--release", "--features", "defmt", "--target", t]);
     }
-    for (name, target, feature) in qemu_boards() {
+    for (name, package, target) in boards() {
         let target_dir = format!("target/{name}");
         run_in(
             "firmware/boards",
-            &[("CARGO_TARGET_DIR", &target_dir)],
+            &[("CARGO_TARGET_DIR", &target_dir), ("POLYACT_BOARD", &name)],
             "cargo",
-            &["build", "--release", "-p", "polyact-fw-qemu", "--target", &target, "--features", &feature],
+            &["build", "--release", "-p", &package, "--target", &target],
         );
     }
-    // The real board's firmware builds although no board is attached.
-    run_in(
-        "firmware/boards",
-        &[("CARGO_TARGET_DIR", "target/blackpill")],
-        "cargo",
-        &["build", "--release", "-p", "polyact-fw-blackpill", "--target", "thumbv7em-none-eabihf"],
-    );
 }
 
 fn test() {
@@ -209,13 +205,11 @@ fn test() {
     run("cargo", &["clippy", "--workspace", "--all-targets", "--all-features", "--", "-D", "warnings"]);
     // The firmware workspace is linted per image (its board features exclude
     // each other); the `compiled` builds are linted through their tests.
-    for (dir, package, features) in
-        [("target/qemu-m4", "polyact-fw-qemu", "board-mps2-an386"), ("target/blackpill", "polyact-fw-blackpill", "")]
-    {
+    for (board, package) in [("qemu-m4", "polyact-fw-qemu"), ("blackpill", "polyact-fw-blackpill")] {
         let target = "thumbv7em-none-eabihf";
-        let args =
-            ["clippy", "--release", "-p", package, "--target", target, "--features", features, "--", "-D", "warnings"];
-        run_in("firmware/boards", &[("CARGO_TARGET_DIR", dir)], "cargo", &args);
+        let args = ["clippy", "--release", "-p", package, "--target", target, "--", "-D", "warnings"];
+        let dir = format!("target/{board}");
+        run_in("firmware/boards", &[("CARGO_TARGET_DIR", &dir), ("POLYACT_BOARD", board)], "cargo", &args);
     }
     thumb();
     let (passed, failed) = run_tests(&["test", "--workspace", "--features", "polyact/std"]);
