@@ -3,8 +3,9 @@
 //! - `setup`: install what builds and tests need (rustup targets and
 //!   components; qemu-system-arm and the open FPGA tools from apt; the ECP5
 //!   place-and-route from PyPI).
-//! - `test`:  the full suite CI runs (setup, fmt, clippy, tests, thumb and
-//!   firmware builds).
+//! - `test`:  the full suite CI runs (setup, fmt, clippy, the library
+//!   crates' tests, thumb and firmware builds, the cross-target suites of
+//!   `tests/`).
 //! - `thumb`: build the runtime and every board's firmware.
 //! - `demo`:  the main job — quantize a real model, evaluate it, run it on an
 //!   emulated Cortex-M4.
@@ -212,8 +213,11 @@ fn test() {
         run_in("firmware/boards", &[("CARGO_TARGET_DIR", &dir), ("POLYACT_BOARD", board)], "cargo", &args);
     }
     thumb();
-    let (passed, failed) = run_tests(&["test", "--workspace", "--features", "polyact/std"]);
-    println!("{passed} passed, {failed} failed");
+    // The library crates: pure Rust, no emulator or FPGA tool.
+    let (p1, f1) = run_tests(&["test", "--workspace", "--exclude", "polyact-tests", "--features", "polyact/std"]);
+    // The cross-target suites: host runtime == QEMU boards == rust-hdl == Icarus.
+    let (p2, f2) = run_tests(&["test", "-p", "polyact-tests"]);
+    println!("{} passed, {} failed", p1 + p2, f1 + f2);
 }
 
 /// The main job, end to end on a real model: quantize the digits PAU network

@@ -1,34 +1,26 @@
 //! Fast checks of each core kind on int8 kernels built with the runtime's own
-//! writer: every input through rust-hdl and through the emitted Verilog in
-//! Icarus, against the runtime kernel. (The int16 cores of real models and
-//! fitted functions are tested from the host tools.)
+//! writer: every input on every core target (rust-hdl, Icarus portable and
+//! ECP5), against the runtime kernel, and a clean Verilator lint. (The int16
+//! cores of real models and fitted functions are in `hdl_cores`.)
 
 use polyact::writer::{fit_piecewise, kernel_model, KernelDef};
 use polyact::{DType, Model, Quant};
-use polyact_hdl::check::{reference, rust_hdl_cosim, verilog_checks, write_core};
+use polyact_hdl::tools::verilator_lint;
 use polyact_hdl::CoreSpec;
+use polyact_tests::core_targets::{assert_bit_exact, CoreCase};
 
 fn q(scale: f32, zero_point: i32) -> Quant {
     Quant { scale, zero_point }
 }
 
-/// Build, simulate both ways, lint; return the spec.
+/// Build, run on every core target, lint; return the spec.
 fn exact(k: &KernelDef, in_q: Quant, out_q: Quant, name: &str) -> CoreSpec {
     let blob = kernel_model(k, 1, in_q, out_q).unwrap();
     let model = Model::from_bytes(&blob).unwrap();
-    let act = model.kernel(0).unwrap();
-    let spec = CoreSpec::from_activation(&act, 0).unwrap();
-    let want = reference(&act, 0);
-    let m = rust_hdl_cosim(&spec, &want).unwrap();
-    assert_eq!(m.count, 0, "{name}: rust-hdl differs at (x, core, runtime) {:?}", m.first);
-    let dir = std::env::temp_dir().join(format!("polyact_hdl_int8_{name}"));
-    write_core(&dir, name, &spec, &want, "test", None).unwrap();
-    let checks = verilog_checks(&dir, name).unwrap();
-    for bench in [&checks.generic, &checks.ecp5] {
-        assert_eq!((bench.vectors, bench.mismatches), (want.len(), 0), "{name}: {}", bench.log);
-    }
-    assert_eq!(checks.lint, "", "{name}");
-    spec
+    let case = CoreCase::new(&model.kernel(0).unwrap(), name);
+    assert_bit_exact(&case);
+    assert_eq!(verilator_lint(&case.dir, name).unwrap(), "", "{name}");
+    case.spec
 }
 
 #[test]

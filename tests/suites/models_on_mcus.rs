@@ -1,0 +1,139 @@
+//! Cross-target differential test: for every example model, 1000 inputs give
+//! byte-identical outputs on the host runtime and on emulated Cortex-M4 and
+//! Cortex-M0 (QEMU) — from the model partition, and compiled into the image
+//! (`polyact compile`) — plus boot-time refusal of a corrupt model partition,
+//! refusal before flashing of a model too large for the board, and refusal to
+//! compile a layer the compiled kernels do not cover.
+//!
+//! Needs `qemu-system-arm` and the thumb targets (`cargo xtask setup`).
+
+use polyact::{DType, Model};
+use polyact_tests::example_models::quantized;
+use polyact_tests::model_targets::{assert_same_bits, Mode, ModelTarget, Qemu};
+use polyact_tools::flash::{board, check_fits, compiled_firmware, firmware, quantize_inputs, run_qemu};
+use std::time::Duration;
+
+/// Every example input byte-identical with the host runtime on `boards` in `mode`.
+fn differential_in(name: &str, act: DType, boards: &[&str], mode: Mode) {
+    let (blob, inputs) = quantized(name, act);
+    let targets: Vec<Qemu> = boards.iter().map(|b| Qemu::new(b, mode)).collect();
+    let targets: Vec<&dyn ModelTarget> = targets.iter().map(|t| t as &dyn ModelTarget).collect();
+    assert_same_bits(&format!("{name} {act:?}"), &blob, &inputs, &targets);
+}
+
+fn differential(name: &str, act: DType, boards: &[&str]) {
+    differential_in(name, act, boards, Mode::Partition)
+}
+
+/// Every emulated core.
+const ALL: [&str; 5] = ["qemu-m0", "qemu-m3", "qemu-m4", "qemu-m7", "qemu-m33"];
+const M0_M4: [&str; 2] = ["qemu-m0", "qemu-m4"];
+
+#[test]
+fn digits_models_on_m0_and_m4() {
+    for name in polyact_tools::model_zoo::DIGITS_MODELS {
+        differential(name, DType::I8, &M0_M4);
+    }
+    // int16 exercises the 16x8 path, the polynomial and rational kernels and
+    // the 64-bit division on the M0 (no divider).
+    for name in ["digits_pau", "digits_gelu", "digits_polynorm"] {
+        differential(name, DType::I16, &M0_M4);
+    }
+}
+
+#[test]
+fn sine_and_motion_on_m0_and_m4() {
+    // Every emulated core on the smallest model: M0, M3, M4, M7, M33.
+    differential("sine", DType::I8, &ALL);
+    differential("sine", DType::I16, &M0_M4);
+    differential("motion_conv1d", DType::I8, &M0_M4);
+    differential("motion_conv1d", DType::I16, &M0_M4);
+}
+
+#[test]
+fn compiled_models_on_m0_and_m4() {
+    // Every core on sine (M4 and M7 take the SMLAD inner loop, the others the
+    // portable one); digits MLPs with fused table activations.
+    differential_in("sine", DType::I8, &ALL, Mode::Compiled);
+    for name in ["digits_pau", "digits_gelu"] {
+        differential_in(name, DType::I8, &M0_M4, Mode::Compiled);
+    }
+}
+
+#[test]
+fn compiled_convolutions_on_m0_and_m4() {
+    // Conv1D, Conv2D and depthwise compiled; pooling interpreted.
+    differential_in("motion_conv1d", DType::I8, &M0_M4, Mode::Compiled);
+    let (blob, _) = quantized("mnist_dwconv", DType::I8);
+    let g = polyact_tools::compile::generate(&blob, "mnist_dwconv").unwrap();
+    assert!(g.source.contains("ConvI8<") && g.source.contains("DepthwiseI8<"));
+    assert_eq!(g.interpreted, vec![(3, "avg_pool")]);
+    differential_in("mnist_dwconv", DType::I8, &["qemu-m4"], Mode::Compiled);
+}
+
+#[test]
+fn compiled_models_with_interpreted_layers() {
+    // PolyNorm: standalone activation ops compiled to tables, RMS norms and
+    // adds interpreted; int16 PAU: every layer interpreted (16x8 Dense,
+    // rational kernels).
+    let (blob, _) = quantized("digits_polynorm", DType::I8);
+    let g = polyact_tools::compile::generate(&blob, "digits_polynorm").unwrap();
+    assert!(g.source.contains("LookupI8 { tables"), "no compiled activation op");
+    assert!(g.interpreted.iter().any(|&(_, k)| k == "rms_norm"), "{:?}", g.interpreted);
+    differential_in("digits_polynorm", DType::I8, &M0_M4, Mode::Compiled);
+    let (blob, _) = quantized("digits_pau", DType::I16);
+    assert_eq!(polyact_tools::compile::generate(&blob, "digits_pau").unwrap().interpreted.len(), 3);
+    differential_in("digits_pau", DType::I16, &["qemu-m4"], Mode::Compiled);
+}
+
+#[test]
+fn compile_refuses_a_corrupt_model_with_the_reason() {
+    let (mut blob, _) = quantized("sine", DType::I8);
+    let n = blob.len();
+    blob[n - 3] ^= 0x10;
+    let e = format!("{:#}", polyact_tools::compile::generate(&blob, "sine").unwrap_err());
+    assert!(e.contains("model") && e.contains("CRC"), "{e}");
+}
+
+#[test]
+fn mnist_on_m4_and_refused_on_m0() {
+    differential("mnist_dwconv", DType::I8, &["qemu-m4"]);
+    let (blob, _) = quantized("mnist_dwconv", DType::I8);
+    let m0 = firmware(board("qemu-m0").unwrap()).unwrap();
+    let e = check_fits("qemu-m0", &m0.info, &blob).unwrap_err().to_string();
+    assert!(e.contains("arena") && e.contains("refused before flashing"), "{e}");
+    // Compiled into the image, the same arena would overrun the M0's stack.
+    let e = format!("{:#}", compiled_firmware(board("qemu-m0").unwrap(), &blob, "mnist_dwconv").unwrap_err());
+    assert!(e.contains("arena") && e.contains("refused before flashing"), "{e}");
+}
+
+#[test]
+fn corrupt_model_partition_is_refused_at_boot() {
+    let m4 = board("qemu-m4").unwrap();
+    let (mut blob, inputs) = quantized("digits_gelu", DType::I8);
+    let vectors = quantize_inputs(&blob, &inputs[..1]).unwrap();
+    let n = blob.len();
+    blob[n - 10] ^= 0x55;
+    let run = run_qemu(m4, &firmware(m4).unwrap(), &blob, &vectors, false, Duration::from_secs(120)).unwrap();
+    assert_ne!(run.exit_code, 0);
+    assert!(
+        run.log.iter().any(|l| l.starts_with("ERROR") && l.contains("model partition rejected") && l.contains("CRC")),
+        "{:?}",
+        run.log
+    );
+    assert!(run.outputs.is_empty());
+}
+
+#[test]
+fn profile_counts_instructions_deterministically() {
+    let m4 = board("qemu-m4").unwrap();
+    let (blob, inputs) = quantized("sine", DType::I8);
+    let vectors = quantize_inputs(&blob, &inputs[..10]).unwrap();
+    let fw = firmware(m4).unwrap();
+    let a = run_qemu(m4, &fw, &blob, &vectors, true, Duration::from_secs(120)).unwrap();
+    let b = run_qemu(m4, &fw, &blob, &vectors, true, Duration::from_secs(120)).unwrap();
+    assert_eq!(a.exit_code, 0);
+    assert_eq!((a.mean_ticks, &a.op_ticks), (b.mean_ticks, &b.op_ticks), "icount runs must repeat exactly");
+    assert_eq!(a.op_ticks.len(), Model::from_bytes(&blob).unwrap().n_ops());
+    assert!(a.mean_ticks > 0 && a.op_ticks.iter().sum::<u64>() <= a.mean_ticks);
+}
