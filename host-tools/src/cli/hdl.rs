@@ -1,0 +1,133 @@
+//! `polyact hdl`: an activation as a pipelined Verilog core, from a model
+//! layer or a fitted function, checked and optionally synthesized.
+
+use super::args::{parse_bits, parse_range};
+use super::fit::{fit_cmd, FitArgs};
+use anyhow::{bail, Context, Result};
+use polyact_hdl::synth::Device;
+use polyact_tools::hdl::{from_fit, from_model, report_table, HdlJob};
+use polyact_tools::lower::LowerOpts;
+use std::path::PathBuf;
+
+/// An activation as a pipelined Verilog core (rust-hdl), bit-exact with the
+/// runtime on every input: from a model layer, or from a function.
+#[derive(clap::Args)]
+pub struct Args {
+    /// A quantized model (.pam); pick the activation with --layer.
+    #[arg(required_unless_present = "fit", conflicts_with = "fit")]
+    pub model: Option<PathBuf>,
+    /// Op index (as `polyact inspect` lists them) whose activation to build.
+    #[arg(long, requires = "model")]
+    pub layer: Option<usize>,
+    /// Coefficient set of a per-channel kernel.
+    #[arg(long, default_value_t = 0)]
+    pub channel: usize,
+    /// Lower this function first (as `polyact fit` does), then build it.
+    #[arg(long)]
+    pub fit: Option<String>,
+    #[command(flatten)]
+    pub q: OptFitArgs,
+    /// Output directory for the core, its test bench, vectors and README.
+    #[arg(short, long)]
+    pub out: PathBuf,
+    /// Verilog module name (default: from the function or the layer).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Carry-chain bits per clock in the pipelined adders (shorter: faster, more registers).
+    #[arg(long, default_value_t = polyact_hdl::spec::DEFAULT_CHUNK_BITS)]
+    pub chunk_bits: usize,
+    /// Skip the rust-hdl and Icarus co-simulations and the Verilator lint.
+    #[arg(long)]
+    pub no_check: bool,
+    /// Synthesize (yosys) and place-and-route (nextpnr) for iCE40 UP5K and ECP5-25k.
+    #[arg(long)]
+    pub report: bool,
+}
+
+/// [`FitArgs`] for `hdl`, where they apply only with `--fit`.
+#[derive(clap::Args)]
+pub struct OptFitArgs {
+    #[arg(long, default_value_t = 16, value_parser = parse_bits)]
+    pub in_bits: u32,
+    /// Real input range LO,HI of the --fit function.
+    #[arg(long, value_parser = parse_range, allow_hyphen_values = true, requires = "fit")]
+    pub range: Option<(f64, f64)>,
+    #[arg(long, value_parser = parse_range, allow_hyphen_values = true, requires = "fit")]
+    pub out_range: Option<(f64, f64)>,
+    #[arg(long, value_parser = parse_bits)]
+    pub out_bits: Option<u32>,
+    #[arg(long, default_value_t = LowerOpts::default().error_lsb)]
+    pub error_lsb: f64,
+    /// Highest polynomial degree to fit: each degree is a pipelined multiply
+    /// stage (DSP blocks); segments only grow the coefficient ROMs.
+    #[arg(long, default_value_t = 2)]
+    pub max_degree: usize,
+}
+
+/// A Verilog module name from free text: `tanh(x)` → `polyact_tanh_x`.
+fn module_name(text: &str) -> String {
+    let mut s = String::from("polyact_");
+    for c in text.chars() {
+        if c.is_ascii_alphanumeric() {
+            s.push(c.to_ascii_lowercase());
+        } else if !s.ends_with('_') {
+            s.push('_');
+        }
+    }
+    s.trim_end_matches('_').chars().take(48).collect()
+}
+
+pub fn run(Args { model, layer, channel, fit, q, out, name, chunk_bits, no_check, report }: Args) -> Result<()> {
+    if let Some(n) = &name {
+        polyact_hdl::emit::check_module_name(n).map_err(|e| anyhow::anyhow!("--name: {e}"))?;
+    }
+    let mut job = HdlJob {
+        out,
+        name: String::new(),
+        channel,
+        chunk_bits,
+        check: !no_check,
+        report: if report { Device::ALL.to_vec() } else { Vec::new() },
+    };
+    let outcome = match (model, fit) {
+        (Some(model), _) => {
+            let layer = layer.context("pick the activation with --layer N (see `polyact inspect`)")?;
+            let stem = model.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+            job.name = name.unwrap_or_else(|| module_name(&format!("{stem}_layer{layer}")));
+            from_model(&model, layer, &job)?
+        }
+        (None, Some(function)) => {
+            let range = q.range.context("--fit needs the real input range: --range LO,HI")?;
+            let args = FitArgs {
+                in_bits: q.in_bits,
+                range,
+                out_range: q.out_range,
+                out_bits: q.out_bits,
+                error_lsb: q.error_lsb,
+                max_degree: q.max_degree,
+            };
+            let fitted = fit_cmd(&function, &args)?;
+            let l = &fitted.lowered;
+            println!(
+                "kernel     {} ({} bytes of coefficients), certified max {:.4} LSB",
+                l.method, l.coef_bytes, l.max_err
+            );
+            job.name = name.unwrap_or_else(|| module_name(&function));
+            from_fit(&fitted, &job)?
+        }
+        (None, None) => bail!("give a model and --layer, or --fit FUNCTION"),
+    };
+    println!("core       {} ({})", job.name, outcome.spec.describe());
+    println!("latency    {} cycles, one result per clock", outcome.spec.latency());
+    if job.check {
+        println!(
+                "checked    {} inputs bit-exact with the runtime: rust-hdl, Icarus (portable and ECP5 variants); verilator -Wall clean",
+                outcome.vectors
+            );
+    }
+    if !outcome.reports.is_empty() {
+        print!("{}", report_table(&outcome.spec, &outcome.reports));
+    }
+    println!("wrote      {}", job.out.display());
+    Ok(())
+}

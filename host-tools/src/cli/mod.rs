@@ -1,0 +1,48 @@
+//! The `polyact` commands: one file each, listed once in [`Cmd`].
+
+mod args;
+mod compile;
+mod eval;
+mod fit;
+mod flash;
+mod hdl;
+mod inspect;
+mod progress;
+mod quantize;
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "polyact", version, about = "Fixed-point deployment of networks with learned and smooth activations")]
+pub struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+/// Every command (its help is the doc comment of its `Args`).
+#[derive(Subcommand)]
+enum Cmd {
+    Quantize(quantize::Args),
+    Fit(fit::Args),
+    Hdl(hdl::Args),
+    Eval(eval::Args),
+    Flash(flash::Args),
+    Compile(compile::Args),
+    Inspect(inspect::Args),
+}
+
+impl Cli {
+    /// Run the command the arguments name.
+    pub fn run(self) -> Result<()> {
+        match self.cmd {
+            Cmd::Quantize(a) => quantize::run(a),
+            Cmd::Fit(a) => fit::run(a),
+            Cmd::Hdl(a) => hdl::run(a),
+            Cmd::Eval(a) => eval::run(a),
+            Cmd::Flash(a) => flash::run(a),
+            Cmd::Compile(a) => compile::run(a),
+            Cmd::Inspect(a) => inspect::run(a),
+        }
+    }
+}

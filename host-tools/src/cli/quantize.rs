@@ -1,0 +1,51 @@
+//! `polyact quantize`: ONNX in, calibrated and certified model blob out.
+
+use super::args::{dtype, parse_bits};
+use super::progress::bar;
+use anyhow::{bail, Context, Result};
+use polyact_tools::lower::LowerOpts;
+use polyact_tools::quantize::{calibrate, quantize, QuantOpts, RangeMode};
+use polyact_tools::report::report_path;
+use polyact_tools::{data, inspect, onnx_import};
+use std::path::PathBuf;
+
+/// Import an ONNX model, calibrate on real samples, lower and certify every activation, write a model blob.
+#[derive(clap::Args)]
+pub struct Args {
+    pub model: PathBuf,
+    /// Calibration samples (.npy, float32, first axis = sample).
+    #[arg(long)]
+    pub calib: PathBuf,
+    /// Activation width.
+    #[arg(long, default_value_t = 8, value_parser = parse_bits)]
+    pub act_bits: u32,
+    /// Largest certified activation error, in output LSBs (0.5 = correctly rounded).
+    #[arg(long, default_value_t = LowerOpts::default().error_lsb)]
+    pub error_lsb: f64,
+    /// Calibrate with this percentile of |values| instead of min/max (e.g. 99.99).
+    #[arg(long)]
+    pub percentile: Option<f64>,
+    #[arg(short, long)]
+    pub output: PathBuf,
+}
+
+pub fn run(Args { model, calib, act_bits, error_lsb, percentile, output }: Args) -> Result<()> {
+    let g = onnx_import::import(&model)?;
+    let samples = data::read_samples(&calib, g.tensors[g.input].len())?;
+    if samples.is_empty() {
+        bail!("{}: no calibration samples", calib.display());
+    }
+    let pb = bar(samples.len() as u64, "calibrating");
+    let mode = percentile.map_or(RangeMode::MinMax, RangeMode::Percentile);
+    let cal = calibrate(&g, &samples, mode, || pb.inc(1))?;
+    pb.finish_and_clear();
+    let opts = QuantOpts { act: dtype(act_bits), range: mode, lower: LowerOpts { error_lsb, ..LowerOpts::default() } };
+    let spin = bar(0, "lowering");
+    let q = quantize(&g, &cal, &opts, |m| spin.set_message(m.to_string()))?;
+    spin.finish_and_clear();
+    std::fs::write(&output, &q.blob).with_context(|| format!("writing {}", output.display()))?;
+    std::fs::write(report_path(&output), serde_json::to_string_pretty(&q.report)?)?;
+    print!("{}", inspect::describe(&q.blob, Some(&q.report))?);
+    println!("wrote {} ({} bytes) and {}", output.display(), q.blob.len(), report_path(&output).display());
+    Ok(())
+}
