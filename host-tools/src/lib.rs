@@ -15,7 +15,7 @@ pub mod inspect;
 pub mod ir;
 pub mod lower;
 pub mod model_zoo;
-pub mod onnx_import;
+pub mod onnx;
 pub mod plot;
 pub mod quantize;
 pub mod report;

@@ -6,7 +6,7 @@
 
 use crate::ir::Graph;
 use crate::quantize::{calibrate, quantize, QuantOpts, Quantized, RangeMode};
-use crate::{data, eval, float_eval, lower::LowerOpts, onnx_import};
+use crate::{data, eval, float_eval, lower::LowerOpts, onnx};
 use anyhow::{bail, Context, Result};
 use polyact::DType;
 use std::path::Path;
@@ -59,7 +59,7 @@ pub fn read_meta(dir: &Path) -> Result<Meta> {
 /// Import, calibrate on `calib.npy` (min/max) and quantize at `act` with
 /// the default lowering: the model in `dir` as `polyact quantize` makes it.
 pub fn quantize_example(dir: &Path, act: DType) -> Result<(Graph, Quantized)> {
-    let g = onnx_import::import(&dir.join("model.onnx"))?;
+    let g = onnx::import(&dir.join("model.onnx"))?;
     let calib = data::read_samples(&dir.join("calib.npy"), g.tensors[g.input].len())?;
     let cal = calibrate(&g, &calib, RangeMode::MinMax, || {})?;
     let q = quantize(&g, &cal, &QuantOpts { act, range: RangeMode::MinMax, lower: LowerOpts::default() }, |_| {})?;

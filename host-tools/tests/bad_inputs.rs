@@ -4,7 +4,7 @@
 mod common;
 
 use common::tmp;
-use polyact_tools::{data, onnx_import};
+use polyact_tools::{data, onnx};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -26,7 +26,7 @@ fn model(
 }
 
 fn import_err(p: &Path) -> String {
-    format!("{:#}", onnx_import::import(p).unwrap_err())
+    format!("{:#}", onnx::import(p).unwrap_err())
 }
 
 #[test]
@@ -39,7 +39,7 @@ fn not_onnx_and_missing_files() {
     let real = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/digits_gelu/model.onnx")).unwrap();
     let t = tmp("truncated.onnx");
     std::fs::write(&t, &real[..real.len() / 3]).unwrap();
-    assert!(onnx_import::import(&t).is_err());
+    assert!(onnx::import(&t).is_err());
 }
 
 #[test]

@@ -5,7 +5,7 @@
 mod common;
 
 use common::{ints, weight as t, write_model};
-use polyact_tools::{eval, float_eval, onnx_import};
+use polyact_tools::{eval, float_eval, onnx};
 
 fn node(op: &str, inputs: &[&str], out: &str, attrs: Vec<tract_onnx::pb::AttributeProto>) -> tract_onnx::pb::NodeProto {
     common::node(op, out, inputs, out, attrs)
@@ -38,7 +38,7 @@ fn conv_batchnorm_flatten_matmul_add_agree_with_tract() {
         t("mb", &[5], 7),
     ];
     let p = write_model(nodes, inits, ("x", &[1, 6, 6, 2]), ("y", &[1, 5]), "fold.onnx");
-    let g = onnx_import::import(&p).unwrap();
+    let g = onnx::import(&p).unwrap();
     // BatchNorm folded into the conv and the bias into the dense; the flatten
     // keeps HWC storage (a byte copy the planner can do in place) and the
     // dense weights are permuted to match.

@@ -6,7 +6,7 @@ use anyhow::{bail, Context, Result};
 use polyact_tools::lower::LowerOpts;
 use polyact_tools::quantize::{calibrate, quantize, QuantOpts, RangeMode};
 use polyact_tools::report::report_path;
-use polyact_tools::{data, inspect, onnx_import};
+use polyact_tools::{data, inspect, onnx};
 use std::path::PathBuf;
 
 /// Import an ONNX model, calibrate on real samples, lower and certify every activation, write a model blob.
@@ -30,7 +30,7 @@ pub struct Args {
 }
 
 pub fn run(Args { model, calib, act_bits, error_lsb, percentile, output }: Args) -> Result<()> {
-    let g = onnx_import::import(&model)?;
+    let g = onnx::import(&model)?;
     let samples = data::read_samples(&calib, g.tensors[g.input].len())?;
     if samples.is_empty() {
         bail!("{}: no calibration samples", calib.display());

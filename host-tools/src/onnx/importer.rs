@@ -1,0 +1,215 @@
+//! The importer's state: the float graph under construction and the value
+//! every ONNX name stands for — a constant, a graph tensor, or a pending
+//! elementwise expression of one tensor (how fusion happens: a chain of
+//! elementwise nodes over one root tensor becomes one scalar function, and a
+//! graph tensor only when something else needs it).
+
+use super::attrs::attr;
+use super::layout::{physical, Layout};
+use crate::expr::Expr;
+use crate::ir::{Graph, Node, Op};
+use anyhow::{anyhow, bail, Result};
+use std::collections::HashMap;
+use tract_onnx::pb::{NodeProto, TensorProto};
+
+#[derive(Clone, Debug)]
+pub struct Constant {
+    pub dims: Vec<usize>,
+    pub data: Vec<f64>,
+}
+
+/// A value of the ONNX graph: a constant, or `expr(root)` of a graph tensor.
+#[derive(Clone, Debug)]
+pub enum Val {
+    Const(Constant),
+    Act {
+        root: usize,
+        expr: Expr,
+        layout: Layout,
+        dims: Vec<usize>,
+    },
+    /// `expr(m)` of the row statistic `m = mean(src²)` over the last axis —
+    /// pending until multiplied back into `src`, which makes an RMSNorm.
+    Stat {
+        src: usize,
+        expr: Expr,
+    },
+}
+
+/// The graph being built and what each ONNX value name stands for.
+pub struct Importer {
+    pub g: Graph,
+    pub vals: HashMap<String, Val>,
+    /// How many nodes read each value (a fold needs a sole reader).
+    pub uses: HashMap<String, usize>,
+    /// Directory of external weight files.
+    pub dir: Option<String>,
+}
+
+impl Importer {
+    pub fn load_const(&self, t: &TensorProto) -> Result<Constant> {
+        let resolver = tract_onnx::data_resolver::default();
+        let tensor = tract_onnx::tensor::load_tensor(&*resolver, t, self.dir.as_deref()).map_err(|e| anyhow!("{e}"))?;
+        let dims = tensor.shape().to_vec();
+        let f = tensor.cast_to::<f64>().map_err(|e| anyhow!("cannot read as numbers: {e}"))?;
+        let data = f.to_plain_array_view::<f64>().map_err(|e| anyhow!("{e}"))?.iter().copied().collect();
+        Ok(Constant { dims, data })
+    }
+
+    pub fn val(&self, name: &str) -> Result<Val> {
+        self.vals.get(name).cloned().ok_or_else(|| anyhow!("input '{name}' is not produced by any earlier node"))
+    }
+
+    pub fn constant(&self, name: &str) -> Result<Constant> {
+        match self.val(name)? {
+            Val::Const(c) => Ok(c),
+            _ => bail!("input '{name}' must be a constant (weights, shapes and parameters must be initializers)"),
+        }
+    }
+
+    /// A graph tensor holding `v` (adds an activation layer if `v` is a pending expression).
+    pub fn materialize(&mut self, v: &Val, name: &str) -> Result<usize> {
+        match v {
+            Val::Const(_) => {
+                bail!("value '{name}' is a constant; polyact needs computed tensors here")
+            }
+            Val::Stat { .. } => bail!("value '{name}' is a per-row statistic that is not used as an RMS normalization"),
+            Val::Act { root, expr: Expr::X, .. } => Ok(*root),
+            Val::Act { root, expr, layout, dims } => {
+                let t = self.g.add_tensor(name, physical(dims, *layout));
+                self.g.nodes.push(Node {
+                    name: format!("{name} (fused elementwise)"),
+                    op: Op::Act { f: expr.clone() },
+                    inputs: vec![*root],
+                    output: t,
+                });
+                self.vals
+                    .insert(name.to_string(), Val::Act { root: t, expr: Expr::X, layout: *layout, dims: dims.clone() });
+                Ok(t)
+            }
+        }
+    }
+
+    pub fn tensor_input(&mut self, name: &str) -> Result<(usize, Layout, Vec<usize>)> {
+        let v = self.val(name)?;
+        let t = self.materialize(&v, name)?;
+        match self.val(name)? {
+            Val::Act { layout, dims, .. } => Ok((t, layout, dims)),
+            _ => unreachable!("materialized values are tensors"),
+        }
+    }
+
+    pub fn set(&mut self, name: &str, root: usize, layout: Layout, dims: Vec<usize>) {
+        self.vals.insert(name.to_string(), Val::Act { root, expr: Expr::X, layout, dims });
+    }
+
+    pub fn layer(&mut self, n: &NodeProto, op: Op, inputs: Vec<usize>, layout: Layout, dims: Vec<usize>) -> usize {
+        let out = &n.output[0];
+        let t = self.g.add_tensor(out, physical(&dims, layout));
+        let name = if n.name.is_empty() { out.clone() } else { n.name.clone() };
+        self.g.nodes.push(Node { name, op, inputs, output: t });
+        self.set(out, t, layout, dims);
+        t
+    }
+
+    /// Constant as an expression constant for a tensor of `dims`/`layout`:
+    /// scalar or per channel (the channel is the innermost stored dim).
+    pub fn const_expr(&self, c: &Constant, dims: &[usize], layout: Layout) -> Result<Expr> {
+        // A scalar, or a constant the exporter broadcast to a full tensor of
+        // one repeated value (e.g. `p * ones_like(x)` folded).
+        if c.data.windows(2).all(|w| w[0] == w[1]) {
+            return Ok(Expr::Const(vec![c.data.first().copied().unwrap_or(0.0)]));
+        }
+        let channels = *physical(dims, layout).last().unwrap_or(&1);
+        let non_one: Vec<(usize, usize)> =
+            c.dims.iter().rev().enumerate().filter(|(_, &d)| d != 1).map(|(i, &d)| (i, d)).collect();
+        let rank = dims.len();
+        // Axis (from the end) that is the channel axis in ONNX terms.
+        let channel_axis_from_end = match layout {
+            Layout::ChannelsFirst => rank - 2,
+            _ => 0,
+        };
+        if non_one.len() == 1 && non_one[0] == (channel_axis_from_end, channels) {
+            return Ok(Expr::Const(c.data.clone()));
+        }
+        bail!("constant of shape {:?} is neither a scalar nor per channel for a tensor of shape {:?}", c.dims, dims)
+    }
+
+    pub fn optional_scalar(&self, n: &NodeProto, input: usize, attr_name: &str) -> Result<Option<f64>> {
+        if let Some(name) = n.input.get(input).filter(|s| !s.is_empty()) {
+            let c = self.constant(name)?;
+            return Ok(c.data.first().copied());
+        }
+        Ok(attr(n, attr_name).map(|a| a.f as f64))
+    }
+
+    /// Combine operands (in input order) into one expression when all variable
+    /// operands share one root tensor.
+    pub fn elementwise(&mut self, n: &NodeProto, build: impl FnOnce(&mut Vec<Expr>) -> Result<Expr>) -> Result<()> {
+        if let Some(src) = n.input.iter().find_map(|i| match self.vals.get(i) {
+            Some(Val::Stat { src, .. }) => Some(*src),
+            _ => None,
+        }) {
+            return self.stat_elementwise(n, src, build);
+        }
+        let mut root: Option<(usize, Layout, Vec<usize>)> = None;
+        let mut exprs = Vec::new();
+        let mut consts = Vec::new();
+        for (i, name) in n.input.iter().enumerate().filter(|(_, s)| !s.is_empty()) {
+            match self.val(name)? {
+                Val::Act { root: r, expr, layout, dims } => {
+                    if let Some((r0, _, _)) = &root {
+                        if *r0 != r {
+                            bail!("elementwise operator over two different tensors (only Add of two tensors is supported)");
+                        }
+                    } else {
+                        root = Some((r, layout, dims));
+                    }
+                    exprs.push((i, expr));
+                }
+                Val::Const(c) => consts.push((i, c)),
+                Val::Stat { .. } => unreachable!("handled above"),
+            }
+        }
+        let Some((r, layout, dims)) = root else {
+            bail!("elementwise operator on constants only (constant folding is the exporter's job)");
+        };
+        let mut operands: Vec<(usize, Expr)> = exprs;
+        for (i, c) in consts {
+            operands.push((i, self.const_expr(&c, &dims, layout)?));
+        }
+        operands.sort_by_key(|(i, _)| *i);
+        let mut list: Vec<Expr> = operands.into_iter().map(|(_, e)| e).collect();
+        let e = build(&mut list)?;
+        self.vals.insert(n.output[0].clone(), Val::Act { root: r, expr: e, layout, dims });
+        Ok(())
+    }
+
+    /// Elementwise operation on a row statistic (`+ eps`, `sqrt`, `1 / ·`).
+    pub fn stat_elementwise(
+        &mut self,
+        n: &NodeProto,
+        src: usize,
+        build: impl FnOnce(&mut Vec<Expr>) -> Result<Expr>,
+    ) -> Result<()> {
+        let mut list = Vec::new();
+        for name in n.input.iter().filter(|s| !s.is_empty()) {
+            match self.val(name)? {
+                Val::Stat { src: s, expr } if s == src => list.push(expr),
+                Val::Const(c) if c.data.len() == 1 => list.push(Expr::Const(c.data.clone())),
+                _ => bail!("a per-row statistic can only be combined with scalar constants"),
+            }
+        }
+        let e = build(&mut list)?;
+        self.vals.insert(n.output[0].clone(), Val::Stat { src, expr: e });
+        Ok(())
+    }
+
+    /// Import one node through the op table.
+    pub fn node(&mut self, n: &NodeProto) -> Result<()> {
+        match super::ops::lookup(&n.op_type) {
+            Some(import) => import.run(self, n),
+            None => bail!("unsupported operator (polyact imports {})", super::ops::supported()),
+        }
+    }
+}

@@ -1,0 +1,85 @@
+//! Gemm and MatMul with a constant weight: Dense layers (weights permuted
+//! when the input is a flattened NCHW tensor).
+
+use crate::ir::Op;
+use crate::onnx::attrs::{attr_f, attr_i};
+use crate::onnx::importer::Importer;
+use crate::onnx::layout::Layout;
+use anyhow::{bail, Result};
+use tract_onnx::pb::NodeProto;
+/// Dense weights `[n_out][n_in]` in the stored order of the input.
+pub fn dense_weights(layout: Layout, n_in: usize, w_out_in: Vec<f32>, n_out: usize) -> Vec<f32> {
+    // A Flatten of an NCHW tensor is stored HWC: permute the weight columns.
+    if let Layout::FlatChw { c } = layout {
+        let hw = n_in / c;
+        let mut w = vec![0.0; w_out_in.len()];
+        for o in 0..n_out {
+            for ch in 0..c {
+                for p in 0..hw {
+                    w[o * n_in + p * c + ch] = w_out_in[o * n_in + ch * hw + p];
+                }
+            }
+        }
+        return w;
+    }
+    w_out_in
+}
+
+pub fn gemm(imp: &mut Importer, n: &NodeProto) -> Result<()> {
+    let (x, layout, dims) = imp.tensor_input(&n.input[0])?;
+    let w = imp.constant(&n.input[1])?;
+    if attr_i(n, "transA", 0) != 0 {
+        bail!("transA is not supported");
+    }
+    let (alpha, beta) = (attr_f(n, "alpha", 1.0), attr_f(n, "beta", 1.0));
+    let trans_b = attr_i(n, "transB", 0) != 0;
+    if w.dims.len() != 2 {
+        bail!("weight must be 2-D");
+    }
+    let (n_in, n_out) = if trans_b { (w.dims[1], w.dims[0]) } else { (w.dims[0], w.dims[1]) };
+    if *dims.last().unwrap() != n_in {
+        bail!("input has {} features, the weight expects {n_in}", dims.last().unwrap());
+    }
+    let mut wm = vec![0.0f32; n_in * n_out];
+    for o in 0..n_out {
+        for i in 0..n_in {
+            let v = if trans_b { w.data[o * n_in + i] } else { w.data[i * n_out + o] };
+            wm[o * n_in + i] = (alpha * v) as f32;
+        }
+    }
+    let mut b = vec![0.0f32; n_out];
+    if let Some(name) = n.input.get(2).filter(|s| !s.is_empty()) {
+        let c = imp.constant(name)?;
+        for (i, v) in b.iter_mut().enumerate() {
+            *v = (beta * c.data[if c.data.len() == 1 { 0 } else { i }]) as f32;
+        }
+    }
+    let w = dense_weights(layout, n_in, wm, n_out);
+    let mut out_dims = dims.clone();
+    *out_dims.last_mut().unwrap() = n_out;
+    imp.layer(n, Op::Dense { w, b }, vec![x], Layout::Plain, out_dims);
+    Ok(())
+}
+
+pub fn matmul(imp: &mut Importer, n: &NodeProto) -> Result<()> {
+    let (x, layout, dims) = imp.tensor_input(&n.input[0])?;
+    let w = imp.constant(&n.input[1])?;
+    if w.dims.len() != 2 {
+        bail!("MatMul weight must be a 2-D constant");
+    }
+    let (n_in, n_out) = (w.dims[0], w.dims[1]);
+    if *dims.last().unwrap() != n_in {
+        bail!("input has {} features, the weight expects {n_in}", dims.last().unwrap());
+    }
+    let mut wm = vec![0.0f32; n_in * n_out];
+    for o in 0..n_out {
+        for i in 0..n_in {
+            wm[o * n_in + i] = w.data[i * n_out + o] as f32;
+        }
+    }
+    let w = dense_weights(layout, n_in, wm, n_out);
+    let mut out_dims = dims.clone();
+    *out_dims.last_mut().unwrap() = n_out;
+    imp.layer(n, Op::Dense { w, b: vec![0.0; n_out] }, vec![x], Layout::Plain, out_dims);
+    Ok(())
+}

@@ -1,0 +1,82 @@
+//! Normalizations: BatchNormalization (folded into the weighted layer before
+//! it, or a per-channel affine elementwise map) and RMS normalization,
+//! recognised from `x · 1/sqrt(mean(x²) + eps)` (PolyNorm's normalizer).
+
+use crate::expr::{Bin, Expr};
+use crate::ir::Op;
+use crate::onnx::attrs::attr_f;
+use crate::onnx::importer::{Importer, Val};
+use anyhow::{bail, Result};
+use tract_onnx::pb::NodeProto;
+pub fn batchnorm(imp: &mut Importer, n: &NodeProto) -> Result<()> {
+    let v = imp.val(&n.input[0])?;
+    let get = |i: usize| imp.constant(&n.input[i]);
+    let (scale, bias, mean, var) = (get(1)?, get(2)?, get(3)?, get(4)?);
+    let eps = attr_f(n, "epsilon", 1e-5);
+    let c = scale.data.len();
+    let k: Vec<f64> = (0..c).map(|i| scale.data[i] / (var.data[i] + eps).sqrt()).collect();
+    let shift: Vec<f64> = (0..c).map(|i| bias.data[i] - mean.data[i] * k[i]).collect();
+    if let Val::Act { root, expr: Expr::X, layout, dims } = &v {
+        let name = imp.g.tensors[*root].name.clone();
+        let sole = imp.uses.get(&name).copied().unwrap_or(0) == 1;
+        if let Some(node) = imp.g.nodes.iter_mut().rev().find(|nd| nd.output == *root).filter(|_| sole) {
+            let dw = matches!(node.op, Op::Conv { depth_multiplier: Some(_), .. });
+            if let Op::Conv { w, b, .. } | Op::Dense { w, b } = &mut node.op {
+                let cout = b.len();
+                if cout == c {
+                    let per = w.len() / cout;
+                    for (i, wv) in w.iter_mut().enumerate() {
+                        let o = if dw { i % cout } else { i / per };
+                        *wv = (*wv as f64 * k[o]) as f32;
+                    }
+                    for o in 0..cout {
+                        b[o] = (b[o] as f64 * k[o] + shift[o]) as f32;
+                    }
+                    let (r, l, d) = (*root, *layout, dims.clone());
+                    imp.set(&n.output[0], r, l, d);
+                    return Ok(());
+                }
+            }
+        }
+    }
+    // Standalone: an elementwise per-channel affine map.
+    match v {
+        Val::Act { root, expr, layout, dims } => {
+            let e = Expr::bin(Bin::Add, Expr::bin(Bin::Mul, expr, Expr::Const(k)), Expr::Const(shift));
+            imp.vals.insert(n.output[0].clone(), Val::Act { root, expr: e, layout, dims });
+            Ok(())
+        }
+        _ => bail!("batch normalization of a constant or statistic"),
+    }
+}
+
+/// `q · g(mean(q²))` with `g(m) = 1/sqrt(m + eps)`: an RMSNorm of `q`.
+pub fn rms_norm(imp: &mut Importer, n: &NodeProto, act_input: usize, src: usize, g: &Expr) -> Result<()> {
+    let v = imp.val(&n.input[act_input])?;
+    // The multiplied value is the statistic's source when it is the same
+    // expression of the same root (it may not be materialized yet).
+    let same =
+        match &v {
+            Val::Act { root, expr, .. } => {
+                *root == src && *expr == Expr::X
+                    || imp.g.nodes.iter().any(|nd| {
+                        nd.output == src && nd.inputs == [*root] && matches!(&nd.op, Op::Act { f } if f == expr)
+                    })
+            }
+            _ => false,
+        };
+    let t = if same { src } else { imp.materialize(&v, &n.input[act_input])? };
+    if t != src {
+        bail!("multiplies a tensor by the row statistic of a different tensor (not an RMS normalization)");
+    }
+    let g1 = g.eval(1.0, 0);
+    let eps = 1.0 / (g1 * g1) - 1.0;
+    let is_rms = eps >= 0.0
+        && [0.01, 0.5, 2.0, 37.0].iter().all(|&m: &f64| (g.eval(m, 0) * (m + eps).sqrt() - 1.0).abs() < 1e-6);
+    if !is_rms {
+        bail!("row statistic {g} is not 1/sqrt(mean(x^2) + eps): only RMS normalization is supported");
+    }
+    let Val::Act { layout, dims, .. } = v else { unreachable!() };
+    imp.layer(n, Op::RmsNorm { eps }, vec![t], layout, dims);
+    Ok(())
+}

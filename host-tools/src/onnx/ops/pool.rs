@@ -1,0 +1,122 @@
+//! Pooling: MaxPool/AveragePool, their global forms, and ReduceMean (the
+//! global average over spatial axes, or the RMS statistic `mean(x²)`).
+
+use crate::expr::{Bin, Expr};
+use crate::ir::Op;
+use crate::onnx::attrs::{attr_i, attr_ints};
+use crate::onnx::importer::{Importer, Val};
+use crate::onnx::layout::Layout;
+use anyhow::{anyhow, bail, Result};
+use polyact::writer::PoolGeom;
+use tract_onnx::pb::NodeProto;
+pub fn pool(imp: &mut Importer, n: &NodeProto, max: bool) -> Result<()> {
+    let (x, layout, dims) = imp.tensor_input(&n.input[0])?;
+    if layout != Layout::ChannelsFirst {
+        bail!("pooling input must be NCHW/NCW");
+    }
+    let k = attr_ints(n, "kernel_shape").ok_or_else(|| anyhow!("missing kernel_shape"))?;
+    if attr_i(n, "ceil_mode", 0) != 0 {
+        bail!("ceil_mode is not supported");
+    }
+    let sp = k.len();
+    let s = attr_ints(n, "strides").unwrap_or(vec![1; sp]);
+    let p = attr_ints(n, "pads").unwrap_or(vec![0; 2 * sp]);
+    if !max && p.iter().any(|&v| v != 0) && attr_i(n, "count_include_pad", 0) != 0 {
+        bail!("average pooling with count_include_pad is not supported");
+    }
+    let u = |v: i64| v as usize;
+    let geom = if sp == 1 {
+        PoolGeom { window: [1, u(k[0])], stride: [1, u(s[0])], pad: [0, u(p[0]), 0, u(p[1])] }
+    } else {
+        PoolGeom { window: [u(k[0]), u(k[1])], stride: [u(s[0]), u(s[1])], pad: [u(p[0]), u(p[1]), u(p[2]), u(p[3])] }
+    };
+    let mut out = dims.clone();
+    for a in 0..sp {
+        let (w, st, lo, hi) =
+            (geom.window[2 - sp + a], geom.stride[2 - sp + a], geom.pad[2 - sp + a], geom.pad[4 - sp + a]);
+        out[2 + a] = (dims[2 + a] + lo + hi - w) / st + 1;
+    }
+    imp.layer(n, Op::Pool { max, geom }, vec![x], layout, out);
+    Ok(())
+}
+
+/// MaxPool.
+pub fn max_pool(imp: &mut Importer, n: &NodeProto) -> Result<()> {
+    pool(imp, n, true)
+}
+
+/// AveragePool.
+pub fn avg_pool(imp: &mut Importer, n: &NodeProto) -> Result<()> {
+    pool(imp, n, false)
+}
+
+pub fn global_pool(imp: &mut Importer, n: &NodeProto, max: bool) -> Result<()> {
+    let (x, layout, dims) = imp.tensor_input(&n.input[0])?;
+    if layout != Layout::ChannelsFirst || dims.len() < 3 {
+        bail!("global pooling input must be NCHW/NCW");
+    }
+    let spatial = &dims[2..];
+    let window = if spatial.len() == 1 { [1, spatial[0]] } else { [spatial[0], spatial[1]] };
+    let geom = PoolGeom { window, stride: [1, 1], pad: [0; 4] };
+    let mut out = dims.clone();
+    for d in out.iter_mut().skip(2) {
+        *d = 1;
+    }
+    imp.layer(n, Op::Pool { max, geom }, vec![x], layout, out);
+    Ok(())
+}
+
+/// GlobalMaxPool.
+pub fn global_max_pool(imp: &mut Importer, n: &NodeProto) -> Result<()> {
+    global_pool(imp, n, true)
+}
+
+/// GlobalAveragePool.
+pub fn global_avg_pool(imp: &mut Importer, n: &NodeProto) -> Result<()> {
+    global_pool(imp, n, false)
+}
+
+pub fn reduce_mean(imp: &mut Importer, n: &NodeProto) -> Result<()> {
+    let axes: Vec<i64> = match n.input.get(1).filter(|s| !s.is_empty()) {
+        Some(name) => imp.constant(name)?.data.iter().map(|&v| v as i64).collect(),
+        None => attr_ints(n, "axes").unwrap_or_default(),
+    };
+    // mean(q·q) over the last axis of a plain tensor: the RMSNorm statistic.
+    if let Val::Act { root, expr: Expr::Binary(Bin::Mul, qa, qb), layout: Layout::Plain, dims } =
+        imp.val(&n.input[0])?
+    {
+        let last = dims.len() as i64 - 1;
+        if qa == qb && axes.len() == 1 && (axes[0] == -1 || axes[0] == last) && attr_i(n, "keepdims", 1) == 1 {
+            let q = Val::Act { root, expr: *qa, layout: Layout::Plain, dims };
+            let tmp = format!("{}::rms_source", n.output[0]);
+            let src = imp.materialize(&q, &tmp)?;
+            imp.vals.insert(n.output[0].clone(), Val::Stat { src, expr: Expr::X });
+            return Ok(());
+        }
+    }
+    let (x, layout, dims) = imp.tensor_input(&n.input[0])?;
+    let rank = dims.len() as i64;
+    let mut axes: Vec<usize> = axes.iter().map(|&a| if a < 0 { (a + rank) as usize } else { a as usize }).collect();
+    axes.sort_unstable();
+    let spatial: Vec<usize> = (2..dims.len()).collect();
+    if layout != Layout::ChannelsFirst || axes != spatial {
+        bail!("ReduceMean is supported over all spatial axes of an NCHW/NCW tensor (global average pooling) only");
+    }
+    let sp = &dims[2..];
+    let window = if sp.len() == 1 { [1, sp[0]] } else { [sp[0], sp[1]] };
+    let keep = attr_i(n, "keepdims", 1) != 0;
+    let out = if keep {
+        dims.iter().enumerate().map(|(i, &d)| if i >= 2 { 1 } else { d }).collect()
+    } else {
+        vec![1, dims[1]]
+    };
+    let out_layout = if keep { layout } else { Layout::Plain };
+    imp.layer(
+        n,
+        Op::Pool { max: false, geom: PoolGeom { window, stride: [1, 1], pad: [0; 4] } },
+        vec![x],
+        out_layout,
+        out,
+    );
+    Ok(())
+}

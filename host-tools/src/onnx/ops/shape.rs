@@ -1,0 +1,130 @@
+//! Nodes that move or name data without computing: Identity/Dropout,
+//! Constant, Reshape/Flatten, Transpose (layout changes), Concat.
+
+use crate::ir::Op;
+use crate::onnx::attrs::{attr, attr_i, attr_ints};
+use crate::onnx::importer::{Constant, Importer, Val};
+use crate::onnx::layout::{physical, Layout};
+use anyhow::{anyhow, bail, Result};
+use tract_onnx::pb::NodeProto;
+/// Identity and Dropout (inference): the same value under a new name.
+pub fn identity(imp: &mut Importer, n: &NodeProto) -> Result<()> {
+    let v = imp.val(&n.input[0])?;
+    imp.vals.insert(n.output[0].clone(), v);
+    Ok(())
+}
+
+/// A Constant node: its value, from any of the value attributes.
+pub fn constant(imp: &mut Importer, n: &NodeProto) -> Result<()> {
+    let c = if let Some(t) = attr(n, "value").and_then(|a| a.t.as_ref()) {
+        imp.load_const(t)?
+    } else if let Some(a) = attr(n, "value_float") {
+        Constant { dims: vec![], data: vec![a.f as f64] }
+    } else if let Some(a) = attr(n, "value_floats") {
+        Constant { dims: vec![a.floats.len()], data: a.floats.iter().map(|&v| v as f64).collect() }
+    } else if let Some(a) = attr(n, "value_int") {
+        Constant { dims: vec![], data: vec![a.i as f64] }
+    } else if let Some(a) = attr(n, "value_ints") {
+        Constant { dims: vec![a.ints.len()], data: a.ints.iter().map(|&v| v as f64).collect() }
+    } else {
+        bail!("unsupported Constant attribute");
+    };
+    imp.vals.insert(n.output[0].clone(), Val::Const(c));
+    Ok(())
+}
+
+pub fn reshape(imp: &mut Importer, n: &NodeProto) -> Result<()> {
+    let (x, layout, dims) = imp.tensor_input(&n.input[0])?;
+    let total: usize = dims.iter().product();
+    let target: Vec<usize> = if n.op_type == "Flatten" {
+        let axis = attr_i(n, "axis", 1);
+        if axis != 1 {
+            bail!("Flatten axis must be 1");
+        }
+        vec![1, total]
+    } else {
+        let shape = imp.constant(&n.input[1])?;
+        let mut t: Vec<i64> = shape.data.iter().map(|&v| v as i64).collect();
+        for (i, v) in t.iter_mut().enumerate() {
+            if *v == 0 {
+                *v = dims[i] as i64;
+            }
+        }
+        let known: i64 = t.iter().filter(|&&v| v > 0).product();
+        t.iter().map(|&v| if v < 0 { total as i64 / known.max(1) } else { v }).map(|v| v as usize).collect()
+    };
+    if target.iter().product::<usize>() != total || target.first() != Some(&1) {
+        bail!("reshape to {target:?} does not keep the element count with batch 1");
+    }
+    let spatial: usize = dims.iter().skip(2).product();
+    let new_layout = match layout {
+        Layout::ChannelsFirst if target.len() == 2 && spatial > 1 => Layout::FlatChw { c: dims[1] },
+        Layout::ChannelsFirst if target.len() == 2 => Layout::Plain,
+        Layout::ChannelsFirst => {
+            bail!("reshape of an NCHW tensor other than a flatten is not supported")
+        }
+        l => {
+            if target.len() != 2 && matches!(l, Layout::FlatChw { .. }) {
+                bail!("reshape of a flattened NCHW tensor is not supported");
+            }
+            l
+        }
+    };
+    if physical(&target, new_layout) == imp.g.tensors[x].dims {
+        imp.set(&n.output[0], x, new_layout, target);
+    } else {
+        imp.layer(n, Op::Reshape, vec![x], new_layout, target);
+    }
+    Ok(())
+}
+
+pub fn transpose(imp: &mut Importer, n: &NodeProto) -> Result<()> {
+    let (x, layout, dims) = imp.tensor_input(&n.input[0])?;
+    let perm: Vec<usize> = attr_ints(n, "perm").unwrap_or_default().iter().map(|&v| v as usize).collect();
+    let rank = dims.len();
+    let to_cf: Vec<usize> = [0, rank - 1].into_iter().chain(1..rank - 1).collect();
+    let to_cl: Vec<usize> = [0].into_iter().chain(2..rank).chain([1]).collect();
+    let new_layout = if layout == Layout::Plain && perm == to_cf && rank >= 3 {
+        Layout::ChannelsFirst
+    } else if layout == Layout::ChannelsFirst && perm == to_cl {
+        Layout::Plain
+    } else {
+        bail!("only channels-last <-> channels-first transposes are supported (perm {perm:?})");
+    };
+    let new_dims: Vec<usize> = perm.iter().map(|&p| dims[p]).collect();
+    imp.set(&n.output[0], x, new_layout, new_dims);
+    Ok(())
+}
+
+pub fn concat(imp: &mut Importer, n: &NodeProto) -> Result<()> {
+    let mut ts = Vec::new();
+    let mut first: Option<(Layout, Vec<usize>)> = None;
+    let axis = attr_i(n, "axis", 1);
+    let mut total = 0;
+    for name in &n.input {
+        let (t, layout, dims) = imp.tensor_input(name)?;
+        let a = if axis < 0 { (axis + dims.len() as i64) as usize } else { axis as usize };
+        total += dims[a];
+        if let Some((l, _)) = &first {
+            if *l != layout {
+                bail!("concat inputs have different layouts");
+            }
+        } else {
+            first = Some((layout, dims));
+        }
+        ts.push(t);
+    }
+    let (layout, mut dims) = first.ok_or_else(|| anyhow!("no inputs"))?;
+    let a = if axis < 0 { (axis + dims.len() as i64) as usize } else { axis as usize };
+    if a == 0 {
+        bail!("concat over the batch axis is not supported");
+    }
+    dims[a] = total;
+    let phys_axis = match layout {
+        Layout::ChannelsFirst if a == 1 => dims.len() - 2,
+        Layout::ChannelsFirst => a - 2,
+        _ => a - 1,
+    };
+    imp.layer(n, Op::Concat { axis: phys_axis }, ts, layout, dims);
+    Ok(())
+}

@@ -1,0 +1,18 @@
+//! Softmax over the last axis.
+
+use crate::ir::Op;
+use crate::onnx::attrs::attr_i;
+use crate::onnx::importer::Importer;
+use crate::onnx::layout::Layout;
+use anyhow::{bail, Result};
+use tract_onnx::pb::NodeProto;
+/// Softmax over the last axis of a plain (not channels-first) tensor.
+pub fn softmax(imp: &mut Importer, n: &NodeProto) -> Result<()> {
+    let (t, layout, dims) = imp.tensor_input(&n.input[0])?;
+    let axis = attr_i(n, "axis", -1);
+    if layout != Layout::Plain || (axis != -1 && axis != dims.len() as i64 - 1) {
+        bail!("softmax is supported over the last axis of a plain tensor only");
+    }
+    imp.layer(n, Op::Softmax, vec![t], layout, dims);
+    Ok(())
+}
