@@ -183,6 +183,24 @@ impl Expr {
         }
     }
 
+    /// Every occurrence of `from` replaced by `to`.
+    pub fn replace(&self, from: &Expr, to: &Expr) -> Expr {
+        if self == from {
+            return to.clone();
+        }
+        match self {
+            Expr::X | Expr::Const(_) => self.clone(),
+            Expr::Unary(op, a) => Expr::un(*op, a.replace(from, to)),
+            Expr::Binary(op, a, b) => Expr::bin(*op, a.replace(from, to), b.replace(from, to)),
+            Expr::Clip(a, lo, hi) => Expr::Clip(Box::new(a.replace(from, to)), *lo, *hi),
+        }
+    }
+
+    /// `self(inner(x))`.
+    pub fn compose(&self, inner: &Expr) -> Expr {
+        self.replace(&Expr::X, inner)
+    }
+
     /// Whether the expression depends on `x` at all.
     pub fn has_x(&self) -> bool {
         match self {

@@ -104,6 +104,64 @@ impl Graph {
         self.tensors.len() - 1
     }
 
+    /// The node that writes tensor `t`.
+    pub fn producer(&self, t: usize) -> Option<usize> {
+        self.nodes.iter().position(|n| n.output == t)
+    }
+
+    /// Whether tensor `t` is read by exactly one node and is not the graph output.
+    pub fn sole_use(&self, t: usize) -> bool {
+        t != self.output && self.consumers(t).count() == 1
+    }
+
+    /// Remove node `i`, whose readers now read `replacement` instead of its
+    /// output (the graph output included).
+    pub fn bypass(&mut self, i: usize, replacement: usize) {
+        let out = self.nodes[i].output;
+        self.nodes.remove(i);
+        for n in &mut self.nodes {
+            for t in &mut n.inputs {
+                if *t == out {
+                    *t = replacement;
+                }
+            }
+        }
+        if self.output == out {
+            self.output = replacement;
+        }
+    }
+
+    /// Drop tensors no node, input or output refers to (a pass that removes
+    /// a node leaves its output behind), renumbering the rest in order.
+    pub fn compact(&mut self) {
+        let mut used = vec![false; self.tensors.len()];
+        used[self.input] = true;
+        used[self.output] = true;
+        for n in &self.nodes {
+            used[n.output] = true;
+            for &t in &n.inputs {
+                used[t] = true;
+            }
+        }
+        let mut new_index = vec![usize::MAX; self.tensors.len()];
+        let mut kept = Vec::new();
+        for (t, desc) in std::mem::take(&mut self.tensors).into_iter().enumerate() {
+            if used[t] {
+                new_index[t] = kept.len();
+                kept.push(desc);
+            }
+        }
+        self.tensors = kept;
+        self.input = new_index[self.input];
+        self.output = new_index[self.output];
+        for n in &mut self.nodes {
+            n.output = new_index[n.output];
+            for t in &mut n.inputs {
+                *t = new_index[*t];
+            }
+        }
+    }
+
     /// Nodes that read tensor `t`.
     pub fn consumers(&self, t: usize) -> impl Iterator<Item = usize> + '_ {
         self.nodes.iter().enumerate().filter(move |(_, n)| n.inputs.contains(&t)).map(|(i, _)| i)

@@ -16,6 +16,7 @@ pub mod ir;
 pub mod lower;
 pub mod model_zoo;
 pub mod onnx;
+pub mod passes;
 pub mod plot;
 pub mod quantize;
 pub mod report;

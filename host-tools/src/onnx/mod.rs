@@ -56,10 +56,12 @@ pub fn import(path: &Path) -> Result<Graph> {
     let out = &graph.output[0].name;
     let v = imp.vals.get(out).cloned().ok_or_else(|| anyhow!("graph output '{out}' is never computed"))?;
     imp.g.output = imp.materialize(&v, out)?;
-    if imp.g.output == imp.g.input {
+    let mut g = imp.g;
+    crate::passes::run_all(&mut g).with_context(|| format!("{}", path.display()))?;
+    if g.output == g.input {
         bail!("{}: the model computes nothing (output is the input)", path.display());
     }
-    Ok(imp.g)
+    Ok(g)
 }
 
 fn value_dims(v: &pb::ValueInfoProto) -> Result<Vec<usize>> {

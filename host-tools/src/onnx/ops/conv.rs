@@ -8,6 +8,7 @@ use crate::onnx::layout::Layout;
 use anyhow::{bail, Result};
 use polyact::writer::ConvGeom;
 use tract_onnx::pb::NodeProto;
+/// Conv with constant weights: Conv1D/Conv2D, or depthwise when grouped per channel.
 pub fn conv(imp: &mut Importer, n: &NodeProto) -> Result<()> {
     let (x, layout, dims) = imp.tensor_input(&n.input[0])?;
     if layout != Layout::ChannelsFirst && dims.len() >= 3 {

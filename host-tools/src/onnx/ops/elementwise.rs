@@ -1,12 +1,13 @@
 //! Elementwise nodes: arithmetic with constants (fused into the pending
-//! expression of their tensor), residual Add of two tensors, Clip, and the
-//! bias a MatMul gets from a following Add.
+//! expression of their tensor), residual Add of two tensors, and Clip.
 
 use crate::expr::{Bin, Expr};
 use crate::ir::Op;
-use crate::onnx::importer::{Constant, Importer, Val};
+use crate::onnx::importer::{Importer, Val};
 use anyhow::{bail, Result};
 use tract_onnx::pb::NodeProto;
+/// Add, Sub, Mul, Div, Pow, Max, Min, PRelu: an RMS norm's last step, a
+/// residual Add of two tensors, or an elementwise function of one tensor.
 pub fn binary(imp: &mut Importer, n: &NodeProto) -> Result<()> {
     let op = match n.op_type.as_str() {
         "Add" => Bin::Add,
@@ -51,39 +52,10 @@ pub fn binary(imp: &mut Importer, n: &NodeProto) -> Result<()> {
             return Ok(());
         }
     }
-    // MatMul + Add(bias): fold the bias into the dense layer.
-    if op == Bin::Add {
-        if let (Val::Act { root, expr: Expr::X, .. }, Val::Const(c))
-        | (Val::Const(c), Val::Act { root, expr: Expr::X, .. }) = (&a, &b)
-        {
-            if fold_bias(imp, *root, c)? {
-                let v = if matches!(a, Val::Act { .. }) { a } else { b };
-                imp.vals.insert(n.output[0].clone(), v);
-                return Ok(());
-            }
-        }
-    }
+    // A constant operand (a bias after MatMul, a scale...) joins the
+    // tensor's pending expression; `passes::fold_affine` later moves an
+    // affine prefix into the layer before it.
     imp.elementwise(n, |l| Ok(Expr::bin(op, l.remove(0), l.remove(0))))
-}
-
-/// If tensor `t` is the sole-use output of a bias-free dense layer, add `c` as its bias.
-pub fn fold_bias(imp: &mut Importer, t: usize, c: &Constant) -> Result<bool> {
-    let Some(node) = imp.g.nodes.iter_mut().rev().find(|nd| nd.output == t) else {
-        return Ok(false);
-    };
-    let name = imp.g.tensors[t].name.clone();
-    if imp.uses.get(&name).copied().unwrap_or(0) != 1 {
-        return Ok(false);
-    }
-    if let Op::Dense { b, .. } = &mut node.op {
-        if b.iter().all(|&v| v == 0.0) && (c.data.len() == b.len() || c.data.len() == 1) {
-            for (i, v) in b.iter_mut().enumerate() {
-                *v = c.data[if c.data.len() == 1 { 0 } else { i }] as f32;
-            }
-            return Ok(true);
-        }
-    }
-    Ok(false)
 }
 
 /// `Clip(x, min, max)` with optional bounds (inputs or attributes).

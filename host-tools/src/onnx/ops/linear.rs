@@ -25,6 +25,7 @@ pub fn dense_weights(layout: Layout, n_in: usize, w_out_in: Vec<f32>, n_out: usi
     w_out_in
 }
 
+/// Gemm with a constant weight (alpha, beta, transB): a Dense layer.
 pub fn gemm(imp: &mut Importer, n: &NodeProto) -> Result<()> {
     let (x, layout, dims) = imp.tensor_input(&n.input[0])?;
     let w = imp.constant(&n.input[1])?;
@@ -61,6 +62,7 @@ pub fn gemm(imp: &mut Importer, n: &NodeProto) -> Result<()> {
     Ok(())
 }
 
+/// MatMul by a constant `[n_in, n_out]` weight: a Dense layer without bias.
 pub fn matmul(imp: &mut Importer, n: &NodeProto) -> Result<()> {
     let (x, layout, dims) = imp.tensor_input(&n.input[0])?;
     let w = imp.constant(&n.input[1])?;

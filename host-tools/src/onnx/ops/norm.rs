@@ -1,5 +1,5 @@
-//! Normalizations: BatchNormalization (folded into the weighted layer before
-//! it, or a per-channel affine elementwise map) and RMS normalization,
+//! Normalizations: BatchNormalization (a per-channel affine elementwise map,
+//! folded into the layer before it by `passes::fold_affine`) and RMS normalization,
 //! recognised from `x · 1/sqrt(mean(x²) + eps)` (PolyNorm's normalizer).
 
 use crate::expr::{Bin, Expr};
@@ -8,6 +8,8 @@ use crate::onnx::attrs::attr_f;
 use crate::onnx::importer::{Importer, Val};
 use anyhow::{bail, Result};
 use tract_onnx::pb::NodeProto;
+
+/// BatchNormalization (inference): `x·k + s` per channel.
 pub fn batchnorm(imp: &mut Importer, n: &NodeProto) -> Result<()> {
     let v = imp.val(&n.input[0])?;
     let get = |i: usize| imp.constant(&n.input[i]);
@@ -16,30 +18,8 @@ pub fn batchnorm(imp: &mut Importer, n: &NodeProto) -> Result<()> {
     let c = scale.data.len();
     let k: Vec<f64> = (0..c).map(|i| scale.data[i] / (var.data[i] + eps).sqrt()).collect();
     let shift: Vec<f64> = (0..c).map(|i| bias.data[i] - mean.data[i] * k[i]).collect();
-    if let Val::Act { root, expr: Expr::X, layout, dims } = &v {
-        let name = imp.g.tensors[*root].name.clone();
-        let sole = imp.uses.get(&name).copied().unwrap_or(0) == 1;
-        if let Some(node) = imp.g.nodes.iter_mut().rev().find(|nd| nd.output == *root).filter(|_| sole) {
-            let dw = matches!(node.op, Op::Conv { depth_multiplier: Some(_), .. });
-            if let Op::Conv { w, b, .. } | Op::Dense { w, b } = &mut node.op {
-                let cout = b.len();
-                if cout == c {
-                    let per = w.len() / cout;
-                    for (i, wv) in w.iter_mut().enumerate() {
-                        let o = if dw { i % cout } else { i / per };
-                        *wv = (*wv as f64 * k[o]) as f32;
-                    }
-                    for o in 0..cout {
-                        b[o] = (b[o] as f64 * k[o] + shift[o]) as f32;
-                    }
-                    let (r, l, d) = (*root, *layout, dims.clone());
-                    imp.set(&n.output[0], r, l, d);
-                    return Ok(());
-                }
-            }
-        }
-    }
-    // Standalone: an elementwise per-channel affine map.
+    // A per-channel affine map of the pending expression; after a Dense or
+    // Conv, `passes::fold_affine` folds it into the weights.
     match v {
         Val::Act { root, expr, layout, dims } => {
             let e = Expr::bin(Bin::Add, Expr::bin(Bin::Mul, expr, Expr::Const(k)), Expr::Const(shift));

@@ -9,6 +9,7 @@ use crate::onnx::layout::Layout;
 use anyhow::{anyhow, bail, Result};
 use polyact::writer::PoolGeom;
 use tract_onnx::pb::NodeProto;
+/// MaxPool / AveragePool over NCW/NCHW input.
 pub fn pool(imp: &mut Importer, n: &NodeProto, max: bool) -> Result<()> {
     let (x, layout, dims) = imp.tensor_input(&n.input[0])?;
     if layout != Layout::ChannelsFirst {
@@ -50,6 +51,7 @@ pub fn avg_pool(imp: &mut Importer, n: &NodeProto) -> Result<()> {
     pool(imp, n, false)
 }
 
+/// Global pooling: one window over every spatial position.
 pub fn global_pool(imp: &mut Importer, n: &NodeProto, max: bool) -> Result<()> {
     let (x, layout, dims) = imp.tensor_input(&n.input[0])?;
     if layout != Layout::ChannelsFirst || dims.len() < 3 {
@@ -76,6 +78,8 @@ pub fn global_avg_pool(imp: &mut Importer, n: &NodeProto) -> Result<()> {
     global_pool(imp, n, false)
 }
 
+/// ReduceMean: the RMS statistic `mean(x²)` over the last axis, or a global
+/// average over all spatial axes.
 pub fn reduce_mean(imp: &mut Importer, n: &NodeProto) -> Result<()> {
     let axes: Vec<i64> = match n.input.get(1).filter(|s| !s.is_empty()) {
         Some(name) => imp.constant(name)?.data.iter().map(|&v| v as i64).collect(),

@@ -33,6 +33,7 @@ pub fn constant(imp: &mut Importer, n: &NodeProto) -> Result<()> {
     Ok(())
 }
 
+/// Reshape / Flatten with batch 1: free when the stored order does not change.
 pub fn reshape(imp: &mut Importer, n: &NodeProto) -> Result<()> {
     let (x, layout, dims) = imp.tensor_input(&n.input[0])?;
     let total: usize = dims.iter().product();
@@ -78,6 +79,7 @@ pub fn reshape(imp: &mut Importer, n: &NodeProto) -> Result<()> {
     Ok(())
 }
 
+/// Transpose between channels-last and channels-first: a layout change, no data moves.
 pub fn transpose(imp: &mut Importer, n: &NodeProto) -> Result<()> {
     let (x, layout, dims) = imp.tensor_input(&n.input[0])?;
     let perm: Vec<usize> = attr_ints(n, "perm").unwrap_or_default().iter().map(|&v| v as usize).collect();
@@ -96,6 +98,7 @@ pub fn transpose(imp: &mut Importer, n: &NodeProto) -> Result<()> {
     Ok(())
 }
 
+/// Concat of tensors along one (non-batch) axis.
 pub fn concat(imp: &mut Importer, n: &NodeProto) -> Result<()> {
     let mut ts = Vec::new();
     let mut first: Option<(Layout, Vec<usize>)> = None;
