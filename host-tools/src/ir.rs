@@ -2,8 +2,7 @@
 //! execution order over channels-last tensors (batch dropped), weights already
 //! in the runtime's layouts, activations as scalar functions.
 
-use crate::expr::Expr;
-use polyact::writer::{ConvGeom, PoolGeom};
+pub use crate::layers::Op;
 
 /// A tensor of the float graph.
 #[derive(Clone, Debug)]
@@ -23,60 +22,6 @@ impl TensorDesc {
     }
     pub fn channels(&self) -> usize {
         *self.dims.last().unwrap_or(&1)
-    }
-}
-
-/// A layer.
-#[derive(Clone, Debug)]
-pub enum Op {
-    /// `w` is `[n_out][n_in]`.
-    Dense {
-        w: Vec<f32>,
-        b: Vec<f32>,
-    },
-    /// `w` in the runtime layout: Conv `[Cout][kh][kw][Cin]`, depthwise `[kh][kw][Cout]`.
-    Conv {
-        w: Vec<f32>,
-        b: Vec<f32>,
-        geom: ConvGeom,
-        depth_multiplier: Option<usize>,
-        one_d: bool,
-    },
-    Pool {
-        max: bool,
-        geom: PoolGeom,
-    },
-    Add,
-    Concat {
-        axis: usize,
-    },
-    Reshape,
-    Softmax,
-    /// `x / sqrt(mean(x²) + eps)` over the innermost axis (unit gains).
-    RmsNorm {
-        eps: f64,
-    },
-    Act {
-        f: Expr,
-    },
-}
-
-impl Op {
-    pub fn name(&self) -> &'static str {
-        match self {
-            Op::Dense { .. } => "dense",
-            Op::Conv { depth_multiplier: Some(_), .. } => "depthwise_conv2d",
-            Op::Conv { one_d: true, .. } => "conv1d",
-            Op::Conv { .. } => "conv2d",
-            Op::Pool { max: true, .. } => "max_pool",
-            Op::Pool { .. } => "avg_pool",
-            Op::Add => "add",
-            Op::Concat { .. } => "concat",
-            Op::Reshape => "reshape",
-            Op::Softmax => "softmax",
-            Op::RmsNorm { .. } => "rms_norm",
-            Op::Act { .. } => "activation",
-        }
     }
 }
 

@@ -13,6 +13,7 @@ pub mod float_eval;
 pub mod hdl;
 pub mod inspect;
 pub mod ir;
+pub mod layers;
 pub mod lower;
 pub mod model_zoo;
 pub mod onnx;

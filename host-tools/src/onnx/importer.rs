@@ -8,6 +8,7 @@ use super::attrs::attr;
 use super::layout::{physical, Layout};
 use crate::expr::Expr;
 use crate::ir::{Graph, Node, Op};
+use crate::layers::activation::Act;
 use anyhow::{anyhow, bail, Result};
 use std::collections::HashMap;
 use tract_onnx::pb::{NodeProto, TensorProto};
@@ -79,7 +80,7 @@ impl Importer {
                 let t = self.g.add_tensor(name, physical(dims, *layout));
                 self.g.nodes.push(Node {
                     name: format!("{name} (fused elementwise)"),
-                    op: Op::Act { f: expr.clone() },
+                    op: Op::Act(Act { f: expr.clone() }),
                     inputs: vec![*root],
                     output: t,
                 });

@@ -6,6 +6,7 @@
 
 use crate::expr::{Bin, Expr, Un};
 use crate::ir::{Graph, Op};
+use crate::layers::{activation::Act, conv::Conv, dense::Dense};
 use anyhow::Result;
 
 /// Per-channel (or scalar: length 1) `k` and `s` of `k·x + s`.
@@ -14,11 +15,11 @@ type Affine = (Vec<f64>, Vec<f64>);
 pub fn run(g: &mut Graph) -> Result<usize> {
     let mut count = 0;
     for i in 0..g.nodes.len() {
-        let Op::Act { f } = &g.nodes[i].op else { continue };
+        let Op::Act(Act { f }) = &g.nodes[i].op else { continue };
         let src = g.nodes[i].inputs[0];
         let Some(p) = g.producer(src).filter(|_| g.sole_use(src)) else { continue };
         let channels = match &g.nodes[p].op {
-            Op::Dense { b, .. } | Op::Conv { b, .. } => b.len(),
+            Op::Dense(Dense { b, .. }) | Op::Conv(Conv { b, .. }) => b.len(),
             _ => continue,
         };
         let Some((a, (k, s))) = affine_prefix(f) else { continue };
@@ -28,8 +29,8 @@ pub fn run(g: &mut Graph) -> Result<usize> {
         }
         let rest = f.replace(&a, &Expr::X);
         let at = |v: &[f64], c: usize| v[if v.len() == 1 { 0 } else { c }];
-        let depthwise = matches!(g.nodes[p].op, Op::Conv { depth_multiplier: Some(_), .. });
-        if let Op::Dense { w, b } | Op::Conv { w, b, .. } = &mut g.nodes[p].op {
+        let depthwise = matches!(g.nodes[p].op, Op::Conv(Conv { depth_multiplier: Some(_), .. }));
+        if let Op::Dense(Dense { w, b }) | Op::Conv(Conv { w, b, .. }) = &mut g.nodes[p].op {
             let per = w.len() / channels.max(1);
             for (j, wv) in w.iter_mut().enumerate() {
                 // Depthwise weights are [kh][kw][C]: the channel is innermost.
@@ -40,7 +41,7 @@ pub fn run(g: &mut Graph) -> Result<usize> {
                 *bv = (*bv as f64 * at(&k, c) + at(&s, c)) as f32;
             }
         }
-        g.nodes[i].op = Op::Act { f: rest };
+        g.nodes[i].op = Op::Act(Act { f: rest });
         count += 1;
     }
     Ok(count)

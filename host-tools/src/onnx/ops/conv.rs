@@ -2,6 +2,7 @@
 //! channels-last in the runtime.
 
 use crate::ir::Op;
+use crate::layers::conv::Conv;
 use crate::onnx::attrs::{attr_i, attr_ints, attr_s};
 use crate::onnx::importer::Importer;
 use crate::onnx::layout::Layout;
@@ -94,6 +95,12 @@ pub fn conv(imp: &mut Importer, n: &NodeProto) -> Result<()> {
             ext(dims[3], kw, stride[1], dilation[1], pad[1], pad[3])?,
         ]
     };
-    imp.layer(n, Op::Conv { w: wr, b, geom, depth_multiplier: dm, one_d }, vec![x], Layout::ChannelsFirst, out_dims);
+    imp.layer(
+        n,
+        Op::Conv(Conv { w: wr, b, geom, depth_multiplier: dm, one_d }),
+        vec![x],
+        Layout::ChannelsFirst,
+        out_dims,
+    );
     Ok(())
 }

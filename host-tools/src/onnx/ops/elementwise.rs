@@ -3,6 +3,7 @@
 
 use crate::expr::{Bin, Expr};
 use crate::ir::Op;
+use crate::layers::add::Add;
 use crate::onnx::importer::{Importer, Val};
 use anyhow::{bail, Result};
 use tract_onnx::pb::NodeProto;
@@ -48,7 +49,7 @@ pub fn binary(imp: &mut Importer, n: &NodeProto) -> Result<()> {
             if la != lb || da != db {
                 bail!("Add operands must have the same shape and layout (no broadcasting)");
             }
-            imp.layer(n, Op::Add, vec![ta, tb], la, da);
+            imp.layer(n, Op::Add(Add), vec![ta, tb], la, da);
             return Ok(());
         }
     }

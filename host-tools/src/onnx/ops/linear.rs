@@ -2,6 +2,7 @@
 //! when the input is a flattened NCHW tensor).
 
 use crate::ir::Op;
+use crate::layers::dense::Dense;
 use crate::onnx::attrs::{attr_f, attr_i};
 use crate::onnx::importer::Importer;
 use crate::onnx::layout::Layout;
@@ -58,7 +59,7 @@ pub fn gemm(imp: &mut Importer, n: &NodeProto) -> Result<()> {
     let w = dense_weights(layout, n_in, wm, n_out);
     let mut out_dims = dims.clone();
     *out_dims.last_mut().unwrap() = n_out;
-    imp.layer(n, Op::Dense { w, b }, vec![x], Layout::Plain, out_dims);
+    imp.layer(n, Op::Dense(Dense { w, b }), vec![x], Layout::Plain, out_dims);
     Ok(())
 }
 
@@ -82,6 +83,6 @@ pub fn matmul(imp: &mut Importer, n: &NodeProto) -> Result<()> {
     let w = dense_weights(layout, n_in, wm, n_out);
     let mut out_dims = dims.clone();
     *out_dims.last_mut().unwrap() = n_out;
-    imp.layer(n, Op::Dense { w, b: vec![0.0; n_out] }, vec![x], Layout::Plain, out_dims);
+    imp.layer(n, Op::Dense(Dense { w, b: vec![0.0; n_out] }), vec![x], Layout::Plain, out_dims);
     Ok(())
 }

@@ -4,6 +4,7 @@
 
 use crate::expr::{Bin, Expr};
 use crate::ir::Op;
+use crate::layers::rms_norm::RmsNorm;
 use crate::onnx::attrs::attr_f;
 use crate::onnx::importer::{Importer, Val};
 use anyhow::{bail, Result};
@@ -40,7 +41,7 @@ pub fn rms_norm(imp: &mut Importer, n: &NodeProto, act_input: usize, src: usize,
             Val::Act { root, expr, .. } => {
                 *root == src && *expr == Expr::X
                     || imp.g.nodes.iter().any(|nd| {
-                        nd.output == src && nd.inputs == [*root] && matches!(&nd.op, Op::Act { f } if f == expr)
+                        nd.output == src && nd.inputs == [*root] && matches!(&nd.op, Op::Act(a) if a.f == *expr)
                     })
             }
             _ => false,
@@ -57,6 +58,6 @@ pub fn rms_norm(imp: &mut Importer, n: &NodeProto, act_input: usize, src: usize,
         bail!("row statistic {g} is not 1/sqrt(mean(x^2) + eps): only RMS normalization is supported");
     }
     let Val::Act { layout, dims, .. } = v else { unreachable!() };
-    imp.layer(n, Op::RmsNorm { eps }, vec![t], layout, dims);
+    imp.layer(n, Op::RmsNorm(RmsNorm { eps }), vec![t], layout, dims);
     Ok(())
 }

@@ -3,6 +3,7 @@
 
 use crate::expr::{Bin, Expr};
 use crate::ir::Op;
+use crate::layers::pool::Pool;
 use crate::onnx::attrs::{attr_i, attr_ints};
 use crate::onnx::importer::{Importer, Val};
 use crate::onnx::layout::Layout;
@@ -37,7 +38,7 @@ pub fn pool(imp: &mut Importer, n: &NodeProto, max: bool) -> Result<()> {
             (geom.window[2 - sp + a], geom.stride[2 - sp + a], geom.pad[2 - sp + a], geom.pad[4 - sp + a]);
         out[2 + a] = (dims[2 + a] + lo + hi - w) / st + 1;
     }
-    imp.layer(n, Op::Pool { max, geom }, vec![x], layout, out);
+    imp.layer(n, Op::Pool(Pool { max, geom }), vec![x], layout, out);
     Ok(())
 }
 
@@ -64,7 +65,7 @@ pub fn global_pool(imp: &mut Importer, n: &NodeProto, max: bool) -> Result<()> {
     for d in out.iter_mut().skip(2) {
         *d = 1;
     }
-    imp.layer(n, Op::Pool { max, geom }, vec![x], layout, out);
+    imp.layer(n, Op::Pool(Pool { max, geom }), vec![x], layout, out);
     Ok(())
 }
 
@@ -117,7 +118,7 @@ pub fn reduce_mean(imp: &mut Importer, n: &NodeProto) -> Result<()> {
     let out_layout = if keep { layout } else { Layout::Plain };
     imp.layer(
         n,
-        Op::Pool { max: false, geom: PoolGeom { window, stride: [1, 1], pad: [0; 4] } },
+        Op::Pool(Pool { max: false, geom: PoolGeom { window, stride: [1, 1], pad: [0; 4] } }),
         vec![x],
         out_layout,
         out,

@@ -2,6 +2,8 @@
 //! Constant, Reshape/Flatten, Transpose (layout changes), Concat.
 
 use crate::ir::Op;
+use crate::layers::concat::Concat;
+use crate::layers::reshape::Reshape;
 use crate::onnx::attrs::{attr, attr_i, attr_ints};
 use crate::onnx::importer::{Constant, Importer, Val};
 use crate::onnx::layout::{physical, Layout};
@@ -74,7 +76,7 @@ pub fn reshape(imp: &mut Importer, n: &NodeProto) -> Result<()> {
     if physical(&target, new_layout) == imp.g.tensors[x].dims {
         imp.set(&n.output[0], x, new_layout, target);
     } else {
-        imp.layer(n, Op::Reshape, vec![x], new_layout, target);
+        imp.layer(n, Op::Reshape(Reshape), vec![x], new_layout, target);
     }
     Ok(())
 }
@@ -128,6 +130,6 @@ pub fn concat(imp: &mut Importer, n: &NodeProto) -> Result<()> {
         Layout::ChannelsFirst => a - 2,
         _ => a - 1,
     };
-    imp.layer(n, Op::Concat { axis: phys_axis }, ts, layout, dims);
+    imp.layer(n, Op::Concat(Concat { axis: phys_axis }), ts, layout, dims);
     Ok(())
 }

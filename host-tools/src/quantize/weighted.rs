@@ -1,0 +1,76 @@
+//! Writing a weighted layer (Dense, Conv, depthwise): per-channel int8
+//! weights, bias correction, the requantization of each output channel, and
+//! the activation fused into its output stage (a clamp, or a lowered kernel).
+
+use super::params::{bias_correction, is_clamp_relu, weight_quant};
+use crate::ir::{Node, Op};
+use crate::layers::WriteCtx;
+use crate::lower::lower;
+use crate::report::ActivationReport;
+use anyhow::{anyhow, bail, Context, Result};
+use polyact::arith::quantize_multiplier;
+use polyact::writer::{quantize_value, ModelBuilder, TensorId, WeightedDef};
+
+/// Write weighted layer `n` with float weights `w` (runtime layout) and
+/// `bias`; `emit` adds the layer's own record to the builder.
+pub fn write_weighted(
+    n: &Node,
+    cx: &mut WriteCtx,
+    (w, bias): (&[f32], &[f32]),
+    depthwise: bool,
+    emit: impl FnOnce(&mut ModelBuilder, TensorId, TensorId, &WeightedDef),
+) -> Result<()> {
+    let (act, quants) = (cx.act, cx.quants);
+    let x = n.inputs[0];
+    let out_t = cx.fused.map_or(n.output, |a| a.output);
+    let channels = bias.len();
+    let s_in = quants[x].scale as f64;
+    let (wq, ws) = weight_quant(w, bias, s_in, depthwise);
+    let correction = bias_correction(w, &wq, &ws, &cx.cal.channel_mean[x], depthwise);
+    // The scale the accumulator is requantized to: the layer's own output
+    // (pre-activation) when a kernel is fused, else the output.
+    let mut clamp = None;
+    let mut kernel = None;
+    let mut acc_out = quants[n.output];
+    if let Some(a) = cx.fused {
+        let Op::Act(crate::layers::activation::Act { f }) = &a.op else {
+            bail!("layer '{}': only an activation can be fused into it", n.name);
+        };
+        if let Some(hi) = is_clamp_relu(f) {
+            acc_out = quants[out_t];
+            let qo = quants[out_t];
+            let hi = hi.map_or(act.max(), |h| quantize_value(h, act, qo));
+            clamp = Some((qo.zero_point.max(act.min()), hi));
+            cx.report.activation = Some(ActivationReport::clamp(&format!("{f}"), hi != act.max()));
+        } else {
+            (cx.progress)(&format!("lowering activation of {}", n.name));
+            let l = lower(f, (act, quants[n.output]), (act, quants[out_t]), cx.lower, &mut *cx.progress)
+                .with_context(|| format!("layer '{}': activation {f}", a.name))?;
+            let kid = cx.b.kernel(&l.kernel);
+            let (qi, qo) = (quants[n.output], quants[out_t]);
+            cx.report.activation = Some(ActivationReport::from_lowered(f, &l, kid.0 as usize, qi, qo));
+            kernel = Some(kid);
+        }
+    }
+    let mut mults = Vec::with_capacity(channels);
+    let mut shifts = Vec::with_capacity(channels);
+    let mut bq = Vec::with_capacity(channels);
+    for c in 0..channels {
+        let real = s_in * ws[c] / acc_out.scale as f64;
+        let (m, s) = quantize_multiplier(real)
+            .filter(|_| real > 0.0)
+            .ok_or_else(|| anyhow!("layer '{}': output channel {c} rescale {real:e} is not representable", n.name))?;
+        mults.push(m);
+        shifts.push(s);
+        let bv = ((bias[c] as f64 - correction[c]) / (s_in * ws[c])).round();
+        if bv.abs() > i32::MAX as f64 / 2.0 {
+            bail!("layer '{}': bias of channel {c} does not fit the int32 accumulator at this input scale", n.name);
+        }
+        bq.push(bv as i32);
+    }
+    let wd = WeightedDef { weights: &wq, bias: &bq, multipliers: &mults, shifts: &shifts, clamp, kernel };
+    emit(cx.b, cx.ids[x], cx.ids[out_t], &wd);
+    cx.report.weight_bytes = wq.len() + 12 * channels;
+    cx.report.fused = cx.fused.is_some();
+    Ok(())
+}
