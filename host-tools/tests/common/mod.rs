@@ -39,6 +39,43 @@ pub fn node(op: &str, name: &str, inputs: &[&str], output: &str, attrs: Vec<pb::
     }
 }
 
+/// An integer attribute.
+pub fn int(name: &str, v: i64) -> pb::AttributeProto {
+    pb::AttributeProto { name: name.into(), i: v, r#type: 2, ..Default::default() }
+}
+
+/// A float attribute.
+pub fn float(name: &str, v: f32) -> pb::AttributeProto {
+    pb::AttributeProto { name: name.into(), f: v, r#type: 1, ..Default::default() }
+}
+
+/// A string attribute.
+pub fn string(name: &str, v: &str) -> pb::AttributeProto {
+    pb::AttributeProto { name: name.into(), s: v.as_bytes().to_vec(), r#type: 3, ..Default::default() }
+}
+
+/// A float32 initializer holding `data`.
+pub fn tensor(name: &str, dims: &[i64], data: &[f32]) -> pb::TensorProto {
+    pb::TensorProto {
+        name: name.into(),
+        dims: dims.to_vec(),
+        data_type: 1,
+        float_data: data.to_vec(),
+        ..Default::default()
+    }
+}
+
+/// An int64 initializer (shapes, axes).
+pub fn int64s(name: &str, data: &[i64]) -> pb::TensorProto {
+    pb::TensorProto {
+        name: name.into(),
+        dims: vec![data.len() as i64],
+        data_type: 7,
+        int64_data: data.to_vec(),
+        ..Default::default()
+    }
+}
+
 /// An integer-list attribute.
 pub fn ints(name: &str, v: &[i64]) -> pb::AttributeProto {
     pb::AttributeProto { name: name.into(), ints: v.to_vec(), r#type: 7, ..Default::default() }
@@ -67,9 +104,21 @@ pub fn write_model(
     output: (&str, &[i64]),
     file: &str,
 ) -> PathBuf {
+    write_model_opset(nodes, inits, input, output, file, 17)
+}
+
+/// [`write_model`] at another opset.
+pub fn write_model_opset(
+    nodes: Vec<pb::NodeProto>,
+    inits: Vec<pb::TensorProto>,
+    input: (&str, &[i64]),
+    output: (&str, &[i64]),
+    file: &str,
+    opset: i64,
+) -> PathBuf {
     let m = pb::ModelProto {
         ir_version: 8,
-        opset_import: vec![pb::OperatorSetIdProto { domain: String::new(), version: 17 }],
+        opset_import: vec![pb::OperatorSetIdProto { domain: String::new(), version: opset }],
         graph: Some(pb::GraphProto {
             node: nodes,
             initializer: inits,
