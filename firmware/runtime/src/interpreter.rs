@@ -3,9 +3,10 @@
 
 use crate::dtype::DType;
 use crate::error::Error;
+use crate::layers::run_record;
 use crate::layers::{Check, DecodeCtx, Layer};
 use crate::model::Model;
-use crate::ops::{run_record, OpKind};
+use crate::ops::OpKind;
 
 /// Hooks around each op, for profiling (cycle counters, instruction counts).
 pub trait Observer {

@@ -1,19 +1,15 @@
-//! The op table: every layer the runtime knows, listed once. The record tag,
-//! the [`OpKind`] and [`Op`] enums, decoding, names and the interpreter's
-//! dispatch are all generated from it, so adding a layer is one line here
-//! plus its file under [`crate::layers`].
-//!
-//! Every op record lists its tensors as `inputs..., output`.
+//! Operators: [`OpKind`] (record tags) and [`Op`] (a decoded layer), and
+//! the `op_table!` macro that generates them, the decoder and the
+//! interpreter's dispatch from the one table of layers in
+//! [`crate::layers`]. Every op record lists its tensors as `inputs..., output`.
 
-use crate::activation::Activation;
-use crate::error::Error;
-use crate::format::{Record, Tables};
-pub use crate::layers::Check;
-use crate::layers::{self, DecodeCtx, Layer};
+pub use crate::layers::{Check, Op, OpKind};
 
 /// Generates `OpKind`, `Op` and the dispatch from one table of
 /// `tag => Kind "name" LayerType, in_place`; `in_place` marks ops that may
 /// write their output over their (dying) input.
+#[macro_export]
+#[doc(hidden)]
 macro_rules! op_table {
     ($lt:lifetime; $($tag:literal => $kind:ident $name:literal $ty:ty, in_place: $alias:literal;)*) => {
         /// Record tags of operators.
@@ -28,10 +24,10 @@ macro_rules! op_table {
             pub const ALL: &'static [OpKind] = &[$(OpKind::$kind,)*];
 
             /// Decode a record tag.
-            pub fn from_tag(tag: u8) -> Result<OpKind, Error> {
+            pub fn from_tag(tag: u8) -> Result<OpKind, $crate::error::Error> {
                 match tag {
                     $($tag => Ok(OpKind::$kind),)*
-                    _ => Err(Error::BadTag { what: "operator", value: tag as i64 }),
+                    _ => Err($crate::error::Error::BadTag { what: "operator", value: tag as i64 }),
                 }
             }
 
@@ -46,7 +42,7 @@ macro_rules! op_table {
             /// code generated to call it directly.
             pub fn layer_type(self) -> &'static str {
                 match self {
-                    $(OpKind::$kind => concat!("polyact::", stringify!($ty)),)*
+                    $(OpKind::$kind => concat!("polyact::layers::", stringify!($ty)),)*
                 }
             }
 
@@ -66,14 +62,14 @@ macro_rules! op_table {
 
         impl<$lt> Op<$lt> {
             /// Decode op record `index` and validate it against the tables.
-            pub fn decode(rec: &Record<$lt>, index: usize, tables: &Tables<$lt>, check: Check) -> Result<Op<$lt>, Error> {
+            pub fn decode(rec: &$crate::format::Record<$lt>, index: usize, tables: &$crate::format::Tables<$lt>, check: $crate::layers::Check) -> Result<Op<$lt>, $crate::error::Error> {
                 let kind = OpKind::from_tag(rec.tag)?;
                 for i in 0..rec.n_tensors() {
                     tables.tensor(rec.tensor(i))?;
                 }
-                let cx = DecodeCtx { tables, op: index, kind, check };
+                let cx = $crate::layers::DecodeCtx { tables, op: index, kind, check };
                 Ok(match kind {
-                    $(OpKind::$kind => Op::$kind(<$ty as Layer>::decode(rec, &cx)?),)*
+                    $(OpKind::$kind => Op::$kind(<$ty as $crate::layers::Layer>::decode(rec, &cx)?),)*
                 })
             }
 
@@ -87,28 +83,28 @@ macro_rules! op_table {
             /// Multiply-accumulates per inference (weighted layers; 0 otherwise).
             pub fn macs(&self) -> usize {
                 match self {
-                    $(Op::$kind(l) => l.macs(),)*
+                    $(Op::$kind(l) => $crate::layers::Layer::macs(l),)*
                 }
             }
 
             /// Bytes of weights, biases, gains and requantization constants.
             pub fn weight_bytes(&self) -> usize {
                 match self {
-                    $(Op::$kind(l) => l.constant_bytes(),)*
+                    $(Op::$kind(l) => $crate::layers::Layer::constant_bytes(l),)*
                 }
             }
 
             /// The activation kernel this op applies (standalone or fused), with its index.
-            pub fn activation(&self) -> Option<(usize, Activation<$lt>)> {
+            pub fn activation(&self) -> Option<(usize, $crate::activation::Activation<$lt>)> {
                 match self {
-                    $(Op::$kind(l) => l.activation(),)*
+                    $(Op::$kind(l) => $crate::layers::Layer::activation(l),)*
                 }
             }
 
             /// Run the decoded op on the arena.
-            pub fn run(&self, arena: &mut [u8]) -> Result<(), Error> {
+            pub fn run(&self, arena: &mut [u8]) -> Result<(), $crate::error::Error> {
                 match self {
-                    $(Op::$kind(l) => l.run(arena),)*
+                    $(Op::$kind(l) => $crate::layers::Layer::run(l, arena),)*
                 }
             }
         }
@@ -116,27 +112,12 @@ macro_rules! op_table {
         /// Decode record `index` straight into its typed layer (light check:
         /// the blob was proved at load) and run it where it lies; no `Op`
         /// value is built or moved on the hot path.
-        pub(crate) fn run_record<$lt>(rec: &Record<$lt>, index: usize, tables: &Tables<$lt>, arena: &mut [u8]) -> Result<(), Error> {
+        pub(crate) fn run_record<$lt>(rec: &$crate::format::Record<$lt>, index: usize, tables: &$crate::format::Tables<$lt>, arena: &mut [u8]) -> Result<(), $crate::error::Error> {
             let kind = OpKind::from_tag(rec.tag)?;
-            let cx = DecodeCtx { tables, op: index, kind, check: Check::Light };
+            let cx = $crate::layers::DecodeCtx { tables, op: index, kind, check: $crate::layers::Check::Light };
             match kind {
-                $(OpKind::$kind => <$ty as Layer>::decode(rec, &cx)?.run(arena),)*
+                $(OpKind::$kind => $crate::layers::Layer::run(&<$ty as $crate::layers::Layer>::decode(rec, &cx)?, arena),)*
             }
         }
     };
-}
-
-op_table! { 'a;
-    1  => Dense           "dense"            layers::dense::Dense<'a>,                       in_place: false;
-    2  => Conv1D          "conv1d"           layers::conv::Conv<'a>,                         in_place: false;
-    3  => Conv2D          "conv2d"           layers::conv::Conv<'a>,                         in_place: false;
-    4  => DepthwiseConv2D "depthwise_conv2d" layers::depthwise::Depthwise<'a>,               in_place: false;
-    5  => MaxPool         "max_pool"         layers::pool::Pool,                             in_place: false;
-    6  => AvgPool         "avg_pool"         layers::pool::Pool,                             in_place: false;
-    7  => Add             "add"              layers::add::Add,                               in_place: false;
-    8  => Reshape         "reshape"          layers::reshape::Reshape,                       in_place: true;
-    9  => Concat          "concat"           layers::concat::Concat,                         in_place: false;
-    10 => Softmax         "softmax"          layers::softmax::Softmax,                       in_place: false;
-    11 => RmsNorm         "rms_norm"         layers::rmsnorm::RmsNorm<'a>,                   in_place: false;
-    12 => Activation      "activation"       layers::activation_layer::ActivationLayer<'a>,  in_place: true;
 }

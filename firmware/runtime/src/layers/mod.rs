@@ -1,12 +1,12 @@
 //! Layers: one file per layer kind, each implementing [`Layer`] — its
 //! parameters as stored in an op record, their validation against the
-//! blob's [`Tables`], and the integer compute. The op table in
-//! [`crate::ops`] lists every layer once; the decoder, the interpreter's
-//! dispatch and the op names all come from that table.
+//! blob's [`Tables`], the integer compute, and (behind the `writer`
+//! feature) its `ModelBuilder` method. The op table at the end of this file
+//! lists every layer once; [`OpKind`], [`Op`], the decoder, the op names and
+//! the interpreter's dispatch are generated from it (`crate::ops`).
 //!
-//! Adding a layer: a new file here implementing [`Layer`] (and, behind the
-//! `writer` feature, its `ModelBuilder` method), one line in the op table,
-//! and its test.
+//! Adding a layer: a new file here implementing [`Layer`], its `mod` line
+//! and its table line below, and its test.
 
 pub mod activation_layer;
 pub mod add;
@@ -28,7 +28,6 @@ pub mod window;
 use crate::activation::Activation;
 use crate::error::Error;
 use crate::format::{Record, Tables, TensorInfo};
-use crate::ops::OpKind;
 
 /// How much a decode checks: `Full` at load time (includes the worst-case
 /// accumulator scan over all weights), `Light` on every inference.
@@ -95,4 +94,21 @@ pub trait Layer<'a>: Sized + Copy + core::fmt::Debug {
     fn activation(&self) -> Option<(usize, Activation<'a>)> {
         None
     }
+}
+
+// The op table: record tag, kind, name, layer type, whether its output may
+// overwrite its input in place. Tags are the blob format: never reuse one.
+crate::op_table! { 'a;
+    1  => Dense           "dense"            dense::Dense<'a>,                       in_place: false;
+    2  => Conv1D          "conv1d"           conv::Conv<'a>,                         in_place: false;
+    3  => Conv2D          "conv2d"           conv::Conv<'a>,                         in_place: false;
+    4  => DepthwiseConv2D "depthwise_conv2d" depthwise::Depthwise<'a>,               in_place: false;
+    5  => MaxPool         "max_pool"         pool::Pool,                             in_place: false;
+    6  => AvgPool         "avg_pool"         pool::Pool,                             in_place: false;
+    7  => Add             "add"              add::Add,                               in_place: false;
+    8  => Reshape         "reshape"          reshape::Reshape,                       in_place: true;
+    9  => Concat          "concat"           concat::Concat,                         in_place: false;
+    10 => Softmax         "softmax"          softmax::Softmax,                       in_place: false;
+    11 => RmsNorm         "rms_norm"         rmsnorm::RmsNorm<'a>,                   in_place: false;
+    12 => Activation      "activation"       activation_layer::ActivationLayer<'a>,  in_place: true;
 }
