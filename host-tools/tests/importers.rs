@@ -115,6 +115,14 @@ fn cases() -> Vec<Case> {
         opset: 17,
     });
     v.push(Case {
+        name: "gate (SwiGLU: silu(x W1) * x W2)",
+        nodes: gate_nodes(),
+        inits: vec![weight("w1", &[6, 5], 3), weight("w2", &[6, 5], 4)],
+        input: vec![1, 6],
+        output: vec![1, 5],
+        opset: 17,
+    });
+    v.push(Case {
         name: "gemm",
         nodes: vec![n("Gemm", &["x", "w", "b"], "y", vec![int("transB", 1), float("alpha", 0.5)])],
         inits: vec![weight("w", &[4, 6], 1), weight("b", &[4], 2)],
@@ -249,6 +257,17 @@ fn cases() -> Vec<Case> {
     v
 }
 
+/// SwiGLU's gate: `silu(x W1) ⊙ (x W2)`, silu written as PyTorch exports it.
+fn gate_nodes() -> Vec<pb::NodeProto> {
+    vec![
+        n("MatMul", &["x", "w1"], "h1", vec![]),
+        n("Sigmoid", &["h1"], "sg", vec![]),
+        n("Mul", &["h1", "sg"], "silu", vec![]),
+        n("MatMul", &["x", "w2"], "h2", vec![]),
+        n("Mul", &["silu", "h2"], "y", vec![]),
+    ]
+}
+
 /// Positive, non-integer inputs: inside every unary operator's domain.
 fn samples(len: usize) -> Vec<Vec<f32>> {
     (0..3).map(|s| (0..len).map(|i| 0.1 + ((i * 7 + s * 5) % 19) as f32 / 10.0).collect()).collect()
@@ -290,4 +309,33 @@ fn every_table_operator_has_a_case() {
     let missing: Vec<&str> =
         onnx::ops::TABLE.iter().map(|(name, _)| *name).filter(|op| !used.iter().any(|u| u == op)).collect();
     assert!(missing.is_empty(), "importer table operators without a tract case: {missing:?}");
+}
+
+/// The gate quantized at int8 and int16 runs on the runtime close to the
+/// float model: the product of two tensors is one Mul layer, and `x ⊙
+/// sigmoid(x)` of one tensor stays a fused activation of the Dense before it.
+#[test]
+fn a_gated_network_quantizes_with_a_mul_of_two_tensors() {
+    use polyact::DType;
+    use polyact_tools::quantize::{calibrate, quantize, QuantOpts, RangeMode};
+    let inits = vec![weight("w1", &[6, 5], 3), weight("w2", &[6, 5], 4)];
+    let p = write_model_opset(gate_nodes(), inits, ("x", &[1, 6]), ("y", &[1, 5]), "gate.onnx", 17);
+    let g = onnx::import(&p).unwrap();
+    let kinds: Vec<&str> = g.nodes.iter().map(|n| n.op.name()).collect();
+    assert_eq!(kinds, ["dense", "dense", "activation", "mul"], "{kinds:?}");
+    let xs: Vec<Vec<f32>> =
+        (0..64).map(|s| (0..6).map(|i| ((i * 5 + s * 7) % 23) as f32 / 11.0 - 1.0).collect()).collect();
+    let want = eval::float_outputs(&p, &[6], &xs, || {}).unwrap();
+    let span = want.iter().flatten().fold(0.0f32, |m, v| m.max(v.abs()));
+    // int8 weights bound both widths (about 1/254 of each weight).
+    for (act, tol) in [(DType::I8, 0.03), (DType::I16, 0.01)] {
+        let cal = calibrate(&g, &xs, RangeMode::MinMax, || {}).unwrap();
+        let opts = QuantOpts { act, range: RangeMode::MinMax, lower: Default::default() };
+        let q = quantize(&g, &cal, &opts, |_| {}).unwrap();
+        let m = polyact::Model::from_bytes(&q.blob).unwrap();
+        assert!(m.ops().any(|o| o.unwrap().kind() == polyact::OpKind::Mul), "{act:?}: no mul layer");
+        let got = eval::quantized_outputs(&q.blob, &xs, || {}).unwrap();
+        let worst = got.iter().flatten().zip(want.iter().flatten()).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
+        assert!(worst <= tol * span, "{act:?}: max error {worst} of output span {span}");
+    }
 }

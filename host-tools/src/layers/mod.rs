@@ -9,6 +9,7 @@ pub mod add;
 pub mod concat;
 pub mod conv;
 pub mod dense;
+pub mod mul;
 pub mod pool;
 pub mod reshape;
 pub mod rms_norm;
@@ -103,6 +104,7 @@ float_layers! {
     Softmax(softmax::Softmax),
     RmsNorm(rms_norm::RmsNorm),
     Act(activation::Act),
+    Mul(mul::Mul),
 }
 
 /// `[H, W, C]` of channels-last dims (1-D: `[1, W, C]`).

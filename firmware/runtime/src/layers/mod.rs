@@ -18,6 +18,7 @@ pub mod depthwise;
 pub(crate) mod dot;
 #[cfg(polyact_dsp)]
 mod dsp;
+pub mod mul;
 pub mod output_stage;
 pub mod pool;
 pub mod reshape;
@@ -111,4 +112,5 @@ crate::op_table! { 'a;
     10 => Softmax         "softmax"          softmax::Softmax,                       in_place: false;
     11 => RmsNorm         "rms_norm"         rmsnorm::RmsNorm<'a>,                   in_place: false;
     12 => Activation      "activation"       activation_layer::ActivationLayer<'a>,  in_place: true;
+    13 => Mul             "mul"              mul::Mul,                               in_place: false;
 }

@@ -1,12 +1,15 @@
 //! Elementwise nodes: arithmetic with constants (fused into the pending
-//! expression of their tensor), residual Add of two tensors, and Clip.
+//! expression of their tensor), Add and Mul of two tensors (residual
+//! connections, gates), and Clip.
 
 use crate::expr::{Bin, Expr};
 use crate::ir::Op;
 use crate::layers::add::Add;
+use crate::layers::mul::Mul;
 use crate::onnx::importer::{Importer, Val};
 use anyhow::{bail, Result};
 use tract_onnx::pb::NodeProto;
+
 /// Add, Sub, Mul, Div, Pow, Max, Min, PRelu: an RMS norm's last step, a
 /// residual Add of two tensors, or an elementwise function of one tensor.
 pub fn binary(imp: &mut Importer, n: &NodeProto) -> Result<()> {
@@ -36,9 +39,11 @@ pub fn binary(imp: &mut Importer, n: &NodeProto) -> Result<()> {
     }
     if let (Val::Act { root: ra, .. }, Val::Act { root: rb, .. }) = (&a, &b) {
         if ra != rb {
-            if op != Bin::Add {
-                bail!("{:?} of two different tensors is not supported (only Add, for residual connections)", op);
-            }
+            let layer = match op {
+                Bin::Add => Op::Add(Add),
+                Bin::Mul => Op::Mul(Mul),
+                _ => bail!("{op:?} of two different tensors is not supported (only Add and Mul)"),
+            };
             let ta = imp.materialize(&a, &n.input[0])?;
             let tb = imp.materialize(&b, &n.input[1])?;
             let (Val::Act { layout: la, dims: da, .. }, Val::Act { layout: lb, dims: db, .. }) =
@@ -47,9 +52,9 @@ pub fn binary(imp: &mut Importer, n: &NodeProto) -> Result<()> {
                 unreachable!()
             };
             if la != lb || da != db {
-                bail!("Add operands must have the same shape and layout (no broadcasting)");
+                bail!("{op:?} operands must have the same shape and layout (no broadcasting)");
             }
-            imp.layer(n, Op::Add(Add), vec![ta, tb], la, da);
+            imp.layer(n, layer, vec![ta, tb], la, da);
             return Ok(());
         }
     }
