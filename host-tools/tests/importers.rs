@@ -18,6 +18,11 @@ struct Case {
     opset: i64,
 }
 
+/// A case on a `[1, 6]` input at opset 17.
+fn flat(name: &'static str, nodes: Vec<pb::NodeProto>, inits: Vec<pb::TensorProto>, out: &[i64]) -> Case {
+    Case { name, nodes, inits, input: vec![1, 6], output: out.to_vec(), opset: 17 }
+}
+
 fn n(op: &str, inputs: &[&str], out: &str, attrs: Vec<pb::AttributeProto>) -> pb::NodeProto {
     node(op, out, inputs, out, attrs)
 }
@@ -85,63 +90,42 @@ fn cases() -> Vec<Case> {
     for op in ["Add", "Sub", "Mul", "Div", "Max", "Min", "PRelu"] {
         v.push(with_const(op));
     }
-    v.push(Case {
-        name: "pow",
-        nodes: vec![n("Pow", &["x", "p"], "y", vec![])],
-        inits: vec![tensor("p", &[], &[3.0])],
-        input: vec![1, 6],
-        output: vec![1, 6],
-        opset: 17,
-    });
-    v.push(Case {
-        name: "clip",
-        nodes: vec![n("Clip", &["x", "lo", "hi"], "y", vec![])],
-        inits: vec![tensor("lo", &[], &[0.3]), tensor("hi", &[], &[1.2])],
-        input: vec![1, 6],
-        output: vec![1, 6],
-        opset: 17,
-    });
-    v.push(Case {
-        name: "residual add",
-        nodes: vec![
+    v.push(flat("pow", vec![n("Pow", &["x", "p"], "y", vec![])], vec![tensor("p", &[], &[3.0])], &[1, 6]));
+    v.push(flat(
+        "clip",
+        vec![n("Clip", &["x", "lo", "hi"], "y", vec![])],
+        vec![tensor("lo", &[], &[0.3]), tensor("hi", &[], &[1.2])],
+        &[1, 6],
+    ));
+    v.push(flat(
+        "residual add",
+        vec![
             n("Relu", &["x"], "a", vec![]),
             n("Sigmoid", &["x"], "s", vec![]),
             n("MatMul", &["s", "w"], "b", vec![]),
             n("Add", &["a", "b"], "y", vec![]),
         ],
-        inits: vec![weight("w", &[6, 6], 3)],
-        input: vec![1, 6],
-        output: vec![1, 6],
-        opset: 17,
-    });
-    v.push(Case {
-        name: "gate (SwiGLU: silu(x W1) * x W2)",
-        nodes: gate_nodes(),
-        inits: vec![weight("w1", &[6, 5], 3), weight("w2", &[6, 5], 4)],
-        input: vec![1, 6],
-        output: vec![1, 5],
-        opset: 17,
-    });
-    v.push(Case {
-        name: "gemm",
-        nodes: vec![n("Gemm", &["x", "w", "b"], "y", vec![int("transB", 1), float("alpha", 0.5)])],
-        inits: vec![weight("w", &[4, 6], 1), weight("b", &[4], 2)],
-        input: vec![1, 6],
-        output: vec![1, 4],
-        opset: 17,
-    });
-    v.push(Case {
-        name: "matmul + bias + tanh",
-        nodes: vec![
-            n("MatMul", &["x", "w"], "m", vec![]),
-            n("Add", &["m", "b"], "a", vec![]),
-            n("Tanh", &["a"], "y", vec![]),
-        ],
-        inits: vec![weight("w", &[6, 4], 1), weight("b", &[4], 2)],
-        input: vec![1, 6],
-        output: vec![1, 4],
-        opset: 17,
-    });
+        vec![weight("w", &[6, 6], 3)],
+        &[1, 6],
+    ));
+    v.push(flat(
+        "gate (SwiGLU: silu(x W1) * x W2)",
+        gate_nodes(),
+        vec![weight("w1", &[6, 5], 3), weight("w2", &[6, 5], 4)],
+        &[1, 5],
+    ));
+    v.push(flat(
+        "gemm",
+        vec![n("Gemm", &["x", "w", "b"], "y", vec![int("transB", 1), float("alpha", 0.5)])],
+        vec![weight("w", &[4, 6], 1), weight("b", &[4], 2)],
+        &[1, 4],
+    ));
+    v.push(flat(
+        "matmul + bias + tanh",
+        vec![n("MatMul", &["x", "w"], "m", vec![]), n("Add", &["m", "b"], "a", vec![]), n("Tanh", &["a"], "y", vec![])],
+        vec![weight("w", &[6, 4], 1), weight("b", &[4], 2)],
+        &[1, 4],
+    ));
     let conv = |group: i64| {
         n(
             "Conv",
@@ -180,9 +164,9 @@ fn cases() -> Vec<Case> {
     v.push(nchw(vec![n("GlobalMaxPool", &["xt"], "b", vec![])], vec![], &[1, 1, 1, 2]));
     v.push(nchw(vec![n("GlobalAveragePool", &["xt"], "b", vec![])], vec![], &[1, 1, 1, 2]));
     v.push(nchw(vec![n("ReduceMean", &["xt"], "b", vec![ints("axes", &[2, 3])])], vec![], &[1, 1, 1, 2]));
-    v.push(Case {
-        name: "rms norm (ReduceMean of x²)",
-        nodes: vec![
+    v.push(flat(
+        "rms norm (ReduceMean of x²)",
+        vec![
             n("Mul", &["x", "x"], "sq", vec![]),
             n("ReduceMean", &["sq"], "ms", vec![ints("axes", &[-1])]),
             n("Add", &["ms", "eps"], "mse", vec![]),
@@ -190,70 +174,44 @@ fn cases() -> Vec<Case> {
             n("Reciprocal", &["rms"], "inv", vec![]),
             n("Mul", &["x", "inv"], "y", vec![]),
         ],
-        inits: vec![tensor("eps", &[], &[1e-6])],
-        input: vec![1, 6],
-        output: vec![1, 6],
-        opset: 17,
-    });
+        vec![tensor("eps", &[], &[1e-6])],
+        &[1, 6],
+    ));
+    v.push(flat(
+        "identity, dropout",
+        vec![n("Identity", &["x"], "i", vec![]), n("Dropout", &["i"], "d", vec![]), n("Tanh", &["d"], "y", vec![])],
+        vec![],
+        &[1, 6],
+    ));
+    let constant = pb::NodeProto {
+        attribute: vec![pb::AttributeProto {
+            name: "value".into(),
+            t: Some(tensor("", &[6], &[1.0, 2.0, 3.0, 0.5, 0.25, 4.0])),
+            r#type: 4,
+            ..Default::default()
+        }],
+        ..n("Constant", &[], "k", vec![])
+    };
+    v.push(flat("constant", vec![constant, n("Mul", &["x", "k"], "y", vec![])], vec![], &[1, 6]));
+    v.push(flat(
+        "reshape",
+        vec![n("Reshape", &["x", "shape"], "r", vec![]), n("Tanh", &["r"], "y", vec![])],
+        vec![int64s("shape", &[1, 2, 3])],
+        &[1, 2, 3],
+    ));
     v.push(Case {
-        name: "identity, dropout",
-        nodes: vec![
-            n("Identity", &["x"], "i", vec![]),
-            n("Dropout", &["i"], "d", vec![]),
-            n("Tanh", &["d"], "y", vec![]),
-        ],
-        ..unary("Tanh", vec![])
-    });
-    v.push(Case {
-        name: "constant",
-        nodes: vec![
-            pb::NodeProto {
-                attribute: vec![pb::AttributeProto {
-                    name: "value".into(),
-                    t: Some(tensor("", &[6], &[1.0, 2.0, 3.0, 0.5, 0.25, 4.0])),
-                    r#type: 4,
-                    ..Default::default()
-                }],
-                ..n("Constant", &[], "k", vec![])
-            },
-            n("Mul", &["x", "k"], "y", vec![]),
-        ],
-        ..unary("Tanh", vec![])
-    });
-    v.push(Case {
-        name: "reshape",
-        nodes: vec![n("Reshape", &["x", "shape"], "r", vec![]), n("Tanh", &["r"], "y", vec![])],
-        inits: vec![int64s("shape", &[1, 2, 3])],
-        input: vec![1, 6],
-        output: vec![1, 2, 3],
-        opset: 17,
-    });
-    v.push(Case {
-        name: "flatten",
-        nodes: vec![n("Flatten", &["x"], "f", vec![]), n("Tanh", &["f"], "y", vec![])],
-        inits: vec![],
         input: vec![1, 2, 3],
-        output: vec![1, 6],
-        opset: 17,
+        ..flat("flatten", vec![n("Flatten", &["x"], "f", vec![]), n("Tanh", &["f"], "y", vec![])], vec![], &[1, 6])
     });
     v.push(nchw(vec![n("Relu", &["xt"], "b", vec![])], vec![], &[1, 5, 5, 2]));
-    v.push(Case {
-        name: "concat",
-        nodes: vec![
-            n("Relu", &["x"], "a", vec![]),
-            n("Sigmoid", &["x"], "s", vec![]),
-            n("Concat", &["a", "s"], "y", vec![int("axis", 1)]),
-        ],
-        inits: vec![],
-        input: vec![1, 6],
-        output: vec![1, 12],
-        opset: 17,
-    });
-    v.push(Case {
-        name: "softmax",
-        nodes: vec![n("Softmax", &["x"], "y", vec![int("axis", -1)])],
-        ..unary("Tanh", vec![])
-    });
+    let concat = n("Concat", &["a", "s"], "y", vec![int("axis", 1)]);
+    v.push(flat(
+        "concat",
+        vec![n("Relu", &["x"], "a", vec![]), n("Sigmoid", &["x"], "s", vec![]), concat],
+        vec![],
+        &[1, 12],
+    ));
+    v.push(flat("softmax", vec![n("Softmax", &["x"], "y", vec![int("axis", -1)])], vec![], &[1, 6]));
     v
 }
 

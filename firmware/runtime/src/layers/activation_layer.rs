@@ -62,14 +62,14 @@ impl<'a> Layer<'a> for ActivationLayer<'a> {
 
 /// How the host writes this layer into a blob.
 #[cfg(feature = "writer")]
-impl crate::writer::ModelBuilder {
-    /// Standalone activation.
-    pub fn activation(
-        &mut self,
-        x: crate::writer::TensorId,
-        y: crate::writer::TensorId,
-        k: crate::writer::KernelId,
-    ) -> &mut Self {
-        self.op(crate::ops::OpKind::Activation, &[x, y], alloc::vec![k.0 as i32])
+mod encode {
+    use crate::ops::OpKind;
+    use crate::writer::{KernelId, ModelBuilder, TensorId};
+
+    impl ModelBuilder {
+        /// Standalone activation.
+        pub fn activation(&mut self, x: TensorId, y: TensorId, k: KernelId) -> &mut Self {
+            self.op(OpKind::Activation, &[x, y], alloc::vec![k.0 as i32])
+        }
     }
 }

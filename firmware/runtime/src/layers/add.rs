@@ -78,34 +78,35 @@ impl Add {
 
 /// How the host writes this layer into a blob.
 #[cfg(feature = "writer")]
-impl crate::writer::ModelBuilder {
-    /// Elementwise `y = a + b` (TFLite's integer scheme; parameters derived
-    /// from the three tensors' scales).
-    pub fn add(
-        &mut self,
-        a: crate::writer::TensorId,
-        b: crate::writer::TensorId,
-        y: crate::writer::TensorId,
-    ) -> &mut Self {
-        let (ta, qa) = self.tensor_type(a);
-        let (tb, qb) = self.tensor_type(b);
-        let (ty, qy) = self.tensor_type(y);
-        let all_sym = qa.zero_point == 0 && qb.zero_point == 0;
-        let left_shift = if ta == crate::dtype::DType::I8 && tb == crate::dtype::DType::I8 {
-            20
-        } else if all_sym {
-            15
-        } else {
-            14
-        };
-        let twice_max = 2.0 * (qa.scale as f64).max(qb.scale as f64);
-        let ma = self.rescale(qa.scale as f64 / twice_max);
-        let mb = self.rescale(qb.scale as f64 / twice_max);
-        let mo = self.rescale(twice_max / ((1u64 << left_shift) as f64 * qy.scale as f64));
-        self.op(
-            crate::ops::OpKind::Add,
-            &[a, b, y],
-            alloc::vec![left_shift, ma.0, ma.1, mb.0, mb.1, mo.0, mo.1, ty.min(), ty.max()],
-        )
+mod encode {
+    use crate::dtype::DType;
+    use crate::ops::OpKind;
+    use crate::writer::{ModelBuilder, TensorId};
+
+    impl ModelBuilder {
+        /// Elementwise `y = a + b` (TFLite's integer scheme; parameters derived
+        /// from the three tensors' scales).
+        pub fn add(&mut self, a: TensorId, b: TensorId, y: TensorId) -> &mut Self {
+            let (ta, qa) = self.tensor_type(a);
+            let (tb, qb) = self.tensor_type(b);
+            let (ty, qy) = self.tensor_type(y);
+            let all_sym = qa.zero_point == 0 && qb.zero_point == 0;
+            let left_shift = if ta == DType::I8 && tb == DType::I8 {
+                20
+            } else if all_sym {
+                15
+            } else {
+                14
+            };
+            let twice_max = 2.0 * (qa.scale as f64).max(qb.scale as f64);
+            let ma = self.rescale(qa.scale as f64 / twice_max);
+            let mb = self.rescale(qb.scale as f64 / twice_max);
+            let mo = self.rescale(twice_max / ((1u64 << left_shift) as f64 * qy.scale as f64));
+            self.op(
+                OpKind::Add,
+                &[a, b, y],
+                alloc::vec![left_shift, ma.0, ma.1, mb.0, mb.1, mo.0, mo.1, ty.min(), ty.max()],
+            )
+        }
     }
 }

@@ -95,18 +95,23 @@ impl Concat {
 
 /// How the host writes this layer into a blob.
 #[cfg(feature = "writer")]
-impl crate::writer::ModelBuilder {
-    /// Concatenate along `axis`, requantizing each input to the output scale.
-    pub fn concat(&mut self, xs: &[crate::writer::TensorId], y: crate::writer::TensorId, axis: usize) -> &mut Self {
-        let qy = self.tensor_type(y).1;
-        let mut p = alloc::vec![axis as i32];
-        for &x in xs {
-            let qx = self.tensor_type(x).1;
-            let (m, s) = self.rescale(qx.scale as f64 / qy.scale as f64);
-            p.extend([m, s]);
+mod encode {
+    use crate::ops::OpKind;
+    use crate::writer::{ModelBuilder, TensorId};
+
+    impl ModelBuilder {
+        /// Concatenate along `axis`, requantizing each input to the output scale.
+        pub fn concat(&mut self, xs: &[TensorId], y: TensorId, axis: usize) -> &mut Self {
+            let qy = self.tensor_type(y).1;
+            let mut p = alloc::vec![axis as i32];
+            for &x in xs {
+                let qx = self.tensor_type(x).1;
+                let (m, s) = self.rescale(qx.scale as f64 / qy.scale as f64);
+                p.extend([m, s]);
+            }
+            let mut ts = xs.to_vec();
+            ts.push(y);
+            self.op(OpKind::Concat, &ts, p)
         }
-        let mut ts = xs.to_vec();
-        ts.push(y);
-        self.op(crate::ops::OpKind::Concat, &ts, p)
     }
 }

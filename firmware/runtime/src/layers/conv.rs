@@ -6,12 +6,10 @@
 //! `[Cout][kh][kw][Cin]` (TFLite layout). Padding contributes the input zero
 //! point, i.e. real zero.
 
-use super::arena_io::with_io;
 use super::dot::{dot_i16, dot_i8};
 use super::output_stage::{Weighted, N_COMMON};
 pub use super::window::{out_extent, Geometry};
 use super::{DecodeCtx, Layer};
-use crate::activation::Activation;
 use crate::dtype::DType;
 use crate::error::Error;
 use crate::format::{Record, TensorInfo};
@@ -46,22 +44,12 @@ impl<'a> Layer<'a> for Conv<'a> {
         Ok(Conv { input, output, w, g })
     }
 
-    fn run(&self, arena: &mut [u8]) -> Result<(), Error> {
-        with_io(arena, &self.input, &self.output, |x, y| self.compute(x, y))
-    }
-
     /// Multiply-accumulates per inference (padding taps included).
     fn macs(&self) -> usize {
         self.output.len() * self.g.window[0] * self.g.window[1] * self.g.in_hwc[2]
     }
 
-    fn constant_bytes(&self) -> usize {
-        self.w.constant_bytes()
-    }
-
-    fn activation(&self) -> Option<(usize, Activation<'a>)> {
-        self.w.stage.kernel
-    }
+    super::output_stage::weighted_layer_methods!('a);
 }
 
 impl Conv<'_> {
@@ -146,31 +134,26 @@ impl Conv<'_> {
 
 /// How the host writes this layer into a blob.
 #[cfg(feature = "writer")]
-impl crate::writer::ModelBuilder {
-    /// Conv2D on `[H, W, C]`; weights `[Cout][kh][kw][Cin]`.
-    pub fn conv2d(
-        &mut self,
-        x: crate::writer::TensorId,
-        y: crate::writer::TensorId,
-        w: &crate::writer::WeightedDef,
-        g: &crate::writer::ConvGeom,
-    ) -> &mut Self {
-        let mut p = self.weighted_params(y, w);
-        Self::geom_params(&mut p, g);
-        self.op(crate::ops::OpKind::Conv2D, &[x, y], p)
-    }
+mod encode {
+    use crate::ops::OpKind;
+    use crate::writer::{ConvGeom, ModelBuilder, TensorId, WeightedDef};
 
-    /// Conv1D on `[W, C]`; `g.window = [1, k]`; weights `[Cout][1][k][Cin]`.
-    pub fn conv1d(
-        &mut self,
-        x: crate::writer::TensorId,
-        y: crate::writer::TensorId,
-        w: &crate::writer::WeightedDef,
-        g: &crate::writer::ConvGeom,
-    ) -> &mut Self {
-        let mut p = self.weighted_params(y, w);
-        Self::geom_params(&mut p, g);
-        self.op(crate::ops::OpKind::Conv1D, &[x, y], p)
+    impl ModelBuilder {
+        /// Conv2D on `[H, W, C]`; weights `[Cout][kh][kw][Cin]`.
+        pub fn conv2d(&mut self, x: TensorId, y: TensorId, w: &WeightedDef, g: &ConvGeom) -> &mut Self {
+            self.conv(OpKind::Conv2D, (x, y), w, g)
+        }
+
+        /// Conv1D on `[W, C]`; `g.window = [1, k]`; weights `[Cout][1][k][Cin]`.
+        pub fn conv1d(&mut self, x: TensorId, y: TensorId, w: &WeightedDef, g: &ConvGeom) -> &mut Self {
+            self.conv(OpKind::Conv1D, (x, y), w, g)
+        }
+
+        fn conv(&mut self, kind: OpKind, (x, y): (TensorId, TensorId), w: &WeightedDef, g: &ConvGeom) -> &mut Self {
+            let mut p = self.weighted_params(y, w);
+            Self::geom_params(&mut p, g);
+            self.op(kind, &[x, y], p)
+        }
     }
 }
 

@@ -3,11 +3,9 @@
 //! the classic MLP layer; higher ranks apply the same weights to every row
 //! (PyTorch `Linear` semantics).
 
-use super::arena_io::with_io;
 use super::dot::{dot_i16, dot_i8};
 use super::output_stage::{Weighted, N_COMMON};
 use super::{DecodeCtx, Layer};
-use crate::activation::Activation;
 use crate::arith::requantize;
 use crate::dtype::DType;
 use crate::error::Error;
@@ -41,21 +39,11 @@ impl<'a> Layer<'a> for Dense<'a> {
         Ok(Dense { input, output, w, n_in, n_out, rows })
     }
 
-    fn run(&self, arena: &mut [u8]) -> Result<(), Error> {
-        with_io(arena, &self.input, &self.output, |x, y| self.compute(x, y))
-    }
-
     fn macs(&self) -> usize {
         self.rows * self.n_in * self.n_out
     }
 
-    fn constant_bytes(&self) -> usize {
-        self.w.constant_bytes()
-    }
-
-    fn activation(&self) -> Option<(usize, Activation<'a>)> {
-        self.w.stage.kernel
-    }
+    super::output_stage::weighted_layer_methods!('a);
 }
 
 impl Dense<'_> {
@@ -110,15 +98,15 @@ impl Dense<'_> {
 
 /// How the host writes this layer into a blob.
 #[cfg(feature = "writer")]
-impl crate::writer::ModelBuilder {
-    /// Dense over the innermost dimension; weights `[out][in]`.
-    pub fn dense(
-        &mut self,
-        x: crate::writer::TensorId,
-        y: crate::writer::TensorId,
-        w: &crate::writer::WeightedDef,
-    ) -> &mut Self {
-        let p = self.weighted_params(y, w);
-        self.op(crate::ops::OpKind::Dense, &[x, y], p)
+mod encode {
+    use crate::ops::OpKind;
+    use crate::writer::{ModelBuilder, TensorId, WeightedDef};
+
+    impl ModelBuilder {
+        /// Dense over the innermost dimension; weights `[out][in]`.
+        pub fn dense(&mut self, x: TensorId, y: TensorId, w: &WeightedDef) -> &mut Self {
+            let p = self.weighted_params(y, w);
+            self.op(OpKind::Dense, &[x, y], p)
+        }
     }
 }

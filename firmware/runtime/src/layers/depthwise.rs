@@ -4,11 +4,9 @@
 //! with `Cout = Cin · depth_multiplier` (TFLite layout). Padding contributes
 //! the input zero point, i.e. real zero.
 
-use super::arena_io::with_io;
 use super::output_stage::{Weighted, N_COMMON};
 use super::window::Geometry;
 use super::{DecodeCtx, Layer};
-use crate::activation::Activation;
 use crate::error::Error;
 use crate::format::{Record, TensorInfo};
 
@@ -41,21 +39,11 @@ impl<'a> Layer<'a> for Depthwise<'a> {
         Ok(Depthwise { input, output, w, g, depth_multiplier: dm as usize })
     }
 
-    fn run(&self, arena: &mut [u8]) -> Result<(), Error> {
-        with_io(arena, &self.input, &self.output, |x, y| self.compute(x, y))
-    }
-
     fn macs(&self) -> usize {
         self.output.len() * self.g.window[0] * self.g.window[1]
     }
 
-    fn constant_bytes(&self) -> usize {
-        self.w.constant_bytes()
-    }
-
-    fn activation(&self) -> Option<(usize, Activation<'a>)> {
-        self.w.stage.kernel
-    }
+    super::output_stage::weighted_layer_methods!('a);
 }
 
 impl Depthwise<'_> {
@@ -93,19 +81,24 @@ impl Depthwise<'_> {
 
 /// How the host writes this layer into a blob.
 #[cfg(feature = "writer")]
-impl crate::writer::ModelBuilder {
-    /// DepthwiseConv2D; weights `[kh][kw][Cin · depth_multiplier]`.
-    pub fn depthwise_conv2d(
-        &mut self,
-        x: crate::writer::TensorId,
-        y: crate::writer::TensorId,
-        w: &crate::writer::WeightedDef,
-        g: &crate::writer::ConvGeom,
-        depth_multiplier: usize,
-    ) -> &mut Self {
-        let mut p = self.weighted_params(y, w);
-        Self::geom_params(&mut p, g);
-        p.push(depth_multiplier as i32);
-        self.op(crate::ops::OpKind::DepthwiseConv2D, &[x, y], p)
+mod encode {
+    use crate::ops::OpKind;
+    use crate::writer::{ConvGeom, ModelBuilder, TensorId, WeightedDef};
+
+    impl ModelBuilder {
+        /// DepthwiseConv2D; weights `[kh][kw][Cin · depth_multiplier]`.
+        pub fn depthwise_conv2d(
+            &mut self,
+            x: TensorId,
+            y: TensorId,
+            w: &WeightedDef,
+            g: &ConvGeom,
+            depth_multiplier: usize,
+        ) -> &mut Self {
+            let mut p = self.weighted_params(y, w);
+            Self::geom_params(&mut p, g);
+            p.push(depth_multiplier as i32);
+            self.op(OpKind::DepthwiseConv2D, &[x, y], p)
+        }
     }
 }

@@ -75,18 +75,18 @@ impl Mul {
 
 /// How the host writes this layer into a blob.
 #[cfg(feature = "writer")]
-impl crate::writer::ModelBuilder {
-    /// Elementwise `y = a · b` (parameters derived from the three tensors' scales).
-    pub fn mul(
-        &mut self,
-        a: crate::writer::TensorId,
-        b: crate::writer::TensorId,
-        y: crate::writer::TensorId,
-    ) -> &mut Self {
-        let (qa, qb) = (self.tensor_type(a).1, self.tensor_type(b).1);
-        let (ty, qy) = self.tensor_type(y);
-        let (m, s) = self.rescale(qa.scale as f64 * qb.scale as f64 / qy.scale as f64);
-        self.op(crate::ops::OpKind::Mul, &[a, b, y], alloc::vec![m, s, ty.min(), ty.max()])
+mod encode {
+    use crate::ops::OpKind;
+    use crate::writer::{ModelBuilder, TensorId};
+
+    impl ModelBuilder {
+        /// Elementwise `y = a · b` (parameters derived from the three tensors' scales).
+        pub fn mul(&mut self, a: TensorId, b: TensorId, y: TensorId) -> &mut Self {
+            let (qa, qb) = (self.tensor_type(a).1, self.tensor_type(b).1);
+            let (ty, qy) = self.tensor_type(y);
+            let (m, s) = self.rescale(qa.scale as f64 * qb.scale as f64 / qy.scale as f64);
+            self.op(OpKind::Mul, &[a, b, y], alloc::vec![m, s, ty.min(), ty.max()])
+        }
     }
 }
 

@@ -15,6 +15,26 @@ use crate::dtype::{le_i32, DType};
 use crate::error::Error;
 use crate::format::{Record, TensorInfo};
 
+/// The [`Layer`](super::Layer) methods every weighted layer (a type with
+/// `input`, `output`, `w: Weighted` and a `compute(x, y)`) shares: running on
+/// the arena, its constants, and its fused activation.
+macro_rules! weighted_layer_methods {
+    ($lt:lifetime) => {
+        fn run(&self, arena: &mut [u8]) -> Result<(), $crate::error::Error> {
+            $crate::layers::arena_io::with_io(arena, &self.input, &self.output, |x, y| self.compute(x, y))
+        }
+
+        fn constant_bytes(&self) -> usize {
+            self.w.constant_bytes()
+        }
+
+        fn activation(&self) -> Option<(usize, $crate::activation::Activation<$lt>)> {
+            self.w.stage.kernel
+        }
+    };
+}
+pub(crate) use weighted_layer_methods;
+
 /// Number of common params of weighted layers.
 pub const N_COMMON: usize = 11;
 

@@ -122,58 +122,48 @@ fn geometry(rec: &Record, op: usize, input: &TensorInfo, output: &TensorInfo) ->
 
 /// How the host writes this layer into a blob.
 #[cfg(feature = "writer")]
-impl crate::writer::ModelBuilder {
-    fn pool(
-        &mut self,
-        kind: crate::ops::OpKind,
-        x: crate::writer::TensorId,
-        y: crate::writer::TensorId,
-        g: &crate::writer::PoolGeom,
-    ) -> &mut Self {
-        let dt = self.tensor_type(y).0;
-        let mut p: alloc::vec::Vec<i32> = g.window.iter().chain(&g.stride).chain(&g.pad).map(|&v| v as i32).collect();
-        p.extend([dt.min(), dt.max()]);
-        self.op(kind, &[x, y], p)
-    }
+mod encode {
+    use crate::ops::OpKind;
+    use crate::writer::{ModelBuilder, PoolGeom, TensorId};
 
-    /// Max pooling (1-D tensors are `[W, C]` with `window = [1, k]`).
-    pub fn max_pool(
-        &mut self,
-        x: crate::writer::TensorId,
-        y: crate::writer::TensorId,
-        g: &crate::writer::PoolGeom,
-    ) -> &mut Self {
-        self.pool(crate::ops::OpKind::MaxPool, x, y, g)
-    }
-
-    /// Average pooling.
-    pub fn avg_pool(
-        &mut self,
-        x: crate::writer::TensorId,
-        y: crate::writer::TensorId,
-        g: &crate::writer::PoolGeom,
-    ) -> &mut Self {
-        self.pool(crate::ops::OpKind::AvgPool, x, y, g)
-    }
-
-    fn spatial(&self, x: crate::writer::TensorId) -> [usize; 2] {
-        let d = self.dims(x);
-        match d.len() {
-            3 => [d[0], d[1]],
-            2 => [1, d[0]],
-            _ => [1, 1],
+    impl ModelBuilder {
+        fn pool(&mut self, kind: OpKind, x: TensorId, y: TensorId, g: &PoolGeom) -> &mut Self {
+            let dt = self.tensor_type(y).0;
+            let mut p: alloc::vec::Vec<i32> =
+                g.window.iter().chain(&g.stride).chain(&g.pad).map(|&v| v as i32).collect();
+            p.extend([dt.min(), dt.max()]);
+            self.op(kind, &[x, y], p)
         }
-    }
 
-    /// Global average pooling over all spatial positions.
-    pub fn global_avg_pool(&mut self, x: crate::writer::TensorId, y: crate::writer::TensorId) -> &mut Self {
-        let s = self.spatial(x);
-        self.avg_pool(x, y, &crate::writer::PoolGeom { window: s, stride: [1, 1], pad: [0; 4] })
-    }
+        /// Max pooling (1-D tensors are `[W, C]` with `window = [1, k]`).
+        pub fn max_pool(&mut self, x: TensorId, y: TensorId, g: &PoolGeom) -> &mut Self {
+            self.pool(OpKind::MaxPool, x, y, g)
+        }
 
-    /// Global max pooling.
-    pub fn global_max_pool(&mut self, x: crate::writer::TensorId, y: crate::writer::TensorId) -> &mut Self {
-        let s = self.spatial(x);
-        self.max_pool(x, y, &crate::writer::PoolGeom { window: s, stride: [1, 1], pad: [0; 4] })
+        /// Average pooling.
+        pub fn avg_pool(&mut self, x: TensorId, y: TensorId, g: &PoolGeom) -> &mut Self {
+            self.pool(OpKind::AvgPool, x, y, g)
+        }
+
+        fn spatial(&self, x: TensorId) -> [usize; 2] {
+            let d = self.dims(x);
+            match d.len() {
+                3 => [d[0], d[1]],
+                2 => [1, d[0]],
+                _ => [1, 1],
+            }
+        }
+
+        /// Global average pooling over all spatial positions.
+        pub fn global_avg_pool(&mut self, x: TensorId, y: TensorId) -> &mut Self {
+            let s = self.spatial(x);
+            self.avg_pool(x, y, &PoolGeom { window: s, stride: [1, 1], pad: [0; 4] })
+        }
+
+        /// Global max pooling.
+        pub fn global_max_pool(&mut self, x: TensorId, y: TensorId) -> &mut Self {
+            let s = self.spatial(x);
+            self.max_pool(x, y, &PoolGeom { window: s, stride: [1, 1], pad: [0; 4] })
+        }
     }
 }

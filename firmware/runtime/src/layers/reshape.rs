@@ -35,9 +35,14 @@ impl<'a> Layer<'a> for Reshape {
 
 /// How the host writes this layer into a blob.
 #[cfg(feature = "writer")]
-impl crate::writer::ModelBuilder {
-    /// Reshape / flatten (same elements, type and quantization).
-    pub fn reshape(&mut self, x: crate::writer::TensorId, y: crate::writer::TensorId) -> &mut Self {
-        self.op(crate::ops::OpKind::Reshape, &[x, y], alloc::vec::Vec::new())
+mod encode {
+    use crate::ops::OpKind;
+    use crate::writer::{ModelBuilder, TensorId};
+
+    impl ModelBuilder {
+        /// Reshape / flatten (same elements, type and quantization).
+        pub fn reshape(&mut self, x: TensorId, y: TensorId) -> &mut Self {
+            self.op(OpKind::Reshape, &[x, y], alloc::vec::Vec::new())
+        }
     }
 }

@@ -92,22 +92,20 @@ impl RmsNorm<'_> {
 
 /// How the host writes this layer into a blob.
 #[cfg(feature = "writer")]
-impl crate::writer::ModelBuilder {
-    /// RMS normalization over the innermost axis with int8 `gains` of scale `gain_scale`.
-    pub fn rms_norm(
-        &mut self,
-        x: crate::writer::TensorId,
-        y: crate::writer::TensorId,
-        gains: &[i8],
-        gain_scale: f64,
-        eps: f64,
-    ) -> &mut Self {
-        let qx = self.tensor_type(x).1;
-        let qy = self.tensor_type(y).1;
-        let eps_q = (eps / (qx.scale as f64 * qx.scale as f64)).round().clamp(0.0, i32::MAX as f64) as i32;
-        let (m, s) = self.rescale(gain_scale / qy.scale as f64);
-        let gb: alloc::vec::Vec<u8> = gains.iter().map(|&g| g as u8).collect();
-        let (o, l) = self.push_data(&gb);
-        self.op(crate::ops::OpKind::RmsNorm, &[x, y], alloc::vec![o, l, eps_q, m, s])
+mod encode {
+    use crate::ops::OpKind;
+    use crate::writer::{ModelBuilder, TensorId};
+
+    impl ModelBuilder {
+        /// RMS normalization over the innermost axis with int8 `gains` of scale `gain_scale`.
+        pub fn rms_norm(&mut self, x: TensorId, y: TensorId, gains: &[i8], gain_scale: f64, eps: f64) -> &mut Self {
+            let qx = self.tensor_type(x).1;
+            let qy = self.tensor_type(y).1;
+            let eps_q = (eps / (qx.scale as f64 * qx.scale as f64)).round().clamp(0.0, i32::MAX as f64) as i32;
+            let (m, s) = self.rescale(gain_scale / qy.scale as f64);
+            let gb: alloc::vec::Vec<u8> = gains.iter().map(|&g| g as u8).collect();
+            let (o, l) = self.push_data(&gb);
+            self.op(OpKind::RmsNorm, &[x, y], alloc::vec![o, l, eps_q, m, s])
+        }
     }
 }

@@ -100,12 +100,17 @@ impl Softmax {
 
 /// How the host writes this layer into a blob.
 #[cfg(feature = "writer")]
-impl crate::writer::ModelBuilder {
-    /// Softmax over the innermost axis with inverse temperature `beta`.
-    /// The output must be int8 (scale 1/256, zp −128) or int16 (1/32768, zp 0).
-    pub fn softmax(&mut self, x: crate::writer::TensorId, y: crate::writer::TensorId, beta: f64) -> &mut Self {
-        let qx = self.tensor_type(x).1;
-        let (m, s) = self.rescale(qx.scale as f64 * beta * core::f64::consts::LOG2_E * 65536.0);
-        self.op(crate::ops::OpKind::Softmax, &[x, y], alloc::vec![m, s])
+mod encode {
+    use crate::ops::OpKind;
+    use crate::writer::{ModelBuilder, TensorId};
+
+    impl ModelBuilder {
+        /// Softmax over the innermost axis with inverse temperature `beta`.
+        /// The output must be int8 (scale 1/256, zp −128) or int16 (1/32768, zp 0).
+        pub fn softmax(&mut self, x: TensorId, y: TensorId, beta: f64) -> &mut Self {
+            let qx = self.tensor_type(x).1;
+            let (m, s) = self.rescale(qx.scale as f64 * beta * core::f64::consts::LOG2_E * 65536.0);
+            self.op(OpKind::Softmax, &[x, y], alloc::vec![m, s])
+        }
     }
 }
