@@ -204,6 +204,19 @@ fn cases() -> Vec<Case> {
         ..flat("flatten", vec![n("Flatten", &["x"], "f", vec![]), n("Tanh", &["f"], "y", vec![])], vec![], &[1, 6])
     });
     v.push(nchw(vec![n("Relu", &["xt"], "b", vec![])], vec![], &[1, 5, 5, 2]));
+    v.push(Case {
+        input: vec![1, 3, 2, 4],
+        ..flat(
+            "head split",
+            vec![n("Transpose", &["x"], "t", vec![ints("perm", &[0, 2, 1, 3])]), n("Tanh", &["t"], "y", vec![])],
+            vec![],
+            &[1, 2, 3, 4],
+        )
+    });
+    v.push(Case {
+        input: vec![1, 3, 4],
+        ..flat("attention scores", attention_nodes(), attention_weights(), &[1, 3, 3])
+    });
     let concat = n("Concat", &["a", "s"], "y", vec![int("axis", 1)]);
     v.push(flat(
         "concat",
@@ -224,6 +237,20 @@ fn gate_nodes() -> Vec<pb::NodeProto> {
         n("MatMul", &["x", "w2"], "h2", vec![]),
         n("Mul", &["silu", "h2"], "y", vec![]),
     ]
+}
+
+/// Attention scores of one head: `(x Wq)(x Wk)ᵀ` over 3 tokens of width 4.
+fn attention_nodes() -> Vec<pb::NodeProto> {
+    vec![
+        n("MatMul", &["x", "wq"], "q", vec![]),
+        n("MatMul", &["x", "wk"], "k", vec![]),
+        n("Transpose", &["k"], "kt", vec![ints("perm", &[0, 2, 1])]),
+        n("MatMul", &["q", "kt"], "y", vec![]),
+    ]
+}
+
+fn attention_weights() -> Vec<pb::TensorProto> {
+    vec![weight("wq", &[4, 4], 5), weight("wk", &[4, 4], 6)]
 }
 
 /// Positive, non-integer inputs: inside every unary operator's domain.
@@ -292,6 +319,32 @@ fn a_gated_network_quantizes_with_a_mul_of_two_tensors() {
         let q = quantize(&g, &cal, &opts, |_| {}).unwrap();
         let m = polyact::Model::from_bytes(&q.blob).unwrap();
         assert!(m.ops().any(|o| o.unwrap().kind() == polyact::OpKind::Mul), "{act:?}: no mul layer");
+        let got = eval::quantized_outputs(&q.blob, &xs, || {}).unwrap();
+        let worst = got.iter().flatten().zip(want.iter().flatten()).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
+        assert!(worst <= tol * span, "{act:?}: max error {worst} of output span {span}");
+    }
+}
+
+/// Attention scores quantized at int8 and int16: a Transpose and a MatMul of
+/// two tensors on the runtime, close to the float model.
+#[test]
+fn attention_scores_quantize_with_a_matmul_of_two_tensors() {
+    use polyact::DType;
+    use polyact_tools::quantize::{calibrate, quantize, QuantOpts, RangeMode};
+    let p =
+        write_model_opset(attention_nodes(), attention_weights(), ("x", &[1, 3, 4]), ("y", &[1, 3, 3]), "att.onnx", 17);
+    let g = onnx::import(&p).unwrap();
+    let kinds: Vec<&str> = g.nodes.iter().map(|n| n.op.name()).collect();
+    assert_eq!(kinds, ["dense", "dense", "transpose", "matmul"], "{kinds:?}");
+    let xs: Vec<Vec<f32>> =
+        (0..64).map(|s| (0..12).map(|i| ((i * 5 + s * 7) % 23) as f32 / 11.0 - 1.0).collect()).collect();
+    let want = eval::float_outputs(&p, &[3, 4], &xs, || {}).unwrap();
+    let span = want.iter().flatten().fold(0.0f32, |m, v| m.max(v.abs()));
+    // int8 weights bound both widths.
+    for (act, tol) in [(DType::I8, 0.03), (DType::I16, 0.01)] {
+        let cal = calibrate(&g, &xs, RangeMode::MinMax, || {}).unwrap();
+        let opts = QuantOpts { act, range: RangeMode::MinMax, lower: Default::default() };
+        let q = quantize(&g, &cal, &opts, |_| {}).unwrap();
         let got = eval::quantized_outputs(&q.blob, &xs, || {}).unwrap();
         let worst = got.iter().flatten().zip(want.iter().flatten()).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
         assert!(worst <= tol * span, "{act:?}: max error {worst} of output span {span}");

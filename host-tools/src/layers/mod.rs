@@ -9,11 +9,13 @@ pub mod add;
 pub mod concat;
 pub mod conv;
 pub mod dense;
+pub mod matmul;
 pub mod mul;
 pub mod pool;
 pub mod reshape;
 pub mod rms_norm;
 pub mod softmax;
+pub mod transpose;
 
 use crate::ir::{Graph, Node};
 use crate::lower::LowerOpts;
@@ -105,6 +107,8 @@ float_layers! {
     RmsNorm(rms_norm::RmsNorm),
     Act(activation::Act),
     Mul(mul::Mul),
+    Transpose(transpose::Transpose),
+    MatMul(matmul::MatMul),
 }
 
 /// `[H, W, C]` of channels-last dims (1-D: `[1, W, C]`).

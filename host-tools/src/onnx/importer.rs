@@ -100,6 +100,33 @@ impl Importer {
         }
     }
 
+    /// A graph tensor holding `name` stored in its ONNX order (plain): a
+    /// channels-first value (stored channels last) gets a Transpose layer
+    /// that moves the channel axis back in front.
+    pub fn plain_input(&mut self, name: &str) -> Result<(usize, Vec<usize>)> {
+        let (t, layout, dims) = self.tensor_input(name)?;
+        match layout {
+            Layout::Plain => Ok((t, dims)),
+            Layout::ChannelsFirst => {
+                let n = dims.len().saturating_sub(2);
+                let perm: Vec<usize> = [n].into_iter().chain(0..n).collect();
+                let plain = format!("{name}::plain");
+                let out = self.g.add_tensor(&plain, dims[1..].to_vec());
+                self.g.nodes.push(Node {
+                    name: plain.clone(),
+                    op: Op::Transpose(crate::layers::transpose::Transpose { perm }),
+                    inputs: vec![t],
+                    output: out,
+                });
+                self.set(name, out, Layout::Plain, dims.clone());
+                Ok((out, dims))
+            }
+            Layout::FlatChw { .. } => {
+                bail!("value '{name}' is a flattened NCHW tensor; it cannot be read in ONNX order here")
+            }
+        }
+    }
+
     pub fn set(&mut self, name: &str, root: usize, layout: Layout, dims: Vec<usize>) {
         self.vals.insert(name.to_string(), Val::Act { root, expr: Expr::X, layout, dims });
     }

@@ -18,12 +18,14 @@ pub mod depthwise;
 pub(crate) mod dot;
 #[cfg(polyact_dsp)]
 mod dsp;
+pub mod matmul;
 pub mod mul;
 pub mod output_stage;
 pub mod pool;
 pub mod reshape;
 pub mod rmsnorm;
 pub mod softmax;
+pub mod transpose;
 pub mod window;
 
 use crate::activation::Activation;
@@ -113,4 +115,6 @@ crate::op_table! { 'a;
     11 => RmsNorm         "rms_norm"         rmsnorm::RmsNorm<'a>,                   in_place: false;
     12 => Activation      "activation"       activation_layer::ActivationLayer<'a>,  in_place: true;
     13 => Mul             "mul"              mul::Mul,                               in_place: false;
+    14 => Transpose       "transpose"        transpose::Transpose,                   in_place: false;
+    15 => MatMul          "matmul"           matmul::MatMul,                         in_place: false;
 }

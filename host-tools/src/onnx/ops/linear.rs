@@ -3,8 +3,9 @@
 
 use crate::ir::Op;
 use crate::layers::dense::Dense;
+use crate::layers::matmul::MatMul;
 use crate::onnx::attrs::{attr_f, attr_i};
-use crate::onnx::importer::Importer;
+use crate::onnx::importer::{Importer, Val};
 use crate::onnx::layout::Layout;
 use anyhow::{bail, Result};
 use tract_onnx::pb::NodeProto;
@@ -63,8 +64,15 @@ pub fn gemm(imp: &mut Importer, n: &NodeProto) -> Result<()> {
     Ok(())
 }
 
-/// MatMul by a constant `[n_in, n_out]` weight: a Dense layer without bias.
+/// MatMul by a constant `[n_in, n_out]` weight: a Dense layer without bias;
+/// of two computed tensors `[.., M, K] × [.., K, N]`: a MatMul layer.
 pub fn matmul(imp: &mut Importer, n: &NodeProto) -> Result<()> {
+    if n.input.len() != 2 {
+        bail!("expects two inputs");
+    }
+    if !matches!(imp.val(&n.input[1])?, Val::Const(_)) {
+        return matmul_of_tensors(imp, n);
+    }
     let (x, layout, dims) = imp.tensor_input(&n.input[0])?;
     let w = imp.constant(&n.input[1])?;
     if w.dims.len() != 2 {
@@ -84,5 +92,19 @@ pub fn matmul(imp: &mut Importer, n: &NodeProto) -> Result<()> {
     let mut out_dims = dims.clone();
     *out_dims.last_mut().unwrap() = n_out;
     imp.layer(n, Op::Dense(Dense { w, b: vec![0.0; n_out] }), vec![x], Layout::Plain, out_dims);
+    Ok(())
+}
+
+/// MatMul of two computed tensors, batched over equal leading axes.
+fn matmul_of_tensors(imp: &mut Importer, n: &NodeProto) -> Result<()> {
+    let (a, da) = imp.plain_input(&n.input[0])?;
+    let (b, db) = imp.plain_input(&n.input[1])?;
+    let r = da.len();
+    if r < 3 || db.len() != r || da[..r - 2] != db[..r - 2] || da[r - 1] != db[r - 2] {
+        bail!("MatMul of two tensors needs shapes [.., M, K] x [.., K, N] with equal batch axes (got {da:?} x {db:?})");
+    }
+    let mut out = da.clone();
+    out[r - 1] = db[r - 1];
+    imp.layer(n, Op::MatMul(MatMul), vec![a, b], Layout::Plain, out);
     Ok(())
 }

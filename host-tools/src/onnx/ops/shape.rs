@@ -4,6 +4,7 @@
 use crate::ir::Op;
 use crate::layers::concat::Concat;
 use crate::layers::reshape::Reshape;
+use crate::layers::transpose::Transpose;
 use crate::onnx::attrs::{attr, attr_i, attr_ints};
 use crate::onnx::importer::{Constant, Importer, Val};
 use crate::onnx::layout::{physical, Layout};
@@ -81,19 +82,34 @@ pub fn reshape(imp: &mut Importer, n: &NodeProto) -> Result<()> {
     Ok(())
 }
 
-/// Transpose between channels-last and channels-first: a layout change, no data moves.
+/// Transpose: between channels-last and channels-first a layout change (no
+/// data moves); any other permutation of a plain tensor that keeps the batch
+/// axis first, a Transpose layer.
 pub fn transpose(imp: &mut Importer, n: &NodeProto) -> Result<()> {
     let (x, layout, dims) = imp.tensor_input(&n.input[0])?;
-    let perm: Vec<usize> = attr_ints(n, "perm").unwrap_or_default().iter().map(|&v| v as usize).collect();
     let rank = dims.len();
+    let perm: Vec<usize> = match attr_ints(n, "perm") {
+        Some(p) => p.iter().map(|&v| usize::try_from(v).unwrap_or(usize::MAX)).collect(),
+        None => (0..rank).rev().collect(),
+    };
+    let mut sorted = perm.clone();
+    sorted.sort_unstable();
+    if sorted != (0..rank).collect::<Vec<_>>() {
+        bail!("perm {perm:?} is not a permutation of the {rank} axes");
+    }
     let to_cf: Vec<usize> = [0, rank - 1].into_iter().chain(1..rank - 1).collect();
     let to_cl: Vec<usize> = [0].into_iter().chain(2..rank).chain([1]).collect();
     let new_layout = if layout == Layout::Plain && perm == to_cf && rank >= 3 {
         Layout::ChannelsFirst
     } else if layout == Layout::ChannelsFirst && perm == to_cl {
         Layout::Plain
+    } else if layout == Layout::Plain && perm[0] == 0 {
+        let stored: Vec<usize> = perm[1..].iter().map(|&p| p - 1).collect();
+        let out: Vec<usize> = perm.iter().map(|&p| dims[p]).collect();
+        imp.layer(n, Op::Transpose(Transpose { perm: stored }), vec![x], Layout::Plain, out);
+        return Ok(());
     } else {
-        bail!("only channels-last <-> channels-first transposes are supported (perm {perm:?})");
+        bail!("transpose {perm:?} of a channels-first tensor, or one that moves the batch axis, is not supported");
     };
     let new_dims: Vec<usize> = perm.iter().map(|&p| dims[p]).collect();
     imp.set(&n.output[0], x, new_layout, new_dims);
