@@ -97,17 +97,16 @@ fn cases() -> Vec<Case> {
         vec![tensor("lo", &[], &[0.3]), tensor("hi", &[], &[1.2])],
         &[1, 6],
     ));
-    v.push(flat(
-        "residual add",
-        vec![
+    // Two different tensors: a residual add, a difference, an elementwise max / min.
+    for op in ["Add", "Sub", "Max", "Min"] {
+        let nodes = vec![
             n("Relu", &["x"], "a", vec![]),
             n("Sigmoid", &["x"], "s", vec![]),
             n("MatMul", &["s", "w"], "b", vec![]),
-            n("Add", &["a", "b"], "y", vec![]),
-        ],
-        vec![weight("w", &[6, 6], 3)],
-        &[1, 6],
-    ));
+            n(op, &["a", "b"], "y", vec![]),
+        ];
+        v.push(flat("two tensors", nodes, vec![weight("w", &[6, 6], 3)], &[1, 6]));
+    }
     v.push(flat(
         "gate (SwiGLU: silu(x W1) * x W2)",
         gate_nodes(),

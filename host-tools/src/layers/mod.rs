@@ -10,6 +10,7 @@ pub mod concat;
 pub mod conv;
 pub mod dense;
 pub mod matmul;
+pub mod minmax;
 pub mod mul;
 pub mod pool;
 pub mod reshape;
@@ -109,6 +110,7 @@ float_layers! {
     Mul(mul::Mul),
     Transpose(transpose::Transpose),
     MatMul(matmul::MatMul),
+    MinMax(minmax::MinMax),
 }
 
 /// `[H, W, C]` of channels-last dims (1-D: `[1, W, C]`).

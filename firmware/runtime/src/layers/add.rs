@@ -1,6 +1,7 @@
-//! Elementwise Add of two same-shape tensors (residual connections), with
-//! TFLite's integer scheme: both inputs are left-shifted, rescaled to a common
-//! scale, summed, and the sum requantized to the output.
+//! Elementwise Add and Sub of two same-shape tensors (residual connections),
+//! with TFLite's integer scheme: both inputs are left-shifted, rescaled to a
+//! common scale, summed (Sub: the second subtracted), and the result
+//! requantized to the output.
 //!
 //! Params: `left_shift m1 s1 m2 s2 m_out s_out clamp_min clamp_max`.
 
@@ -10,6 +11,7 @@ use crate::activation::relu::check_shift;
 use crate::arith::requantize;
 use crate::error::Error;
 use crate::format::{Record, TensorInfo};
+use crate::ops::OpKind;
 
 /// Decoded Add.
 #[derive(Clone, Copy, Debug)]
@@ -22,6 +24,8 @@ pub struct Add {
     mb: (i32, i32),
     mo: (i32, i32),
     clamp: (i32, i32),
+    /// Sub: `a − b`.
+    pub subtract: bool,
 }
 
 impl<'a> Layer<'a> for Add {
@@ -52,7 +56,18 @@ impl<'a> Layer<'a> for Add {
         if clamp.0 > clamp.1 || clamp.0 < output.dtype.min() || clamp.1 > output.dtype.max() {
             return Err(bad("clamp range outside the output type or empty"));
         }
-        Ok(Add { a, b, output, left_shift: left_shift as u32, ma: pair(1)?, mb: pair(3)?, mo: pair(5)?, clamp })
+        let subtract = cx.kind == OpKind::Sub;
+        Ok(Add {
+            a,
+            b,
+            output,
+            left_shift: left_shift as u32,
+            ma: pair(1)?,
+            mb: pair(3)?,
+            mo: pair(5)?,
+            clamp,
+            subtract,
+        })
     }
 
     fn run(&self, arena: &mut [u8]) -> Result<(), Error> {
@@ -69,7 +84,8 @@ impl Add {
         for i in 0..self.output.len() {
             let va = (self.a.dtype.load(xa, i) - za) << self.left_shift;
             let vb = (self.b.dtype.load(xb, i) - zb) << self.left_shift;
-            let sum = requantize(va, self.ma.0, self.ma.1).saturating_add(requantize(vb, self.mb.0, self.mb.1));
+            let (ra, rb) = (requantize(va, self.ma.0, self.ma.1), requantize(vb, self.mb.0, self.mb.1));
+            let sum = if self.subtract { ra.saturating_sub(rb) } else { ra.saturating_add(rb) };
             let v = requantize(sum, self.mo.0, self.mo.1).saturating_add(self.output.quant.zero_point);
             self.output.dtype.store(y, i, v.clamp(self.clamp.0, self.clamp.1));
         }
@@ -87,6 +103,15 @@ mod encode {
         /// Elementwise `y = a + b` (TFLite's integer scheme; parameters derived
         /// from the three tensors' scales).
         pub fn add(&mut self, a: TensorId, b: TensorId, y: TensorId) -> &mut Self {
+            self.add_or_sub(OpKind::Add, a, b, y)
+        }
+
+        /// Elementwise `y = a − b`, the same scheme.
+        pub fn sub(&mut self, a: TensorId, b: TensorId, y: TensorId) -> &mut Self {
+            self.add_or_sub(OpKind::Sub, a, b, y)
+        }
+
+        fn add_or_sub(&mut self, kind: OpKind, a: TensorId, b: TensorId, y: TensorId) -> &mut Self {
             let (ta, qa) = self.tensor_type(a);
             let (tb, qb) = self.tensor_type(b);
             let (ty, qy) = self.tensor_type(y);
@@ -102,11 +127,61 @@ mod encode {
             let ma = self.rescale(qa.scale as f64 / twice_max);
             let mb = self.rescale(qb.scale as f64 / twice_max);
             let mo = self.rescale(twice_max / ((1u64 << left_shift) as f64 * qy.scale as f64));
-            self.op(
-                OpKind::Add,
-                &[a, b, y],
-                alloc::vec![left_shift, ma.0, ma.1, mb.0, mb.1, mo.0, mo.1, ty.min(), ty.max()],
-            )
+            self.op(kind, &[a, b, y], alloc::vec![left_shift, ma.0, ma.1, mb.0, mb.1, mo.0, mo.1, ty.min(), ty.max()])
+        }
+    }
+}
+
+#[cfg(all(test, feature = "std"))]
+mod tests {
+    use crate::writer::ModelBuilder;
+    use crate::{DType, Model, Op, Quant};
+
+    /// Every int8 operand pair: the real sum / difference on the output grid
+    /// within one LSB (three roundings: each operand's rescale and the
+    /// output's), saturated.
+    #[test]
+    fn every_int8_pair_is_the_real_sum_or_difference() {
+        let (qa, qb, qy) = (
+            Quant { scale: 0.02, zero_point: -7 },
+            Quant { scale: 0.05, zero_point: 11 },
+            Quant { scale: 0.04, zero_point: 3 },
+        );
+        for sub in [false, true] {
+            let mut b = ModelBuilder::new();
+            let (x, x2, y) =
+                (b.tensor(DType::I8, &[4], qa), b.tensor(DType::I8, &[4], qb), b.tensor(DType::I8, &[4], qy));
+            b.concat(&[x], x2, 0);
+            if sub {
+                b.sub(x, x2, y);
+            } else {
+                b.add(x, x2, y);
+            }
+            b.set_input(x).set_output(y);
+            let blob = b.finish().unwrap();
+            let model = Model::from_bytes(&blob).unwrap();
+            let Ok(Op::Add(mut l) | Op::Sub(mut l)) = model.op(1) else { panic!("op 1 is not add/sub") };
+            assert_eq!(l.subtract, sub);
+            let (mut xa, mut xb) = (Vec::new(), Vec::new());
+            for a in -128..128i32 {
+                for v in -128..128i32 {
+                    xa.push(a as i8 as u8);
+                    xb.push(v as i8 as u8);
+                }
+            }
+            l.a.dims[0] = xa.len();
+            l.b.dims[0] = xa.len();
+            l.output.dims[0] = xa.len();
+            let mut out = vec![0u8; xa.len()];
+            l.compute(&xa, &xb, &mut out);
+            for i in 0..out.len() {
+                let ra = qa.scale as f64 * (xa[i] as i8 as f64 - qa.zero_point as f64);
+                let rb = qb.scale as f64 * (xb[i] as i8 as f64 - qb.zero_point as f64);
+                let real = if sub { ra - rb } else { ra + rb };
+                let exact = (real / qy.scale as f64 + qy.zero_point as f64).clamp(-128.0, 127.0);
+                let got = out[i] as i8 as f64;
+                assert!((got - exact).abs() <= 1.0, "sub {sub}, a {ra} b {rb}: got {got}, exact {exact}");
+            }
         }
     }
 }

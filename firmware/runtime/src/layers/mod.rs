@@ -19,6 +19,7 @@ pub(crate) mod dot;
 #[cfg(polyact_dsp)]
 mod dsp;
 pub mod matmul;
+pub mod minmax;
 pub mod mul;
 pub mod output_stage;
 pub mod pool;
@@ -117,4 +118,7 @@ crate::op_table! { 'a;
     13 => Mul             "mul"              mul::Mul,                               in_place: false;
     14 => Transpose       "transpose"        transpose::Transpose,                   in_place: false;
     15 => MatMul          "matmul"           matmul::MatMul,                         in_place: false;
+    16 => Sub             "sub"              add::Add,                               in_place: false;
+    17 => Minimum         "minimum"          minmax::MinMax,                         in_place: false;
+    18 => Maximum         "maximum"          minmax::MinMax,                         in_place: false;
 }

@@ -1,10 +1,11 @@
 //! Elementwise nodes: arithmetic with constants (fused into the pending
-//! expression of their tensor), Add and Mul of two tensors (residual
-//! connections, gates), and Clip.
+//! expression of their tensor), Add, Sub, Mul, Max and Min of two tensors
+//! (residual connections, gates), and Clip.
 
 use crate::expr::{Bin, Expr};
 use crate::ir::Op;
 use crate::layers::add::Add;
+use crate::layers::minmax::MinMax;
 use crate::layers::mul::Mul;
 use crate::onnx::importer::{Importer, Val};
 use anyhow::{bail, Result};
@@ -40,9 +41,12 @@ pub fn binary(imp: &mut Importer, n: &NodeProto) -> Result<()> {
     if let (Val::Act { root: ra, .. }, Val::Act { root: rb, .. }) = (&a, &b) {
         if ra != rb {
             let layer = match op {
-                Bin::Add => Op::Add(Add),
+                Bin::Add => Op::Add(Add { subtract: false }),
+                Bin::Sub => Op::Add(Add { subtract: true }),
                 Bin::Mul => Op::Mul(Mul),
-                _ => bail!("{op:?} of two different tensors is not supported (only Add and Mul)"),
+                Bin::Max => Op::MinMax(MinMax { max: true }),
+                Bin::Min => Op::MinMax(MinMax { max: false }),
+                _ => bail!("{op:?} of two different tensors is not supported (Add, Sub, Mul, Max, Min are)"),
             };
             let ta = imp.materialize(&a, &n.input[0])?;
             let tb = imp.materialize(&b, &n.input[1])?;
