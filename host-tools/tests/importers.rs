@@ -295,57 +295,58 @@ fn every_table_operator_has_a_case() {
     assert!(missing.is_empty(), "importer table operators without a tract case: {missing:?}");
 }
 
-/// The gate quantized at int8 and int16 runs on the runtime close to the
-/// float model: the product of two tensors is one Mul layer, and `x ⊙
-/// sigmoid(x)` of one tensor stays a fused activation of the Dense before it.
-#[test]
-fn a_gated_network_quantizes_with_a_mul_of_two_tensors() {
+/// Import `c`, check its layer kinds, quantize it at int8 and int16 on 64
+/// inputs and require the runtime's outputs within `tol` (int8, int16) of
+/// tract's float outputs, relative to the output span.
+fn assert_quantizes_close(c: Case, kinds: &[&str], tol: (f32, f32)) {
     use polyact::DType;
     use polyact_tools::quantize::{calibrate, quantize, QuantOpts, RangeMode};
-    let inits = vec![weight("w1", &[6, 5], 3), weight("w2", &[6, 5], 4)];
-    let p = write_model_opset(gate_nodes(), inits, ("x", &[1, 6]), ("y", &[1, 5]), "gate.onnx", 17);
+    let file = format!("{}.onnx", c.name.replace(' ', "_"));
+    let p = write_model_opset(c.nodes, c.inits, ("x", &c.input), ("y", &c.output), &file, c.opset);
     let g = onnx::import(&p).unwrap();
-    let kinds: Vec<&str> = g.nodes.iter().map(|n| n.op.name()).collect();
-    assert_eq!(kinds, ["dense", "dense", "activation", "mul"], "{kinds:?}");
+    let got_kinds: Vec<&str> = g.nodes.iter().map(|n| n.op.name()).collect();
+    assert_eq!(got_kinds, kinds, "{}", c.name);
+    let dims: Vec<usize> = c.input[1..].iter().map(|&d| d as usize).collect();
+    let len: usize = dims.iter().product();
     let xs: Vec<Vec<f32>> =
-        (0..64).map(|s| (0..6).map(|i| ((i * 5 + s * 7) % 23) as f32 / 11.0 - 1.0).collect()).collect();
-    let want = eval::float_outputs(&p, &[6], &xs, || {}).unwrap();
+        (0..64).map(|s| (0..len).map(|i| ((i * 5 + s * 7) % 23) as f32 / 11.0 - 1.0).collect()).collect();
+    let want = eval::float_outputs(&p, &dims, &xs, || {}).unwrap();
     let span = want.iter().flatten().fold(0.0f32, |m, v| m.max(v.abs()));
-    // int8 weights bound both widths (about 1/254 of each weight).
-    for (act, tol) in [(DType::I8, 0.03), (DType::I16, 0.01)] {
+    for (act, tol) in [(DType::I8, tol.0), (DType::I16, tol.1)] {
         let cal = calibrate(&g, &xs, RangeMode::MinMax, || {}).unwrap();
         let opts = QuantOpts { act, range: RangeMode::MinMax, lower: Default::default() };
         let q = quantize(&g, &cal, &opts, |_| {}).unwrap();
-        let m = polyact::Model::from_bytes(&q.blob).unwrap();
-        assert!(m.ops().any(|o| o.unwrap().kind() == polyact::OpKind::Mul), "{act:?}: no mul layer");
         let got = eval::quantized_outputs(&q.blob, &xs, || {}).unwrap();
         let worst = got.iter().flatten().zip(want.iter().flatten()).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
-        assert!(worst <= tol * span, "{act:?}: max error {worst} of output span {span}");
+        assert!(worst <= tol * span, "{} {act:?}: max error {worst} of output span {span}", c.name);
     }
 }
 
-/// Attention scores quantized at int8 and int16: a Transpose and a MatMul of
-/// two tensors on the runtime, close to the float model.
+/// int8 weights bound both widths (about 1/254 of each weight).
+const WEIGHTED_TOL: (f32, f32) = (0.03, 0.01);
+
+/// The gate: the product of two tensors is one Mul layer, and `x ⊙
+/// sigmoid(x)` of one tensor stays a fused activation of the Dense before it.
+#[test]
+fn a_gated_network_quantizes_with_a_mul_of_two_tensors() {
+    let inits = vec![weight("w1", &[6, 5], 3), weight("w2", &[6, 5], 4)];
+    let c = flat("gate", gate_nodes(), inits, &[1, 5]);
+    assert_quantizes_close(c, &["dense", "dense", "activation", "mul"], WEIGHTED_TOL);
+}
+
+/// Attention scores: a Transpose and a MatMul of two tensors.
 #[test]
 fn attention_scores_quantize_with_a_matmul_of_two_tensors() {
-    use polyact::DType;
-    use polyact_tools::quantize::{calibrate, quantize, QuantOpts, RangeMode};
-    let p =
-        write_model_opset(attention_nodes(), attention_weights(), ("x", &[1, 3, 4]), ("y", &[1, 3, 3]), "att.onnx", 17);
-    let g = onnx::import(&p).unwrap();
-    let kinds: Vec<&str> = g.nodes.iter().map(|n| n.op.name()).collect();
-    assert_eq!(kinds, ["dense", "dense", "transpose", "matmul"], "{kinds:?}");
-    let xs: Vec<Vec<f32>> =
-        (0..64).map(|s| (0..12).map(|i| ((i * 5 + s * 7) % 23) as f32 / 11.0 - 1.0).collect()).collect();
-    let want = eval::float_outputs(&p, &[3, 4], &xs, || {}).unwrap();
-    let span = want.iter().flatten().fold(0.0f32, |m, v| m.max(v.abs()));
-    // int8 weights bound both widths.
-    for (act, tol) in [(DType::I8, 0.03), (DType::I16, 0.01)] {
-        let cal = calibrate(&g, &xs, RangeMode::MinMax, || {}).unwrap();
-        let opts = QuantOpts { act, range: RangeMode::MinMax, lower: Default::default() };
-        let q = quantize(&g, &cal, &opts, |_| {}).unwrap();
-        let got = eval::quantized_outputs(&q.blob, &xs, || {}).unwrap();
-        let worst = got.iter().flatten().zip(want.iter().flatten()).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
-        assert!(worst <= tol * span, "{act:?}: max error {worst} of output span {span}");
-    }
+    let c = Case { input: vec![1, 3, 4], ..flat("att", attention_nodes(), attention_weights(), &[1, 3, 3]) };
+    assert_quantizes_close(c, &["dense", "dense", "transpose", "matmul"], WEIGHTED_TOL);
+}
+
+/// A positional embedding and a per-token scale: Constant tensors, an Add
+/// and a Mul of two tensors (activation quantization only: 8 bits and 16).
+#[test]
+fn constants_of_any_shape_quantize_as_tensors() {
+    let nodes = vec![n("Add", &["x", "pos"], "e", vec![]), n("Mul", &["e", "tok"], "y", vec![])];
+    let inits = vec![weight("pos", &[1, 3, 4], 7), weight("tok", &[3, 1], 8)];
+    let c = Case { input: vec![1, 3, 4], ..flat("pos", nodes, inits, &[1, 3, 4]) };
+    assert_quantizes_close(c, &["constant", "add", "constant", "mul"], (0.02, 0.001));
 }

@@ -7,6 +7,7 @@
 pub mod activation;
 pub mod add;
 pub mod concat;
+pub mod constant;
 pub mod conv;
 pub mod dense;
 pub mod matmul;
@@ -111,6 +112,7 @@ float_layers! {
     Transpose(transpose::Transpose),
     MatMul(matmul::MatMul),
     MinMax(minmax::MinMax),
+    Constant(constant::Constant),
 }
 
 /// `[H, W, C]` of channels-last dims (1-D: `[1, W, C]`).

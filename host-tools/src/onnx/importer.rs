@@ -163,6 +163,46 @@ impl Importer {
         bail!("constant of shape {:?} is neither a scalar nor per channel for a tensor of shape {:?}", c.dims, dims)
     }
 
+    /// A Constant layer holding `c` broadcast (numpy rules) to a tensor of
+    /// logical `dims` (batch first), for an elementwise layer of two tensors.
+    pub fn constant_tensor(&mut self, name: &str, c: &Constant, dims: &[usize], layout: Layout) -> Result<usize> {
+        if layout != Layout::Plain {
+            bail!("a constant of shape {:?} with a channels-first tensor is not supported", c.dims);
+        }
+        if c.dims.len() > dims.len() {
+            bail!("constant of shape {:?} has more axes than the tensor {dims:?}", c.dims);
+        }
+        let lead = dims.len() - c.dims.len();
+        let cdims: Vec<usize> = std::iter::repeat_n(1, lead).chain(c.dims.iter().copied()).collect();
+        if cdims.iter().zip(dims).any(|(&cd, &d)| cd != 1 && cd != d) {
+            bail!("constant of shape {:?} does not broadcast to the tensor's {dims:?}", c.dims);
+        }
+        let total: usize = dims.iter().product();
+        let values = (0..total)
+            .map(|k| {
+                let (mut rest, mut at, mut stride) = (k, 0, 1);
+                for (i, &d) in dims.iter().enumerate().rev() {
+                    let idx = rest % d;
+                    rest /= d;
+                    if cdims[i] != 1 {
+                        at += idx * stride;
+                    }
+                    stride *= cdims[i];
+                }
+                c.data.get(at).copied().unwrap_or(0.0)
+            })
+            .collect();
+        let tname = format!("{name}::tensor");
+        let t = self.g.add_tensor(&tname, physical(dims, layout));
+        self.g.nodes.push(Node {
+            name: tname,
+            op: Op::Constant(crate::layers::constant::Constant { values }),
+            inputs: vec![],
+            output: t,
+        });
+        Ok(t)
+    }
+
     pub fn optional_scalar(&self, n: &NodeProto, input: usize, attr_name: &str) -> Result<Option<f64>> {
         if let Some(name) = n.input.get(input).filter(|s| !s.is_empty()) {
             let c = self.constant(name)?;

@@ -65,7 +65,8 @@ pub fn quantize(g: &Graph, cal: &Calibration, opts: &QuantOpts, mut progress: im
     let mut quants: Vec<_> = cal.ranges.iter().map(|&(lo, hi)| quant_for(act, lo, hi)).collect();
     // Types that layers fix (in graph order, so chains follow).
     for n in &g.nodes {
-        if let Some(q) = n.op.layer().output_quant(quants[n.inputs[0]], act) {
+        let input_quant = n.inputs.first().map_or(quants[n.output], |&t| quants[t]);
+        if let Some(q) = n.op.layer().output_quant(input_quant, act) {
             quants[n.output] = q;
         }
     }
@@ -94,7 +95,7 @@ pub fn quantize(g: &Graph, cal: &Calibration, opts: &QuantOpts, mut progress: im
         }
         let in_dims: Vec<&[usize]> = n.inputs.iter().map(|&t| g.tensors[t].dims.as_slice()).collect();
         let out_dims = &g.tensors[n.output].dims;
-        let mut layer = LayerReport::new(&n.name, n.op.name(), in_dims[0], out_dims);
+        let mut layer = LayerReport::new(&n.name, n.op.name(), in_dims.first().copied().unwrap_or(&[]), out_dims);
         layer.macs = n.op.layer().macs(&in_dims, out_dims);
         let mut cx = WriteCtx {
             g,

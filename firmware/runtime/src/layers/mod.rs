@@ -12,6 +12,7 @@ pub mod activation_layer;
 pub mod add;
 pub mod arena_io;
 pub mod concat;
+pub mod constant;
 pub mod conv;
 pub mod dense;
 pub mod depthwise;
@@ -121,4 +122,5 @@ crate::op_table! { 'a;
     16 => Sub             "sub"              add::Add,                               in_place: false;
     17 => Minimum         "minimum"          minmax::MinMax,                         in_place: false;
     18 => Maximum         "maximum"          minmax::MinMax,                         in_place: false;
+    19 => Constant        "constant"         constant::Constant<'a>,                 in_place: false;
 }

@@ -38,29 +38,45 @@ pub fn binary(imp: &mut Importer, n: &NodeProto) -> Result<()> {
             return super::norm::rms_norm(imp, n, ai, src, &g);
         }
     }
-    if let (Val::Act { root: ra, .. }, Val::Act { root: rb, .. }) = (&a, &b) {
-        if ra != rb {
-            let layer = match op {
-                Bin::Add => Op::Add(Add { subtract: false }),
-                Bin::Sub => Op::Add(Add { subtract: true }),
-                Bin::Mul => Op::Mul(Mul),
-                Bin::Max => Op::MinMax(MinMax { max: true }),
-                Bin::Min => Op::MinMax(MinMax { max: false }),
-                _ => bail!("{op:?} of two different tensors is not supported (Add, Sub, Mul, Max, Min are)"),
-            };
-            let ta = imp.materialize(&a, &n.input[0])?;
-            let tb = imp.materialize(&b, &n.input[1])?;
-            let (Val::Act { layout: la, dims: da, .. }, Val::Act { layout: lb, dims: db, .. }) =
-                (imp.val(&n.input[0])?, imp.val(&n.input[1])?)
-            else {
-                unreachable!()
-            };
-            if la != lb || da != db {
-                bail!("{op:?} operands must have the same shape and layout (no broadcasting)");
-            }
-            imp.layer(n, layer, vec![ta, tb], la, da);
-            return Ok(());
+    let two_tensors = match (&a, &b) {
+        (Val::Act { root: ra, .. }, Val::Act { root: rb, .. }) => ra != rb,
+        // A constant neither scalar nor per channel (a positional embedding)
+        // becomes a tensor of its own.
+        (Val::Act { layout, dims, .. }, Val::Const(c)) | (Val::Const(c), Val::Act { layout, dims, .. }) => {
+            imp.const_expr(c, dims, *layout).is_err()
         }
+        _ => false,
+    };
+    if two_tensors {
+        let layer = match op {
+            Bin::Add => Op::Add(Add { subtract: false }),
+            Bin::Sub => Op::Add(Add { subtract: true }),
+            Bin::Mul => Op::Mul(Mul),
+            Bin::Max => Op::MinMax(MinMax { max: true }),
+            Bin::Min => Op::MinMax(MinMax { max: false }),
+            _ => bail!("{op:?} of two different tensors is not supported (Add, Sub, Mul, Max, Min are)"),
+        };
+        let shape = [&a, &b].iter().find_map(|v| match v {
+            Val::Act { layout, dims, .. } => Some((*layout, dims.clone())),
+            _ => None,
+        });
+        let Some((layout, dims)) = shape else { unreachable!("one operand is a tensor") };
+        let mut ts = Vec::new();
+        for (v, name) in [(&a, &n.input[0]), (&b, &n.input[1])] {
+            ts.push(match v {
+                Val::Const(c) => imp.constant_tensor(name, c, &dims, layout)?,
+                _ => imp.materialize(v, name)?,
+            });
+        }
+        for name in &n.input[..2] {
+            if let Val::Act { layout: l, dims: d, .. } = imp.val(name)? {
+                if l != layout || d != dims {
+                    bail!("{op:?} operands must have the same shape and layout (no broadcasting)");
+                }
+            }
+        }
+        imp.layer(n, layer, ts, layout, dims);
+        return Ok(());
     }
     // A constant operand (a bias after MatMul, a scale...) joins the
     // tensor's pending expression; `passes::fold_affine` later moves an
