@@ -223,6 +223,14 @@ fn cases() -> Vec<Case> {
         vec![],
         &[1, 12],
     ));
+    // Constants of the tensor's shape (a learned positional embedding) and
+    // broadcast along the last axis (a per-token scale).
+    let pos = vec![n("Add", &["x", "pos"], "e", vec![]), n("Mul", &["e", "tok"], "y", vec![])];
+    let pos_inits = vec![weight("pos", &[1, 3, 4], 7), weight("tok", &[3, 1], 8)];
+    v.push(Case { input: vec![1, 3, 4], ..flat("positional embedding", pos, pos_inits, &[1, 3, 4]) });
+    let ln = n("LayerNormalization", &["x", "g", "be"], "y", vec![float("epsilon", 1e-5)]);
+    let ln_inits = vec![weight("g", &[6], 1), weight("be", &[6], 2)];
+    v.push(Case { input: vec![1, 3, 6], ..flat("layer norm", vec![ln], ln_inits, &[1, 3, 6]) });
     v.push(flat("softmax", vec![n("Softmax", &["x"], "y", vec![int("axis", -1)])], vec![], &[1, 6]));
     v
 }
@@ -349,4 +357,16 @@ fn constants_of_any_shape_quantize_as_tensors() {
     let inits = vec![weight("pos", &[1, 3, 4], 7), weight("tok", &[3, 1], 8)];
     let c = Case { input: vec![1, 3, 4], ..flat("pos", nodes, inits, &[1, 3, 4]) };
     assert_quantizes_close(c, &["constant", "add", "constant", "mul"], (0.02, 0.001));
+}
+
+/// Pre-LN: LayerNormalization then a Dense.
+#[test]
+fn layer_norm_quantizes() {
+    let nodes = vec![
+        n("LayerNormalization", &["x", "g", "be"], "l", vec![float("epsilon", 1e-5)]),
+        n("MatMul", &["l", "w"], "y", vec![]),
+    ];
+    let inits = vec![weight("g", &[8], 1), weight("be", &[8], 2), weight("w", &[8, 4], 3)];
+    let c = Case { input: vec![1, 3, 8], ..flat("ln", nodes, inits, &[1, 3, 4]) };
+    assert_quantizes_close(c, &["layer_norm", "dense"], WEIGHTED_TOL);
 }

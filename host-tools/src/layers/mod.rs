@@ -10,6 +10,7 @@ pub mod concat;
 pub mod constant;
 pub mod conv;
 pub mod dense;
+pub mod layer_norm;
 pub mod matmul;
 pub mod minmax;
 pub mod mul;
@@ -113,6 +114,7 @@ float_layers! {
     MatMul(matmul::MatMul),
     MinMax(minmax::MinMax),
     Constant(constant::Constant),
+    LayerNorm(layer_norm::LayerNorm),
 }
 
 /// `[H, W, C]` of channels-last dims (1-D: `[1, W, C]`).

@@ -19,6 +19,7 @@ pub mod depthwise;
 pub(crate) mod dot;
 #[cfg(polyact_dsp)]
 mod dsp;
+pub mod layer_norm;
 pub mod matmul;
 pub mod minmax;
 pub mod mul;
@@ -123,4 +124,5 @@ crate::op_table! { 'a;
     17 => Minimum         "minimum"          minmax::MinMax,                         in_place: false;
     18 => Maximum         "maximum"          minmax::MinMax,                         in_place: false;
     19 => Constant        "constant"         constant::Constant<'a>,                 in_place: false;
+    20 => LayerNorm       "layer_norm"       layer_norm::LayerNorm<'a>,              in_place: false;
 }

@@ -87,6 +87,7 @@ pub const TABLE: &[(&str, Import)] = &[
     ("Conv", Node(conv::conv)),
     // norm.rs
     ("BatchNormalization", Node(norm::batchnorm)),
+    ("LayerNormalization", Node(norm::layer_norm)),
     // pool.rs
     ("MaxPool", Node(pool::max_pool)),
     ("AveragePool", Node(pool::avg_pool)),

@@ -4,9 +4,11 @@
 
 use crate::expr::{Bin, Expr};
 use crate::ir::Op;
+use crate::layers::layer_norm::LayerNorm;
 use crate::layers::rms_norm::RmsNorm;
-use crate::onnx::attrs::attr_f;
+use crate::onnx::attrs::{attr_f, attr_i};
 use crate::onnx::importer::{Importer, Val};
+use crate::onnx::layout::Layout;
 use anyhow::{bail, Result};
 use tract_onnx::pb::NodeProto;
 
@@ -59,5 +61,32 @@ pub fn rms_norm(imp: &mut Importer, n: &NodeProto, act_input: usize, src: usize,
     }
     let Val::Act { layout, dims, .. } = v else { unreachable!() };
     imp.layer(n, Op::RmsNorm(RmsNorm { eps }), vec![t], layout, dims);
+    Ok(())
+}
+
+/// LayerNormalization (opset 17) over the last axis, with its scale and
+/// optional bias: a LayerNorm layer.
+pub fn layer_norm(imp: &mut Importer, n: &NodeProto) -> Result<()> {
+    let (x, layout, dims) = imp.tensor_input(&n.input[0])?;
+    let axis = attr_i(n, "axis", -1);
+    if layout != Layout::Plain || (axis != -1 && axis != dims.len() as i64 - 1) {
+        bail!("layer normalization is supported over the last axis of a plain tensor only (axis {axis})");
+    }
+    let c = *dims.last().unwrap_or(&1);
+    let per_channel = |name: &str, what: &str| -> Result<Vec<f64>> {
+        let k = imp.constant(name)?;
+        match k.data.len() {
+            1 => Ok(vec![k.data[0]; c]),
+            l if l == c => Ok(k.data),
+            l => bail!("layer normalization {what} has {l} values for {c} channels"),
+        }
+    };
+    let gamma = per_channel(n.input.get(1).map(String::as_str).unwrap_or(""), "scale")?;
+    let beta = match n.input.get(2).filter(|s| !s.is_empty()) {
+        Some(b) => per_channel(b, "bias")?,
+        None => vec![0.0; c],
+    };
+    let eps = attr_f(n, "epsilon", 1e-5);
+    imp.layer(n, Op::LayerNorm(LayerNorm { gamma, beta, eps }), vec![x], layout, dims);
     Ok(())
 }
