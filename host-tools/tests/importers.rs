@@ -228,6 +228,16 @@ fn cases() -> Vec<Case> {
     let pos = vec![n("Add", &["x", "pos"], "e", vec![]), n("Mul", &["e", "tok"], "y", vec![])];
     let pos_inits = vec![weight("pos", &[1, 3, 4], 7), weight("tok", &[3, 1], 8)];
     v.push(Case { input: vec![1, 3, 4], ..flat("positional embedding", pos, pos_inits, &[1, 3, 4]) });
+    // Reductions of a plain tensor: over tokens, over features, keepdims both ways.
+    let reductions = [
+        n("ReduceSum", &["x", "ax"], "y", vec![int("keepdims", 1)]),
+        n("ReduceMax", &["x"], "y", vec![ints("axes", &[-1]), int("keepdims", 1)]),
+        n("ReduceMean", &["x"], "y", vec![ints("axes", &[1]), int("keepdims", 0)]),
+    ];
+    for (r, out) in reductions.into_iter().zip([[1, 3, 1], [1, 3, 1], [1, 4, 0]]) {
+        let out: Vec<i64> = out.into_iter().filter(|&d| d > 0).collect();
+        v.push(Case { input: vec![1, 3, 4], ..flat("reduce", vec![r], vec![int64s("ax", &[-1])], &out) });
+    }
     let ln = n("LayerNormalization", &["x", "g", "be"], "y", vec![float("epsilon", 1e-5)]);
     let ln_inits = vec![weight("g", &[6], 1), weight("be", &[6], 2)];
     v.push(Case { input: vec![1, 3, 6], ..flat("layer norm", vec![ln], ln_inits, &[1, 3, 6]) });
@@ -369,4 +379,18 @@ fn layer_norm_quantizes() {
     let inits = vec![weight("g", &[8], 1), weight("be", &[8], 2), weight("w", &[8, 4], 3)];
     let c = Case { input: vec![1, 3, 8], ..flat("ln", nodes, inits, &[1, 3, 4]) };
     assert_quantizes_close(c, &["layer_norm", "dense"], WEIGHTED_TOL);
+}
+
+/// Mean over tokens (a transformer's pooling) and a sum over features,
+/// quantized.
+#[test]
+fn reductions_quantize() {
+    let nodes = vec![
+        n("ReduceMean", &["x"], "m", vec![ints("axes", &[1]), int("keepdims", 0)]),
+        n("MatMul", &["m", "w"], "h", vec![]),
+        n("ReduceSum", &["h", "ax"], "y", vec![int("keepdims", 1)]),
+    ];
+    let inits = vec![weight("w", &[4, 5], 3), int64s("ax", &[-1])];
+    let c = Case { input: vec![1, 3, 4], ..flat("red", nodes, inits, &[1, 1]) };
+    assert_quantizes_close(c, &["reduce_mean", "reshape", "dense", "reduce_sum"], WEIGHTED_TOL);
 }

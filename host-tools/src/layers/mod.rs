@@ -15,6 +15,7 @@ pub mod matmul;
 pub mod minmax;
 pub mod mul;
 pub mod pool;
+pub mod reduce;
 pub mod reshape;
 pub mod rms_norm;
 pub mod softmax;
@@ -115,6 +116,7 @@ float_layers! {
     MinMax(minmax::MinMax),
     Constant(constant::Constant),
     LayerNorm(layer_norm::LayerNorm),
+    Reduce(reduce::Reduce),
 }
 
 /// `[H, W, C]` of channels-last dims (1-D: `[1, W, C]`).

@@ -25,6 +25,7 @@ pub mod minmax;
 pub mod mul;
 pub mod output_stage;
 pub mod pool;
+pub mod reduce;
 pub mod reshape;
 pub mod rmsnorm;
 pub mod softmax;
@@ -125,4 +126,7 @@ crate::op_table! { 'a;
     18 => Maximum         "maximum"          minmax::MinMax,                         in_place: false;
     19 => Constant        "constant"         constant::Constant<'a>,                 in_place: false;
     20 => LayerNorm       "layer_norm"       layer_norm::LayerNorm<'a>,              in_place: false;
+    21 => ReduceSum       "reduce_sum"       reduce::Reduce,                         in_place: false;
+    22 => ReduceMean      "reduce_mean"      reduce::Reduce,                         in_place: false;
+    23 => ReduceMax       "reduce_max"       reduce::Reduce,                         in_place: false;
 }

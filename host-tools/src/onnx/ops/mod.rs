@@ -8,6 +8,7 @@ pub mod elementwise;
 pub mod linear;
 pub mod norm;
 pub mod pool;
+pub mod reduce;
 pub mod shape;
 pub mod softmax;
 
@@ -94,6 +95,9 @@ pub const TABLE: &[(&str, Import)] = &[
     ("GlobalMaxPool", Node(pool::global_max_pool)),
     ("GlobalAveragePool", Node(pool::global_avg_pool)),
     ("ReduceMean", Node(pool::reduce_mean)),
+    // reduce.rs
+    ("ReduceSum", Node(reduce::reduce_sum)),
+    ("ReduceMax", Node(reduce::reduce_max)),
     // shape.rs
     ("Identity", Node(shape::identity)),
     ("Dropout", Node(shape::identity)),

@@ -1,5 +1,6 @@
 //! Pooling: MaxPool/AveragePool, their global forms, and ReduceMean (the
-//! global average over spatial axes, or the RMS statistic `mean(x²)`).
+//! global average over spatial axes, the RMS statistic `mean(x²)`, or a
+//! general reduction of a plain tensor, see `reduce.rs`).
 
 use crate::expr::{Bin, Expr};
 use crate::ir::Op;
@@ -8,6 +9,7 @@ use crate::onnx::attrs::{attr_i, attr_ints};
 use crate::onnx::importer::{Importer, Val};
 use crate::onnx::layout::Layout;
 use anyhow::{anyhow, bail, Result};
+use polyact::layers::reduce::ReduceKind;
 use polyact::writer::PoolGeom;
 use tract_onnx::pb::NodeProto;
 /// MaxPool / AveragePool over NCW/NCHW input.
@@ -99,13 +101,16 @@ pub fn reduce_mean(imp: &mut Importer, n: &NodeProto) -> Result<()> {
             return Ok(());
         }
     }
+    if matches!(imp.val(&n.input[0])?, Val::Act { layout: Layout::Plain, .. }) {
+        return super::reduce::reduce(imp, n, ReduceKind::Mean);
+    }
     let (x, layout, dims) = imp.tensor_input(&n.input[0])?;
     let rank = dims.len() as i64;
     let mut axes: Vec<usize> = axes.iter().map(|&a| if a < 0 { (a + rank) as usize } else { a as usize }).collect();
     axes.sort_unstable();
     let spatial: Vec<usize> = (2..dims.len()).collect();
     if layout != Layout::ChannelsFirst || axes != spatial {
-        bail!("ReduceMean is supported over all spatial axes of an NCHW/NCW tensor (global average pooling) only");
+        bail!("ReduceMean of an NCHW/NCW tensor is supported over all its spatial axes (global average pooling) only");
     }
     let sp = &dims[2..];
     let window = if sp.len() == 1 { [1, sp[0]] } else { [sp[0], sp[1]] };
