@@ -10,6 +10,7 @@ pub mod concat;
 pub mod constant;
 pub mod conv;
 pub mod dense;
+pub mod div;
 pub mod layer_norm;
 pub mod matmul;
 pub mod minmax;
@@ -117,6 +118,7 @@ float_layers! {
     Constant(constant::Constant),
     LayerNorm(layer_norm::LayerNorm),
     Reduce(reduce::Reduce),
+    Div(div::Div),
 }
 
 /// `[H, W, C]` of channels-last dims (1-D: `[1, W, C]`).

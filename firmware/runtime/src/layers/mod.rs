@@ -16,6 +16,7 @@ pub mod constant;
 pub mod conv;
 pub mod dense;
 pub mod depthwise;
+pub mod div;
 pub(crate) mod dot;
 #[cfg(polyact_dsp)]
 mod dsp;
@@ -129,4 +130,5 @@ crate::op_table! { 'a;
     21 => ReduceSum       "reduce_sum"       reduce::Reduce,                         in_place: false;
     22 => ReduceMean      "reduce_mean"      reduce::Reduce,                         in_place: false;
     23 => ReduceMax       "reduce_max"       reduce::Reduce,                         in_place: false;
+    24 => Div             "div"              div::Div,                               in_place: false;
 }

@@ -1,10 +1,11 @@
 //! Elementwise nodes: arithmetic with constants (fused into the pending
-//! expression of their tensor), Add, Sub, Mul, Max and Min of two tensors
-//! (residual connections, gates), and Clip.
+//! expression of their tensor), Add, Sub, Mul, Div, Max and Min of two
+//! tensors (residual connections, gates, normalisations), and Clip.
 
 use crate::expr::{Bin, Expr};
 use crate::ir::Op;
 use crate::layers::add::Add;
+use crate::layers::div::Div;
 use crate::layers::minmax::MinMax;
 use crate::layers::mul::Mul;
 use crate::onnx::importer::{Importer, Val};
@@ -54,7 +55,8 @@ pub fn binary(imp: &mut Importer, n: &NodeProto) -> Result<()> {
             Bin::Mul => Op::Mul(Mul),
             Bin::Max => Op::MinMax(MinMax { max: true }),
             Bin::Min => Op::MinMax(MinMax { max: false }),
-            _ => bail!("{op:?} of two different tensors is not supported (Add, Sub, Mul, Max, Min are)"),
+            Bin::Div => Op::Div(Div),
+            _ => bail!("{op:?} of two different tensors is not supported (Add, Sub, Mul, Div, Max, Min are)"),
         };
         let shape = [&a, &b].iter().find_map(|v| match v {
             Val::Act { layout, dims, .. } => Some((*layout, dims.clone())),
@@ -68,10 +70,15 @@ pub fn binary(imp: &mut Importer, n: &NodeProto) -> Result<()> {
                 _ => imp.materialize(v, name)?,
             });
         }
-        for name in &n.input[..2] {
+        for (k, name) in n.input[..2].iter().enumerate() {
             if let Val::Act { layout: l, dims: d, .. } = imp.val(name)? {
-                if l != layout || d != dims {
-                    bail!("{op:?} operands must have the same shape and layout (no broadcasting)");
+                // A divisor may hold one value per row (`s / Σ s`).
+                let per_row = op == Bin::Div
+                    && k == 1
+                    && d.len() == dims.len()
+                    && d.split_last().map(|(&c, r)| c == 1 && r == &dims[..dims.len() - 1]).unwrap_or(false);
+                if l != layout || (d != dims && !per_row) {
+                    bail!("{op:?} operands must have the same shape and layout (only a divisor broadcasts, along the last axis)");
                 }
             }
         }
