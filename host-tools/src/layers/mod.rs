@@ -1,26 +1,13 @@
-//! The float graph's layers, one file per kind, mirroring the runtime's
-//! `layers/`: each says what it computes in f64 (the ONNX semantics, for
-//! calibration and the importer's checks) and how it is written into a
-//! blob with the runtime's writer. [`Op`] and its dispatch are generated
-//! from the one table below, so a new layer is its file plus one line here.
+//! The float graph's layers. Most are the runtime's own float layers
+//! ([`polyact::writer::FloatLayer`], defined in each runtime layer file beside
+//! its integer kernel), held as [`Op::Layer`]; the three here need the host's
+//! quantization machinery — per-channel weight quantization and bias
+//! correction (Dense, Conv) and activation lowering with certification (Act)
+//! — and are the variants passes rewrite.
 
 pub mod activation;
-pub mod add;
-pub mod concat;
-pub mod constant;
 pub mod conv;
 pub mod dense;
-pub mod div;
-pub mod layer_norm;
-pub mod matmul;
-pub mod minmax;
-pub mod mul;
-pub mod pool;
-pub mod reduce;
-pub mod reshape;
-pub mod rms_norm;
-pub mod softmax;
-pub mod transpose;
 
 use crate::ir::{Graph, Node};
 use crate::lower::LowerOpts;
@@ -104,40 +91,39 @@ macro_rules! float_layers {
 float_layers! {
     Dense(dense::Dense),
     Conv(conv::Conv),
-    Pool(pool::Pool),
-    Add(add::Add),
-    Concat(concat::Concat),
-    Reshape(reshape::Reshape),
-    Softmax(softmax::Softmax),
-    RmsNorm(rms_norm::RmsNorm),
     Act(activation::Act),
-    Mul(mul::Mul),
-    Transpose(transpose::Transpose),
-    MatMul(matmul::MatMul),
-    MinMax(minmax::MinMax),
-    Constant(constant::Constant),
-    LayerNorm(layer_norm::LayerNorm),
-    Reduce(reduce::Reduce),
-    Div(div::Div),
+    Layer(RuntimeLayer),
 }
 
-/// `[H, W, C]` of channels-last dims (1-D: `[1, W, C]`).
-pub fn hwc(d: &[usize]) -> [usize; 3] {
-    match d.len() {
-        0 => [1, 1, 1],
-        1 => [1, 1, d[0]],
-        2 => [1, d[0], d[1]],
-        _ => [d[0], d[1], d[2]],
+/// A runtime float layer (everything but Dense, Conv and Act).
+#[derive(Clone, Debug)]
+pub struct RuntimeLayer(pub Box<dyn polyact::writer::FloatLayer>);
+
+impl Op {
+    /// A runtime float layer as a graph op.
+    pub fn layer_of(l: impl polyact::writer::FloatLayer + 'static) -> Op {
+        Op::Layer(RuntimeLayer(Box::new(l)))
     }
 }
 
-/// Input position of window tap `k` for output `o`, if inside the input.
-pub fn tap(o: usize, k: usize, stride: usize, dil: usize, pad: usize, n: usize) -> Option<usize> {
-    let p = (o * stride + k * dil) as isize - pad as isize;
-    (p >= 0 && (p as usize) < n).then_some(p as usize)
+impl FloatLayer for RuntimeLayer {
+    fn name(&self) -> &'static str {
+        self.0.name()
+    }
+    fn eval(&self, inputs: &[&[f64]], in_dims: &[&[usize]], out_dims: &[usize]) -> Vec<f64> {
+        self.0.eval(inputs, in_dims, out_dims)
+    }
+    fn output_quant(&self, input: Quant, act: DType) -> Option<Quant> {
+        self.0.output_quant(input, act)
+    }
+    fn macs(&self, in_dims: &[&[usize]], out_dims: &[usize]) -> usize {
+        self.0.macs(in_dims, out_dims)
+    }
+    fn write(&self, node: &Node, cx: &mut WriteCtx) -> Result<()> {
+        let inputs: Vec<TensorId> = node.inputs.iter().map(|&t| cx.ids[t]).collect();
+        cx.report.weight_bytes = self.0.write(cx.b, &inputs, cx.ids[node.output]);
+        Ok(())
+    }
 }
 
-/// The innermost (channel) extent of dims.
-pub fn channels(d: &[usize]) -> usize {
-    *d.last().unwrap_or(&1)
-}
+pub use polyact::writer::float::{channels, hwc, tap};

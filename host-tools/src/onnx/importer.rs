@@ -114,7 +114,7 @@ impl Importer {
                 let out = self.g.add_tensor(&plain, dims[1..].to_vec());
                 self.g.nodes.push(Node {
                     name: plain.clone(),
-                    op: Op::Transpose(crate::layers::transpose::Transpose { perm }),
+                    op: Op::layer_of(polyact::layers::transpose::TransposeDef { perm }),
                     inputs: vec![t],
                     output: out,
                 });
@@ -196,7 +196,7 @@ impl Importer {
         let t = self.g.add_tensor(&tname, physical(dims, layout));
         self.g.nodes.push(Node {
             name: tname,
-            op: Op::Constant(crate::layers::constant::Constant { values }),
+            op: Op::layer_of(polyact::layers::constant::ConstantDef { values }),
             inputs: vec![],
             output: t,
         });

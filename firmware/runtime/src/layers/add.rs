@@ -132,6 +132,52 @@ mod encode {
     }
 }
 
+/// The layer before quantization: its f64 semantics and how it writes itself.
+#[cfg(feature = "std")]
+mod float {
+    use crate::writer::float::FloatLayer;
+    use crate::writer::{ModelBuilder, TensorId};
+    use std::boxed::Box;
+    use std::vec::Vec;
+
+    #[derive(Clone, Debug)]
+    pub struct AddDef {
+        /// Sub: `a − b`.
+        pub subtract: bool,
+    }
+
+    impl FloatLayer for AddDef {
+        fn name(&self) -> &'static str {
+            if self.subtract {
+                "sub"
+            } else {
+                "add"
+            }
+        }
+
+        fn eval(&self, inputs: &[&[f64]], _: &[&[usize]], _: &[usize]) -> Vec<f64> {
+            let sign = if self.subtract { -1.0 } else { 1.0 };
+            inputs[0].iter().zip(inputs[1]).map(|(a, b)| a + sign * b).collect()
+        }
+
+        fn write(&self, b: &mut ModelBuilder, inputs: &[TensorId], output: TensorId) -> usize {
+            let (x1, x2, y) = (inputs[0], inputs[1], output);
+            if self.subtract {
+                b.sub(x1, x2, y);
+            } else {
+                b.add(x1, x2, y);
+            }
+            0
+        }
+
+        fn clone_box(&self) -> Box<dyn FloatLayer> {
+            Box::new(self.clone())
+        }
+    }
+}
+#[cfg(feature = "std")]
+pub use float::AddDef;
+
 #[cfg(all(test, feature = "std"))]
 mod tests {
     use crate::writer::ModelBuilder;

@@ -115,3 +115,48 @@ mod encode {
         }
     }
 }
+
+/// The layer before quantization: its f64 semantics and how it writes itself.
+#[cfg(feature = "std")]
+mod float {
+    use crate::writer::float::FloatLayer;
+    use crate::writer::{ModelBuilder, TensorId};
+    use std::boxed::Box;
+    use std::vec::Vec;
+
+    #[derive(Clone, Debug)]
+    pub struct ConcatDef {
+        /// Axis in the stored (channels-last, no batch) dims.
+        pub axis: usize,
+    }
+
+    impl FloatLayer for ConcatDef {
+        fn name(&self) -> &'static str {
+            "concat"
+        }
+
+        fn eval(&self, inputs: &[&[f64]], in_dims: &[&[usize]], out_dims: &[usize]) -> Vec<f64> {
+            let outer: usize = out_dims[..self.axis].iter().product();
+            let mut o = Vec::with_capacity(out_dims.iter().product());
+            for k in 0..outer {
+                for (x, d) in inputs.iter().zip(in_dims) {
+                    let block: usize = d[self.axis..].iter().product();
+                    o.extend_from_slice(&x[k * block..(k + 1) * block]);
+                }
+            }
+            o
+        }
+
+        fn write(&self, b: &mut ModelBuilder, inputs: &[TensorId], output: TensorId) -> usize {
+            let xs: Vec<TensorId> = inputs.to_vec();
+            b.concat(&xs, output, self.axis);
+            0
+        }
+
+        fn clone_box(&self) -> Box<dyn FloatLayer> {
+            Box::new(self.clone())
+        }
+    }
+}
+#[cfg(feature = "std")]
+pub use float::ConcatDef;

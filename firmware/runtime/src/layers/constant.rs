@@ -59,6 +59,42 @@ mod encode {
     }
 }
 
+/// The layer before quantization: its f64 semantics and how it writes itself.
+#[cfg(feature = "std")]
+mod float {
+    use crate::writer::float::FloatLayer;
+    use crate::writer::{ModelBuilder, TensorId};
+    use std::boxed::Box;
+    use std::vec::Vec;
+
+    #[derive(Clone, Debug)]
+    pub struct ConstantDef {
+        /// The values in the tensor's stored order.
+        pub values: Vec<f64>,
+    }
+
+    impl FloatLayer for ConstantDef {
+        fn name(&self) -> &'static str {
+            "constant"
+        }
+
+        fn eval(&self, _: &[&[f64]], _: &[&[usize]], _: &[usize]) -> Vec<f64> {
+            self.values.clone()
+        }
+
+        fn write(&self, b: &mut ModelBuilder, _inputs: &[TensorId], output: TensorId) -> usize {
+            b.constant(output, &self.values);
+            self.values.len() * b.tensor_type(output).0.size()
+        }
+
+        fn clone_box(&self) -> Box<dyn FloatLayer> {
+            Box::new(self.clone())
+        }
+    }
+}
+#[cfg(feature = "std")]
+pub use float::ConstantDef;
+
 #[cfg(all(test, feature = "std"))]
 mod tests {
     use crate::writer::ModelBuilder;

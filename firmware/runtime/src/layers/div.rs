@@ -101,6 +101,42 @@ mod encode {
     }
 }
 
+/// The layer before quantization: its f64 semantics and how it writes itself.
+#[cfg(feature = "std")]
+mod float {
+    use crate::writer::float::{channels, FloatLayer};
+    use crate::writer::{ModelBuilder, TensorId};
+    use std::boxed::Box;
+    use std::vec::Vec;
+
+    #[derive(Clone, Debug)]
+    pub struct DivDef;
+
+    impl FloatLayer for DivDef {
+        fn name(&self) -> &'static str {
+            "div"
+        }
+
+        fn eval(&self, inputs: &[&[f64]], in_dims: &[&[usize]], _: &[usize]) -> Vec<f64> {
+            let (a, b) = (inputs[0], inputs[1]);
+            let c = channels(in_dims[0]).max(1);
+            let per_row = b.len() != a.len();
+            a.iter().enumerate().map(|(i, &v)| v / b[if per_row { i / c } else { i }]).collect()
+        }
+
+        fn write(&self, b: &mut ModelBuilder, inputs: &[TensorId], output: TensorId) -> usize {
+            b.div(inputs[0], inputs[1], output);
+            0
+        }
+
+        fn clone_box(&self) -> Box<dyn FloatLayer> {
+            Box::new(self.clone())
+        }
+    }
+}
+#[cfg(feature = "std")]
+pub use float::DivDef;
+
 #[cfg(all(test, feature = "std"))]
 mod tests {
     use crate::writer::ModelBuilder;

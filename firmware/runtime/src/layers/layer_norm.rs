@@ -123,6 +123,60 @@ mod encode {
     }
 }
 
+/// The layer before quantization: its f64 semantics and how it writes itself.
+#[cfg(feature = "std")]
+mod float {
+    use crate::writer::float::{channels, FloatLayer};
+    use crate::writer::{ModelBuilder, TensorId};
+    use std::boxed::Box;
+    use std::vec::Vec;
+
+    #[derive(Clone, Debug)]
+    pub struct LayerNormDef {
+        /// γ and β, one per channel.
+        pub gamma: Vec<f64>,
+        pub beta: Vec<f64>,
+        pub eps: f64,
+    }
+
+    impl FloatLayer for LayerNormDef {
+        fn name(&self) -> &'static str {
+            "layer_norm"
+        }
+
+        fn eval(&self, inputs: &[&[f64]], _: &[&[usize]], out_dims: &[usize]) -> Vec<f64> {
+            let (x, c) = (inputs[0], channels(out_dims).max(1));
+            let mut o = vec![0.0; x.len()];
+            for r in 0..x.len() / c {
+                let row = &x[r * c..(r + 1) * c];
+                let mu = row.iter().sum::<f64>() / c as f64;
+                let var = row.iter().map(|v| (v - mu) * (v - mu)).sum::<f64>() / c as f64;
+                for i in 0..c {
+                    o[r * c + i] = self.gamma[i] * (row[i] - mu) / (var + self.eps).sqrt() + self.beta[i];
+                }
+            }
+            o
+        }
+
+        fn write(&self, b: &mut ModelBuilder, inputs: &[TensorId], output: TensorId) -> usize {
+            // Per-tensor int8 gains: γ's largest magnitude at 127.
+            let top = self.gamma.iter().fold(0.0f64, |m, g| m.max(g.abs()));
+            let gain_scale = if top > 0.0 { top / 127.0 } else { 1.0 / 127.0 };
+            let gains: Vec<i8> =
+                self.gamma.iter().map(|g| (g / gain_scale).round().clamp(-127.0, 127.0) as i8).collect();
+            let (x, y) = (inputs[0], output);
+            b.layer_norm((x, y), (&gains, gain_scale), &self.beta, self.eps);
+            5 * gains.len()
+        }
+
+        fn clone_box(&self) -> Box<dyn FloatLayer> {
+            Box::new(self.clone())
+        }
+    }
+}
+#[cfg(feature = "std")]
+pub use float::LayerNormDef;
+
 #[cfg(all(test, feature = "std"))]
 mod tests {
     use crate::writer::samples::Rng;

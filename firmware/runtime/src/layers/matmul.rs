@@ -121,6 +121,56 @@ mod encode {
     }
 }
 
+/// The layer before quantization: its f64 semantics and how it writes itself.
+#[cfg(feature = "std")]
+mod float {
+    use crate::writer::float::{channels, FloatLayer};
+    use crate::writer::{ModelBuilder, TensorId};
+    use std::boxed::Box;
+    use std::vec::Vec;
+
+    #[derive(Clone, Debug)]
+    pub struct MatMulDef;
+
+    impl FloatLayer for MatMulDef {
+        fn name(&self) -> &'static str {
+            "matmul"
+        }
+
+        fn eval(&self, inputs: &[&[f64]], in_dims: &[&[usize]], out_dims: &[usize]) -> Vec<f64> {
+            let (a, b, da) = (inputs[0], inputs[1], in_dims[0]);
+            let r = da.len();
+            let (m, k, n) = (da[r - 2], da[r - 1], out_dims[r - 1]);
+            let batch = out_dims.iter().product::<usize>() / (m * n).max(1);
+            let mut y = vec![0.0; batch * m * n];
+            for bi in 0..batch {
+                for i in 0..m {
+                    for j in 0..n {
+                        y[(bi * m + i) * n + j] =
+                            (0..k).map(|t| a[(bi * m + i) * k + t] * b[(bi * k + t) * n + j]).sum();
+                    }
+                }
+            }
+            y
+        }
+
+        fn macs(&self, in_dims: &[&[usize]], out_dims: &[usize]) -> usize {
+            out_dims.iter().product::<usize>() * channels(in_dims[0])
+        }
+
+        fn write(&self, b: &mut ModelBuilder, inputs: &[TensorId], output: TensorId) -> usize {
+            b.matmul(inputs[0], inputs[1], output);
+            0
+        }
+
+        fn clone_box(&self) -> Box<dyn FloatLayer> {
+            Box::new(self.clone())
+        }
+    }
+}
+#[cfg(feature = "std")]
+pub use float::MatMulDef;
+
 #[cfg(all(test, feature = "std"))]
 mod tests {
     use crate::writer::samples::Rng;

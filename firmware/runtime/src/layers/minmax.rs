@@ -91,6 +91,52 @@ mod encode {
     }
 }
 
+/// The layer before quantization: its f64 semantics and how it writes itself.
+#[cfg(feature = "std")]
+mod float {
+    use crate::writer::float::FloatLayer;
+    use crate::writer::{ModelBuilder, TensorId};
+    use std::boxed::Box;
+    use std::vec::Vec;
+
+    #[derive(Clone, Debug)]
+    pub struct MinMaxDef {
+        /// Maximum (else Minimum).
+        pub max: bool,
+    }
+
+    impl FloatLayer for MinMaxDef {
+        fn name(&self) -> &'static str {
+            if self.max {
+                "maximum"
+            } else {
+                "minimum"
+            }
+        }
+
+        fn eval(&self, inputs: &[&[f64]], _: &[&[usize]], _: &[usize]) -> Vec<f64> {
+            let pick = |a: f64, b: f64| if self.max { a.max(b) } else { a.min(b) };
+            inputs[0].iter().zip(inputs[1]).map(|(&a, &b)| pick(a, b)).collect()
+        }
+
+        fn write(&self, b: &mut ModelBuilder, inputs: &[TensorId], output: TensorId) -> usize {
+            let (x1, x2, y) = (inputs[0], inputs[1], output);
+            if self.max {
+                b.maximum(x1, x2, y);
+            } else {
+                b.minimum(x1, x2, y);
+            }
+            0
+        }
+
+        fn clone_box(&self) -> Box<dyn FloatLayer> {
+            Box::new(self.clone())
+        }
+    }
+}
+#[cfg(feature = "std")]
+pub use float::MinMaxDef;
+
 #[cfg(all(test, feature = "std"))]
 mod tests {
     use crate::writer::ModelBuilder;

@@ -90,6 +90,39 @@ mod encode {
     }
 }
 
+/// The layer before quantization: its f64 semantics and how it writes itself.
+#[cfg(feature = "std")]
+mod float {
+    use crate::writer::float::FloatLayer;
+    use crate::writer::{ModelBuilder, TensorId};
+    use std::boxed::Box;
+    use std::vec::Vec;
+
+    #[derive(Clone, Debug)]
+    pub struct MulDef;
+
+    impl FloatLayer for MulDef {
+        fn name(&self) -> &'static str {
+            "mul"
+        }
+
+        fn eval(&self, inputs: &[&[f64]], _: &[&[usize]], _: &[usize]) -> Vec<f64> {
+            inputs[0].iter().zip(inputs[1]).map(|(a, b)| a * b).collect()
+        }
+
+        fn write(&self, b: &mut ModelBuilder, inputs: &[TensorId], output: TensorId) -> usize {
+            b.mul(inputs[0], inputs[1], output);
+            0
+        }
+
+        fn clone_box(&self) -> Box<dyn FloatLayer> {
+            Box::new(self.clone())
+        }
+    }
+}
+#[cfg(feature = "std")]
+pub use float::MulDef;
+
 #[cfg(all(test, feature = "std"))]
 mod tests {
     use crate::writer::ModelBuilder;

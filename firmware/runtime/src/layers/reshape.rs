@@ -46,3 +46,41 @@ mod encode {
         }
     }
 }
+
+/// The layer before quantization: its f64 semantics and how it writes itself.
+#[cfg(feature = "std")]
+mod float {
+    use crate::writer::float::FloatLayer;
+    use crate::writer::{ModelBuilder, TensorId};
+    use crate::{DType, Quant};
+    use std::boxed::Box;
+    use std::vec::Vec;
+
+    #[derive(Clone, Debug)]
+    pub struct ReshapeDef;
+
+    impl FloatLayer for ReshapeDef {
+        fn name(&self) -> &'static str {
+            "reshape"
+        }
+
+        fn eval(&self, inputs: &[&[f64]], _: &[&[usize]], _: &[usize]) -> Vec<f64> {
+            inputs[0].to_vec()
+        }
+
+        fn output_quant(&self, input: Quant, _: DType) -> Option<Quant> {
+            Some(input)
+        }
+
+        fn write(&self, b: &mut ModelBuilder, inputs: &[TensorId], output: TensorId) -> usize {
+            b.reshape(inputs[0], output);
+            0
+        }
+
+        fn clone_box(&self) -> Box<dyn FloatLayer> {
+            Box::new(self.clone())
+        }
+    }
+}
+#[cfg(feature = "std")]
+pub use float::ReshapeDef;

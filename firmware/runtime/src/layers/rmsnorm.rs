@@ -109,3 +109,48 @@ mod encode {
         }
     }
 }
+
+/// The layer before quantization: its f64 semantics and how it writes itself.
+#[cfg(feature = "std")]
+mod float {
+    use crate::writer::float::{channels, FloatLayer};
+    use crate::writer::{ModelBuilder, TensorId};
+    use std::boxed::Box;
+    use std::vec::Vec;
+
+    #[derive(Clone, Debug)]
+    pub struct RmsNormDef {
+        pub eps: f64,
+    }
+
+    impl FloatLayer for RmsNormDef {
+        fn name(&self) -> &'static str {
+            "rms_norm"
+        }
+
+        fn clone_box(&self) -> Box<dyn FloatLayer> {
+            Box::new(self.clone())
+        }
+
+        fn eval(&self, inputs: &[&[f64]], _: &[&[usize]], out_dims: &[usize]) -> Vec<f64> {
+            let (x, c) = (inputs[0], channels(out_dims).max(1));
+            let mut o = vec![0.0; x.len()];
+            for r in 0..x.len() / c {
+                let row = &x[r * c..(r + 1) * c];
+                let rms = (row.iter().map(|v| v * v).sum::<f64>() / c as f64 + self.eps).sqrt();
+                for i in 0..c {
+                    o[r * c + i] = row[i] / rms;
+                }
+            }
+            o
+        }
+
+        fn write(&self, b: &mut ModelBuilder, inputs: &[TensorId], output: TensorId) -> usize {
+            let c = channels(b.dims(inputs[0]));
+            b.rms_norm(inputs[0], output, &vec![127; c], 1.0 / 127.0, self.eps);
+            c
+        }
+    }
+}
+#[cfg(feature = "std")]
+pub use float::RmsNormDef;

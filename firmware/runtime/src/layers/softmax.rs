@@ -114,3 +114,54 @@ mod encode {
         }
     }
 }
+
+/// The layer before quantization: its f64 semantics and how it writes itself.
+#[cfg(feature = "std")]
+mod float {
+    use crate::writer::float::{channels, FloatLayer};
+    use crate::writer::{ModelBuilder, TensorId};
+    use crate::{DType, Quant};
+    use std::boxed::Box;
+    use std::vec::Vec;
+
+    #[derive(Clone, Debug)]
+    pub struct SoftmaxDef;
+
+    impl FloatLayer for SoftmaxDef {
+        fn name(&self) -> &'static str {
+            "softmax"
+        }
+
+        fn eval(&self, inputs: &[&[f64]], _: &[&[usize]], out_dims: &[usize]) -> Vec<f64> {
+            let (x, c) = (inputs[0], channels(out_dims).max(1));
+            let mut o = vec![0.0; x.len()];
+            for r in 0..x.len() / c {
+                let row = &x[r * c..(r + 1) * c];
+                let m = row.iter().cloned().fold(f64::MIN, f64::max);
+                let s: f64 = row.iter().map(|v| (v - m).exp()).sum();
+                for i in 0..c {
+                    o[r * c + i] = (row[i] - m).exp() / s;
+                }
+            }
+            o
+        }
+
+        fn output_quant(&self, _: Quant, act: DType) -> Option<Quant> {
+            Some(match act {
+                DType::I8 => Quant { scale: 1.0 / 256.0, zero_point: -128 },
+                DType::I16 => Quant { scale: 1.0 / 32768.0, zero_point: 0 },
+            })
+        }
+
+        fn write(&self, b: &mut ModelBuilder, inputs: &[TensorId], output: TensorId) -> usize {
+            b.softmax(inputs[0], output, 1.0);
+            0
+        }
+
+        fn clone_box(&self) -> Box<dyn FloatLayer> {
+            Box::new(self.clone())
+        }
+    }
+}
+#[cfg(feature = "std")]
+pub use float::SoftmaxDef;

@@ -91,6 +91,62 @@ mod encode {
     }
 }
 
+/// The layer before quantization: its f64 semantics and how it writes itself.
+#[cfg(feature = "std")]
+mod float {
+    use crate::writer::float::FloatLayer;
+    use crate::writer::{ModelBuilder, TensorId};
+    use crate::{DType, Quant};
+    use std::boxed::Box;
+    use std::vec::Vec;
+
+    #[derive(Clone, Debug)]
+    pub struct TransposeDef {
+        /// Output axis `i` is input axis `perm[i]` (stored axes, no batch).
+        pub perm: Vec<usize>,
+    }
+
+    impl FloatLayer for TransposeDef {
+        fn name(&self) -> &'static str {
+            "transpose"
+        }
+
+        fn eval(&self, inputs: &[&[f64]], in_dims: &[&[usize]], out_dims: &[usize]) -> Vec<f64> {
+            let (x, d) = (inputs[0], in_dims[0]);
+            let mut stride = vec![1usize; d.len()];
+            for i in (0..d.len().saturating_sub(1)).rev() {
+                stride[i] = stride[i + 1] * d[i + 1];
+            }
+            let n: usize = out_dims.iter().product();
+            (0..n)
+                .map(|k| {
+                    let (mut rest, mut at) = (k, 0);
+                    for (i, &od) in out_dims.iter().enumerate().rev() {
+                        at += (rest % od) * stride[self.perm[i]];
+                        rest /= od;
+                    }
+                    x[at]
+                })
+                .collect()
+        }
+
+        fn output_quant(&self, input: Quant, _: DType) -> Option<Quant> {
+            Some(input)
+        }
+
+        fn write(&self, b: &mut ModelBuilder, inputs: &[TensorId], output: TensorId) -> usize {
+            b.transpose(inputs[0], output, &self.perm);
+            0
+        }
+
+        fn clone_box(&self) -> Box<dyn FloatLayer> {
+            Box::new(self.clone())
+        }
+    }
+}
+#[cfg(feature = "std")]
+pub use float::TransposeDef;
+
 #[cfg(all(test, feature = "std"))]
 mod tests {
     use crate::writer::ModelBuilder;

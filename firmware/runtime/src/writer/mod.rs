@@ -5,6 +5,8 @@
 
 mod builder;
 mod fit;
+#[cfg(feature = "std")]
+pub mod float;
 mod kernels;
 mod planner;
 mod poly_encode;
@@ -13,6 +15,8 @@ pub mod samples;
 
 pub use builder::{kernel_model, ConvGeom, ModelBuilder, PoolGeom, TensorId, WeightedDef};
 pub use fit::fit_piecewise;
+#[cfg(feature = "std")]
+pub use float::FloatLayer;
 pub use kernels::{KernelDef, KernelId, PolyDef, RationalDef};
 pub use planner::{plan_arena, Lifetime};
 pub use poly_encode::{encode_poly, encode_rational, local_poly_from_real, segment_center, EncodeError};

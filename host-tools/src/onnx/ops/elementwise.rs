@@ -4,12 +4,12 @@
 
 use crate::expr::{Bin, Expr};
 use crate::ir::Op;
-use crate::layers::add::Add;
-use crate::layers::div::Div;
-use crate::layers::minmax::MinMax;
-use crate::layers::mul::Mul;
 use crate::onnx::importer::{Importer, Val};
 use anyhow::{bail, Result};
+use polyact::layers::add::AddDef;
+use polyact::layers::div::DivDef;
+use polyact::layers::minmax::MinMaxDef;
+use polyact::layers::mul::MulDef;
 use tract_onnx::pb::NodeProto;
 
 /// Add, Sub, Mul, Div, Pow, Max, Min, PRelu: an RMS norm's last step, a
@@ -50,12 +50,12 @@ pub fn binary(imp: &mut Importer, n: &NodeProto) -> Result<()> {
     };
     if two_tensors {
         let layer = match op {
-            Bin::Add => Op::Add(Add { subtract: false }),
-            Bin::Sub => Op::Add(Add { subtract: true }),
-            Bin::Mul => Op::Mul(Mul),
-            Bin::Max => Op::MinMax(MinMax { max: true }),
-            Bin::Min => Op::MinMax(MinMax { max: false }),
-            Bin::Div => Op::Div(Div),
+            Bin::Add => Op::layer_of(AddDef { subtract: false }),
+            Bin::Sub => Op::layer_of(AddDef { subtract: true }),
+            Bin::Mul => Op::layer_of(MulDef),
+            Bin::Max => Op::layer_of(MinMaxDef { max: true }),
+            Bin::Min => Op::layer_of(MinMaxDef { max: false }),
+            Bin::Div => Op::layer_of(DivDef),
             _ => bail!("{op:?} of two different tensors is not supported (Add, Sub, Mul, Div, Max, Min are)"),
         };
         let shape = [&a, &b].iter().find_map(|v| match v {

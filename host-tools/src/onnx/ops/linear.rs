@@ -3,11 +3,11 @@
 
 use crate::ir::Op;
 use crate::layers::dense::Dense;
-use crate::layers::matmul::MatMul;
 use crate::onnx::attrs::{attr_f, attr_i};
 use crate::onnx::importer::{Importer, Val};
 use crate::onnx::layout::Layout;
 use anyhow::{bail, Result};
+use polyact::layers::matmul::MatMulDef;
 use tract_onnx::pb::NodeProto;
 /// Dense weights `[n_out][n_in]` in the stored order of the input.
 pub fn dense_weights(layout: Layout, n_in: usize, w_out_in: Vec<f32>, n_out: usize) -> Vec<f32> {
@@ -105,6 +105,6 @@ fn matmul_of_tensors(imp: &mut Importer, n: &NodeProto) -> Result<()> {
     }
     let mut out = da.clone();
     out[r - 1] = db[r - 1];
-    imp.layer(n, Op::MatMul(MatMul), vec![a, b], Layout::Plain, out);
+    imp.layer(n, Op::layer_of(MatMulDef), vec![a, b], Layout::Plain, out);
     Ok(())
 }

@@ -4,12 +4,12 @@
 
 use crate::expr::{Bin, Expr};
 use crate::ir::Op;
-use crate::layers::layer_norm::LayerNorm;
-use crate::layers::rms_norm::RmsNorm;
 use crate::onnx::attrs::{attr_f, attr_i};
 use crate::onnx::importer::{Importer, Val};
 use crate::onnx::layout::Layout;
 use anyhow::{bail, Result};
+use polyact::layers::layer_norm::LayerNormDef;
+use polyact::layers::rmsnorm::RmsNormDef;
 use tract_onnx::pb::NodeProto;
 
 /// BatchNormalization (inference): `x·k + s` per channel.
@@ -60,7 +60,7 @@ pub fn rms_norm(imp: &mut Importer, n: &NodeProto, act_input: usize, src: usize,
         bail!("row statistic {g} is not 1/sqrt(mean(x^2) + eps): only RMS normalization is supported");
     }
     let Val::Act { layout, dims, .. } = v else { unreachable!() };
-    imp.layer(n, Op::RmsNorm(RmsNorm { eps }), vec![t], layout, dims);
+    imp.layer(n, Op::layer_of(RmsNormDef { eps }), vec![t], layout, dims);
     Ok(())
 }
 
@@ -87,6 +87,6 @@ pub fn layer_norm(imp: &mut Importer, n: &NodeProto) -> Result<()> {
         None => vec![0.0; c],
     };
     let eps = attr_f(n, "epsilon", 1e-5);
-    imp.layer(n, Op::LayerNorm(LayerNorm { gamma, beta, eps }), vec![x], layout, dims);
+    imp.layer(n, Op::layer_of(LayerNormDef { gamma, beta, eps }), vec![x], layout, dims);
     Ok(())
 }

@@ -4,11 +4,11 @@
 
 use crate::expr::{Bin, Expr};
 use crate::ir::Op;
-use crate::layers::pool::Pool;
 use crate::onnx::attrs::{attr_i, attr_ints};
 use crate::onnx::importer::{Importer, Val};
 use crate::onnx::layout::Layout;
 use anyhow::{anyhow, bail, Result};
+use polyact::layers::pool::PoolDef;
 use polyact::layers::reduce::ReduceKind;
 use polyact::writer::PoolGeom;
 use tract_onnx::pb::NodeProto;
@@ -40,7 +40,7 @@ pub fn pool(imp: &mut Importer, n: &NodeProto, max: bool) -> Result<()> {
             (geom.window[2 - sp + a], geom.stride[2 - sp + a], geom.pad[2 - sp + a], geom.pad[4 - sp + a]);
         out[2 + a] = (dims[2 + a] + lo + hi - w) / st + 1;
     }
-    imp.layer(n, Op::Pool(Pool { max, geom }), vec![x], layout, out);
+    imp.layer(n, Op::layer_of(PoolDef { max, geom }), vec![x], layout, out);
     Ok(())
 }
 
@@ -67,7 +67,7 @@ pub fn global_pool(imp: &mut Importer, n: &NodeProto, max: bool) -> Result<()> {
     for d in out.iter_mut().skip(2) {
         *d = 1;
     }
-    imp.layer(n, Op::Pool(Pool { max, geom }), vec![x], layout, out);
+    imp.layer(n, Op::layer_of(PoolDef { max, geom }), vec![x], layout, out);
     Ok(())
 }
 
@@ -123,7 +123,7 @@ pub fn reduce_mean(imp: &mut Importer, n: &NodeProto) -> Result<()> {
     let out_layout = if keep { layout } else { Layout::Plain };
     imp.layer(
         n,
-        Op::Pool(Pool { max: false, geom: PoolGeom { window, stride: [1, 1], pad: [0; 4] } }),
+        Op::layer_of(PoolDef { max: false, geom: PoolGeom { window, stride: [1, 1], pad: [0; 4] } }),
         vec![x],
         out_layout,
         out,

@@ -3,13 +3,13 @@
 //! Reshape when `keepdims` is 0.
 
 use crate::ir::{Node, Op};
-use crate::layers::reduce::Reduce;
-use crate::layers::reshape::Reshape;
 use crate::onnx::attrs::{attr_i, attr_ints};
 use crate::onnx::importer::Importer;
 use crate::onnx::layout::{physical, Layout};
 use anyhow::{bail, Result};
+use polyact::layers::reduce::ReduceDef;
 use polyact::layers::reduce::ReduceKind;
+use polyact::layers::reshape::ReshapeDef;
 use tract_onnx::pb::NodeProto;
 
 /// ReduceSum.
@@ -48,7 +48,7 @@ pub fn reduce(imp: &mut Importer, n: &NodeProto, kind: ReduceKind) -> Result<()>
     logical.dedup();
     let kept: Vec<usize> = dims.iter().enumerate().map(|(i, &d)| if logical.contains(&i) { 1 } else { d }).collect();
     let stored_axes: Vec<usize> = logical.iter().map(|&a| a - 1).collect();
-    let op = Op::Reduce(Reduce { kind, axes: stored_axes });
+    let op = Op::layer_of(ReduceDef { kind, axes: stored_axes });
     if attr_i(n, "keepdims", 1) != 0 {
         imp.layer(n, op, vec![x], Layout::Plain, kept);
         return Ok(());
@@ -57,6 +57,6 @@ pub fn reduce(imp: &mut Importer, n: &NodeProto, kind: ReduceKind) -> Result<()>
     let mid = imp.g.add_tensor(&mid_name, physical(&kept, Layout::Plain));
     imp.g.nodes.push(Node { name: mid_name, op, inputs: vec![x], output: mid });
     let out: Vec<usize> = dims.iter().enumerate().filter(|(i, _)| !logical.contains(i)).map(|(_, &d)| d).collect();
-    imp.layer(n, Op::Reshape(Reshape), vec![mid], Layout::Plain, out);
+    imp.layer(n, Op::layer_of(ReshapeDef), vec![mid], Layout::Plain, out);
     Ok(())
 }

@@ -2,13 +2,13 @@
 //! Constant, Reshape/Flatten, Transpose (layout changes), Concat.
 
 use crate::ir::Op;
-use crate::layers::concat::Concat;
-use crate::layers::reshape::Reshape;
-use crate::layers::transpose::Transpose;
 use crate::onnx::attrs::{attr, attr_i, attr_ints};
 use crate::onnx::importer::{Constant, Importer, Val};
 use crate::onnx::layout::{physical, Layout};
 use anyhow::{anyhow, bail, Result};
+use polyact::layers::concat::ConcatDef;
+use polyact::layers::reshape::ReshapeDef;
+use polyact::layers::transpose::TransposeDef;
 use tract_onnx::pb::NodeProto;
 /// Identity and Dropout (inference): the same value under a new name.
 pub fn identity(imp: &mut Importer, n: &NodeProto) -> Result<()> {
@@ -77,7 +77,7 @@ pub fn reshape(imp: &mut Importer, n: &NodeProto) -> Result<()> {
     if physical(&target, new_layout) == imp.g.tensors[x].dims {
         imp.set(&n.output[0], x, new_layout, target);
     } else {
-        imp.layer(n, Op::Reshape(Reshape), vec![x], new_layout, target);
+        imp.layer(n, Op::layer_of(ReshapeDef), vec![x], new_layout, target);
     }
     Ok(())
 }
@@ -106,7 +106,7 @@ pub fn transpose(imp: &mut Importer, n: &NodeProto) -> Result<()> {
     } else if layout == Layout::Plain && perm[0] == 0 {
         let stored: Vec<usize> = perm[1..].iter().map(|&p| p - 1).collect();
         let out: Vec<usize> = perm.iter().map(|&p| dims[p]).collect();
-        imp.layer(n, Op::Transpose(Transpose { perm: stored }), vec![x], Layout::Plain, out);
+        imp.layer(n, Op::layer_of(TransposeDef { perm: stored }), vec![x], Layout::Plain, out);
         return Ok(());
     } else {
         bail!("transpose {perm:?} of a channels-first tensor, or one that moves the batch axis, is not supported");
@@ -146,6 +146,6 @@ pub fn concat(imp: &mut Importer, n: &NodeProto) -> Result<()> {
         Layout::ChannelsFirst => a - 2,
         _ => a - 1,
     };
-    imp.layer(n, Op::Concat(Concat { axis: phys_axis }), ts, layout, dims);
+    imp.layer(n, Op::layer_of(ConcatDef { axis: phys_axis }), ts, layout, dims);
     Ok(())
 }

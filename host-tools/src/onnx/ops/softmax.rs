@@ -1,11 +1,11 @@
 //! Softmax over the last axis.
 
 use crate::ir::Op;
-use crate::layers::softmax::Softmax;
 use crate::onnx::attrs::attr_i;
 use crate::onnx::importer::Importer;
 use crate::onnx::layout::Layout;
 use anyhow::{bail, Result};
+use polyact::layers::softmax::SoftmaxDef;
 use tract_onnx::pb::NodeProto;
 /// Softmax over the last axis of a plain (not channels-first) tensor.
 pub fn softmax(imp: &mut Importer, n: &NodeProto) -> Result<()> {
@@ -14,6 +14,6 @@ pub fn softmax(imp: &mut Importer, n: &NodeProto) -> Result<()> {
     if layout != Layout::Plain || (axis != -1 && axis != dims.len() as i64 - 1) {
         bail!("softmax is supported over the last axis of a plain tensor only");
     }
-    imp.layer(n, Op::Softmax(Softmax), vec![t], layout, dims);
+    imp.layer(n, Op::layer_of(SoftmaxDef), vec![t], layout, dims);
     Ok(())
 }
