@@ -242,6 +242,13 @@ fn cases() -> Vec<Case> {
         input: vec![1, 3, 4],
         ..flat("power softmax", power_softmax_nodes(), power_softmax_inits(), &[1, 3, 3])
     });
+    v.push(flat("glu (split)", glu_nodes(), vec![weight("w", &[6, 8], 4)], &[1, 4]));
+    let slice = n("Slice", &["x", "st", "en", "ax1"], "sl", vec![]);
+    let slice_inits = vec![int64s("st", &[1]), int64s("en", &[3]), int64s("ax1", &[1])];
+    v.push(Case {
+        input: vec![1, 3, 4],
+        ..flat("slice", vec![slice, n("Tanh", &["sl"], "y", vec![])], slice_inits, &[1, 2, 4])
+    });
     let ln = n("LayerNormalization", &["x", "g", "be"], "y", vec![float("epsilon", 1e-5)]);
     let ln_inits = vec![weight("g", &[6], 1), weight("be", &[6], 2)];
     v.push(Case { input: vec![1, 3, 6], ..flat("layer norm", vec![ln], ln_inits, &[1, 3, 6]) });
@@ -257,6 +264,18 @@ fn gate_nodes() -> Vec<pb::NodeProto> {
         n("Mul", &["h1", "sg"], "silu", vec![]),
         n("MatMul", &["x", "w2"], "h2", vec![]),
         n("Mul", &["silu", "h2"], "y", vec![]),
+    ]
+}
+
+/// A GLU as PyTorch writes it: `a, b = (x W).chunk(2, -1); a * sigmoid(b)`.
+fn glu_nodes() -> Vec<pb::NodeProto> {
+    let split =
+        pb::NodeProto { output: vec!["a".into(), "b".into()], ..n("Split", &["h"], "a", vec![int("axis", -1)]) };
+    vec![
+        n("MatMul", &["x", "w"], "h", vec![]),
+        split,
+        n("Sigmoid", &["b"], "g", vec![]),
+        n("Mul", &["a", "g"], "y", vec![]),
     ]
 }
 
@@ -430,4 +449,11 @@ fn power_softmax_quantizes_with_a_per_row_div() {
     let c = Case { input: vec![1, 3, 4], ..flat("psm", power_softmax_nodes(), power_softmax_inits(), &[1, 3, 3]) };
     let kinds = ["dense", "dense", "transpose", "matmul", "activation", "reduce_sum", "activation", "div"];
     assert_quantizes_close(c, &kinds, (0.3, 0.02));
+}
+
+/// A GLU: Split into two Slices, a sigmoid gate, a Mul of two tensors.
+#[test]
+fn a_glu_with_split_quantizes() {
+    let c = flat("glu", glu_nodes(), vec![weight("w", &[6, 8], 4)], &[1, 4]);
+    assert_quantizes_close(c, &["dense", "slice", "slice", "activation", "mul"], WEIGHTED_TOL);
 }

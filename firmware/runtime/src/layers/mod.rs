@@ -29,6 +29,7 @@ pub mod pool;
 pub mod reduce;
 pub mod reshape;
 pub mod rmsnorm;
+pub mod slice;
 pub mod softmax;
 pub mod transpose;
 pub mod window;
@@ -131,4 +132,5 @@ crate::op_table! { 'a;
     22 => ReduceMean      "reduce_mean"      reduce::Reduce,                         in_place: false;
     23 => ReduceMax       "reduce_max"       reduce::Reduce,                         in_place: false;
     24 => Div             "div"              div::Div,                               in_place: false;
+    25 => Slice           "slice"            slice::Slice,                           in_place: false;
 }

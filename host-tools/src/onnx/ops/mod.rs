@@ -106,6 +106,8 @@ pub const TABLE: &[(&str, Import)] = &[
     ("Reshape", Node(shape::reshape)),
     ("Transpose", Node(shape::transpose)),
     ("Concat", Node(shape::concat)),
+    ("Split", Node(shape::split)),
+    ("Slice", Node(shape::slice)),
     // softmax.rs
     ("Softmax", Node(softmax::softmax)),
 ];

@@ -1,13 +1,15 @@
 //! Nodes that move or name data without computing: Identity/Dropout,
-//! Constant, Reshape/Flatten, Transpose (layout changes), Concat.
+//! Constant, Reshape/Flatten, Transpose (layout changes), Concat, Split and
+//! Slice.
 
-use crate::ir::Op;
+use crate::ir::{Node, Op};
 use crate::onnx::attrs::{attr, attr_i, attr_ints};
 use crate::onnx::importer::{Constant, Importer, Val};
 use crate::onnx::layout::{physical, Layout};
 use anyhow::{anyhow, bail, Result};
 use polyact::layers::concat::ConcatDef;
 use polyact::layers::reshape::ReshapeDef;
+use polyact::layers::slice::SliceDef;
 use polyact::layers::transpose::TransposeDef;
 use tract_onnx::pb::NodeProto;
 /// Identity and Dropout (inference): the same value under a new name.
@@ -148,4 +150,101 @@ pub fn concat(imp: &mut Importer, n: &NodeProto) -> Result<()> {
     };
     imp.layer(n, Op::layer_of(ConcatDef { axis: phys_axis }), ts, layout, dims);
     Ok(())
+}
+
+/// A slice of plain value `name` along logical `axis` (not the batch) into
+/// ONNX value `out`.
+fn slice_to(imp: &mut Importer, name: &str, out: &str, axis: usize, (start, len): (usize, usize)) -> Result<()> {
+    let (x, layout, dims) = imp.tensor_input(name)?;
+    if layout != Layout::Plain || axis == 0 || axis >= dims.len() {
+        bail!("slicing is supported along a non-batch axis of a plain tensor (axis {axis}, shape {dims:?})");
+    }
+    if len == 0 || start + len > dims[axis] {
+        bail!("slice {start}..{} is outside axis {axis} of extent {}", start + len, dims[axis]);
+    }
+    let mut od = dims.clone();
+    od[axis] = len;
+    let t = imp.g.add_tensor(out, physical(&od, Layout::Plain));
+    imp.g.nodes.push(Node {
+        name: out.to_string(),
+        op: Op::layer_of(SliceDef { axis: axis - 1, start }),
+        inputs: vec![x],
+        output: t,
+    });
+    imp.set(out, t, Layout::Plain, od);
+    Ok(())
+}
+
+/// Split along one axis into equal parts or the given sizes: one Slice per output.
+pub fn split(imp: &mut Importer, n: &NodeProto) -> Result<()> {
+    let dims = match imp.val(&n.input[0])? {
+        Val::Act { dims, .. } => dims,
+        _ => bail!("split of a constant"),
+    };
+    let rank = dims.len() as i64;
+    let axis = attr_i(n, "axis", 0);
+    let axis = if axis < 0 { axis + rank } else { axis };
+    if axis <= 0 || axis >= rank {
+        bail!("split axis {axis} is the batch axis or outside rank {rank}");
+    }
+    let extent = dims[axis as usize];
+    let sizes: Vec<usize> = match n.input.get(1).filter(|s| !s.is_empty()) {
+        Some(s) => imp.constant(s)?.data.iter().map(|&v| v.max(0.0) as usize).collect(),
+        None => match attr_ints(n, "split") {
+            Some(v) => v.iter().map(|&v| v.max(0) as usize).collect(),
+            None => {
+                let k = n.output.len().max(1);
+                if extent % k != 0 {
+                    bail!("axis of extent {extent} does not split into {k} equal parts");
+                }
+                vec![extent / k; k]
+            }
+        },
+    };
+    if sizes.len() != n.output.len() || sizes.iter().sum::<usize>() != extent {
+        bail!("split sizes {sizes:?} do not cover axis {axis} of extent {extent} with {} outputs", n.output.len());
+    }
+    let mut start = 0;
+    for (out, &len) in n.output.iter().zip(&sizes) {
+        slice_to(imp, &n.input[0], out, axis as usize, (start, len))?;
+        start += len;
+    }
+    Ok(())
+}
+
+/// Slice with step 1 along one axis (constant starts, ends, axes).
+pub fn slice(imp: &mut Importer, n: &NodeProto) -> Result<()> {
+    let dims = match imp.val(&n.input[0])? {
+        Val::Act { dims, .. } => dims,
+        _ => bail!("slice of a constant"),
+    };
+    let ints = |imp: &Importer, i: usize| -> Result<Option<Vec<i64>>> {
+        match n.input.get(i).filter(|s| !s.is_empty()) {
+            Some(s) => Ok(Some(imp.constant(s)?.data.iter().map(|&v| v as i64).collect())),
+            None => Ok(None),
+        }
+    };
+    let starts = ints(imp, 1)?.ok_or_else(|| anyhow!("slice needs starts"))?;
+    let ends = ints(imp, 2)?.ok_or_else(|| anyhow!("slice needs ends"))?;
+    let rank = dims.len() as i64;
+    let axes = ints(imp, 3)?.unwrap_or_else(|| (0..starts.len() as i64).collect());
+    if let Some(steps) = ints(imp, 4)? {
+        if steps.iter().any(|&s| s != 1) {
+            bail!("slice steps other than 1 are not supported ({steps:?})");
+        }
+    }
+    if axes.len() != 1 || starts.len() != 1 || ends.len() != 1 {
+        bail!("slice along exactly one axis is supported (axes {axes:?})");
+    }
+    let axis = if axes[0] < 0 { axes[0] + rank } else { axes[0] };
+    if axis <= 0 || axis >= rank {
+        bail!("slice axis {axis} is the batch axis or outside rank {rank}");
+    }
+    let d = dims[axis as usize] as i64;
+    let clampi = |v: i64| if v < 0 { (v + d).max(0) } else { v.min(d) };
+    let (s0, e0) = (clampi(starts[0]), clampi(ends[0]));
+    if e0 <= s0 {
+        bail!("slice {s0}..{e0} of axis {axis} is empty");
+    }
+    slice_to(imp, &n.input[0], &n.output[0], axis as usize, (s0 as usize, (e0 - s0) as usize))
 }
