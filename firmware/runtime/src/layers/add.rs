@@ -52,10 +52,7 @@ impl<'a> Layer<'a> for Add {
         }
         let pair =
             |i: usize| -> Result<(i32, i32), Error> { Ok((rec.param(i), check_shift(rec.param(i + 1)).map_err(bad)?)) };
-        let clamp = (rec.param(7), rec.param(8));
-        if clamp.0 > clamp.1 || clamp.0 < output.dtype.min() || clamp.1 > output.dtype.max() {
-            return Err(bad("clamp range outside the output type or empty"));
-        }
+        let clamp = cx.clamp(rec, 7, &output)?;
         let subtract = cx.kind == OpKind::Sub;
         Ok(Add {
             a,
@@ -180,54 +177,35 @@ pub use float::AddDef;
 
 #[cfg(all(test, feature = "std"))]
 mod tests {
-    use crate::writer::ModelBuilder;
-    use crate::{DType, Model, Op, Quant};
+    use crate::writer::samples::{all_int8_pairs, assert_int8_pairs, two_operand_blob};
+    use crate::{Model, Op, Quant};
 
     /// Every int8 operand pair: the real sum / difference on the output grid
     /// within one LSB (three roundings: each operand's rescale and the
     /// output's), saturated.
     #[test]
     fn every_int8_pair_is_the_real_sum_or_difference() {
-        let (qa, qb, qy) = (
+        let q = [
             Quant { scale: 0.02, zero_point: -7 },
             Quant { scale: 0.05, zero_point: 11 },
             Quant { scale: 0.04, zero_point: 3 },
-        );
+        ];
         for sub in [false, true] {
-            let mut b = ModelBuilder::new();
-            let (x, x2, y) =
-                (b.tensor(DType::I8, &[4], qa), b.tensor(DType::I8, &[4], qb), b.tensor(DType::I8, &[4], qy));
-            b.concat(&[x], x2, 0);
-            if sub {
-                b.sub(x, x2, y);
-            } else {
-                b.add(x, x2, y);
-            }
-            b.set_input(x).set_output(y);
-            let blob = b.finish().unwrap();
+            let blob = two_operand_blob(q, |b, x, x2, y| {
+                if sub {
+                    b.sub(x, x2, y);
+                } else {
+                    b.add(x, x2, y);
+                }
+            });
             let model = Model::from_bytes(&blob).unwrap();
             let Ok(Op::Add(mut l) | Op::Sub(mut l)) = model.op(1) else { panic!("op 1 is not add/sub") };
             assert_eq!(l.subtract, sub);
-            let (mut xa, mut xb) = (Vec::new(), Vec::new());
-            for a in -128..128i32 {
-                for v in -128..128i32 {
-                    xa.push(a as i8 as u8);
-                    xb.push(v as i8 as u8);
-                }
-            }
-            l.a.dims[0] = xa.len();
-            l.b.dims[0] = xa.len();
-            l.output.dims[0] = xa.len();
+            let (xa, xb) = all_int8_pairs();
+            (l.a.dims[0], l.b.dims[0], l.output.dims[0]) = (xa.len(), xa.len(), xa.len());
             let mut out = vec![0u8; xa.len()];
             l.compute(&xa, &xb, &mut out);
-            for i in 0..out.len() {
-                let ra = qa.scale as f64 * (xa[i] as i8 as f64 - qa.zero_point as f64);
-                let rb = qb.scale as f64 * (xb[i] as i8 as f64 - qb.zero_point as f64);
-                let real = if sub { ra - rb } else { ra + rb };
-                let exact = (real / qy.scale as f64 + qy.zero_point as f64).clamp(-128.0, 127.0);
-                let got = out[i] as i8 as f64;
-                assert!((got - exact).abs() <= 1.0, "sub {sub}, a {ra} b {rb}: got {got}, exact {exact}");
-            }
+            assert_int8_pairs(q, (&xa, &xb), &out, |a, b| Some(if sub { a - b } else { a + b }), 1.0);
         }
     }
 }

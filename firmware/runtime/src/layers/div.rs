@@ -45,10 +45,7 @@ impl<'a> Layer<'a> for Div {
         if mult < 0 {
             return Err(cx.bad("div multiplier must be >= 0"));
         }
-        let clamp = (rec.param(2), rec.param(3));
-        if clamp.0 > clamp.1 || clamp.0 < output.dtype.min() || clamp.1 > output.dtype.max() {
-            return Err(cx.bad("clamp range outside the output type or empty"));
-        }
+        let clamp = cx.clamp(rec, 2, &output)?;
         Ok(Div { a, b, output, per_row, mult, shift, clamp })
     }
 
@@ -139,52 +136,39 @@ pub use float::DivDef;
 
 #[cfg(all(test, feature = "std"))]
 mod tests {
-    use crate::writer::ModelBuilder;
-    use crate::{DType, Model, Op, Quant};
+    use crate::writer::samples::{all_int8_pairs, assert_int8_pairs, two_operand_blob};
+    use crate::{Model, Op, Quant};
 
     /// Every int8 pair (numerator, divisor): the real quotient rounded to
     /// the output grid, within 0.5 LSB plus the multiplier's 2^-31 relative
     /// error, saturated; a zero divisor saturates to the numerator's sign.
     #[test]
     fn every_int8_pair_is_the_rounded_real_quotient() {
-        let (qa, qb, qy) = (
+        let q = [
             Quant { scale: 0.02, zero_point: -7 },
             Quant { scale: 0.05, zero_point: 11 },
             Quant { scale: 0.01, zero_point: 3 },
-        );
-        let mut b = ModelBuilder::new();
-        let (x, x2, y) = (b.tensor(DType::I8, &[4], qa), b.tensor(DType::I8, &[4], qb), b.tensor(DType::I8, &[4], qy));
-        b.concat(&[x], x2, 0).div(x, x2, y).set_input(x).set_output(y);
-        let blob = b.finish().unwrap();
+        ];
+        let blob = two_operand_blob(q, |b, x, x2, y| {
+            b.div(x, x2, y);
+        });
         let model = Model::from_bytes(&blob).unwrap();
         let Ok(Op::Div(mut l)) = model.op(1) else { panic!("op 1 is not a div") };
-        let (mut xa, mut xb) = (Vec::new(), Vec::new());
-        for a in -128..128i32 {
-            for v in -128..128i32 {
-                xa.push(a as i8 as u8);
-                xb.push(v as i8 as u8);
-            }
-        }
+        let (xa, xb) = all_int8_pairs();
         (l.a.dims[0], l.b.dims[0], l.output.dims[0]) = (xa.len(), xa.len(), xa.len());
         let mut out = vec![0u8; xa.len()];
         l.compute(&xa, &xb, &mut out);
-        for i in 0..out.len() {
-            let (ta, tb) = (xa[i] as i8 as f64 - qa.zero_point as f64, xb[i] as i8 as f64 - qb.zero_point as f64);
-            let got = out[i] as i8 as f64;
-            if tb == 0.0 {
-                let want = if ta > 0.0 {
-                    127.0
-                } else if ta < 0.0 {
-                    -128.0
-                } else {
-                    qy.zero_point as f64
-                };
-                assert_eq!(got, want, "a {ta} / 0");
-                continue;
-            }
-            let exact = qa.scale as f64 * ta / (qb.scale as f64 * tb) / qy.scale as f64 + qy.zero_point as f64;
-            let want = exact.clamp(-128.0, 127.0);
-            assert!((got - want).abs() <= 0.5 + 1e-6 * exact.abs(), "a {ta} b {tb}: got {got}, exact {exact}");
+        assert_int8_pairs(q, (&xa, &xb), &out, |a, b| (b != 0.0).then(|| a / b), 0.5);
+        for i in (0..out.len()).filter(|&i| xb[i] as i8 as i32 == q[1].zero_point) {
+            let ta = xa[i] as i8 as i32 - q[0].zero_point;
+            let want = if ta > 0 {
+                127
+            } else if ta < 0 {
+                -128
+            } else {
+                q[2].zero_point
+            };
+            assert_eq!(out[i] as i8 as i32, want, "a {ta} / 0");
         }
     }
 }

@@ -59,10 +59,7 @@ impl<'a> Layer<'a> for MatMul {
         if mult < 0 {
             return Err(cx.bad("matmul multiplier must be >= 0"));
         }
-        let clamp = (rec.param(2), rec.param(3));
-        if clamp.0 > clamp.1 || clamp.0 < output.dtype.min() || clamp.1 > output.dtype.max() {
-            return Err(cx.bad("clamp range outside the output type or empty"));
-        }
+        let clamp = cx.clamp(rec, 2, &output)?;
         let batch = output.len() / (m * n).max(1);
         Ok(MatMul { a, b, output, batch, mkn: [m, k, n], mult, shift, clamp, wide })
     }

@@ -36,10 +36,7 @@ impl<'a> Layer<'a> for MinMax {
         let pair = |i: usize| -> Result<(i32, i32), Error> {
             Ok((rec.param(i), check_shift(rec.param(i + 1)).map_err(|e| cx.bad(e))?))
         };
-        let clamp = (rec.param(4), rec.param(5));
-        if clamp.0 > clamp.1 || clamp.0 < output.dtype.min() || clamp.1 > output.dtype.max() {
-            return Err(cx.bad("clamp range outside the output type or empty"));
-        }
+        let clamp = cx.clamp(rec, 4, &output)?;
         let max = cx.kind == OpKind::Maximum;
         Ok(MinMax { a, b, output, max, ma: pair(0)?, mb: pair(2)?, clamp })
     }
@@ -139,53 +136,35 @@ pub use float::MinMaxDef;
 
 #[cfg(all(test, feature = "std"))]
 mod tests {
-    use crate::writer::ModelBuilder;
-    use crate::{DType, Model, Op, Quant};
+    use crate::writer::samples::{all_int8_pairs, assert_int8_pairs, two_operand_blob};
+    use crate::{Model, Op, Quant};
 
     /// Every int8 operand pair: the smaller / larger real value rounded to
     /// the output grid (within 0.5 LSB plus the second rounding), saturated.
     #[test]
     fn every_int8_pair_is_the_rounded_real_min_and_max() {
-        let (qa, qb, qy) = (
+        let q = [
             Quant { scale: 0.02, zero_point: -7 },
             Quant { scale: 0.05, zero_point: 11 },
             Quant { scale: 0.03, zero_point: 3 },
-        );
+        ];
         for max in [false, true] {
-            let mut b = ModelBuilder::new();
-            let (x, x2, y) =
-                (b.tensor(DType::I8, &[4], qa), b.tensor(DType::I8, &[4], qb), b.tensor(DType::I8, &[4], qy));
-            b.concat(&[x], x2, 0);
-            if max {
-                b.maximum(x, x2, y);
-            } else {
-                b.minimum(x, x2, y);
-            }
-            b.set_input(x).set_output(y);
-            let blob = b.finish().unwrap();
+            let blob = two_operand_blob(q, |b, x, x2, y| {
+                if max {
+                    b.maximum(x, x2, y);
+                } else {
+                    b.minimum(x, x2, y);
+                }
+            });
             let model = Model::from_bytes(&blob).unwrap();
             let Ok(Op::Maximum(mut l) | Op::Minimum(mut l)) = model.op(1) else { panic!("op 1 is not min/max") };
             assert_eq!(l.max, max);
-            let (mut xa, mut xb) = (Vec::new(), Vec::new());
-            for a in -128..128i32 {
-                for v in -128..128i32 {
-                    xa.push(a as i8 as u8);
-                    xb.push(v as i8 as u8);
-                }
-            }
-            l.a.dims[0] = xa.len();
-            l.output.dims[0] = xa.len();
+            let (xa, xb) = all_int8_pairs();
+            (l.a.dims[0], l.b.dims[0], l.output.dims[0]) = (xa.len(), xa.len(), xa.len());
             let mut out = vec![0u8; xa.len()];
             l.compute(&xa, &xb, &mut out);
-            for i in 0..out.len() {
-                let ra = qa.scale as f64 * (xa[i] as i8 as f64 - qa.zero_point as f64);
-                let rb = qb.scale as f64 * (xb[i] as i8 as f64 - qb.zero_point as f64);
-                let real = if max { ra.max(rb) } else { ra.min(rb) };
-                let exact = real / qy.scale as f64 + qy.zero_point as f64;
-                let got = out[i] as i8 as f64;
-                let want = exact.clamp(-128.0, 127.0);
-                assert!((got - want).abs() <= 0.5 + 1.0 / 64.0, "max {max}, a {ra} b {rb}: got {got}, exact {exact}");
-            }
+            let pick = |a: f64, b: f64| Some(if max { a.max(b) } else { a.min(b) });
+            assert_int8_pairs(q, (&xa, &xb), &out, pick, 0.5 + 1.0 / 64.0);
         }
     }
 }

@@ -73,6 +73,16 @@ impl<'a> DecodeCtx<'_, 'a> {
         self.tables.operand(rec, j)
     }
 
+    /// Params `i` and `i + 1` as the output clamp: non-empty and inside the
+    /// output type.
+    pub fn clamp(&self, rec: &Record<'a>, i: usize, output: &TensorInfo) -> Result<(i32, i32), Error> {
+        let clamp = (rec.param(i), rec.param(i + 1));
+        if clamp.0 > clamp.1 || clamp.0 < output.dtype.min() || clamp.1 > output.dtype.max() {
+            return Err(self.bad("clamp range outside the output type or empty"));
+        }
+        Ok(clamp)
+    }
+
     /// Require exactly `nt` tensor operands and `np` params.
     pub fn expect_counts(&self, rec: &Record<'a>, nt: usize, np: usize) -> Result<(), Error> {
         rec.expect_counts(nt, np).map_err(|reason| self.bad(reason))

@@ -47,10 +47,7 @@ impl<'a> Layer<'a> for Mul {
         if mult < 0 {
             return Err(cx.bad("mul multiplier must be >= 0"));
         }
-        let clamp = (rec.param(2), rec.param(3));
-        if clamp.0 > clamp.1 || clamp.0 < output.dtype.min() || clamp.1 > output.dtype.max() {
-            return Err(cx.bad("clamp range outside the output type or empty"));
-        }
+        let clamp = cx.clamp(rec, 2, &output)?;
         Ok(Mul { a, b, output, mult, shift, clamp })
     }
 
@@ -125,45 +122,28 @@ pub use float::MulDef;
 
 #[cfg(all(test, feature = "std"))]
 mod tests {
-    use crate::writer::ModelBuilder;
-    use crate::{DType, Model, Op, Quant};
+    use crate::writer::samples::{all_int8_pairs, assert_int8_pairs, two_operand_blob};
+    use crate::{Model, Op, Quant};
 
     /// Every pair of int8 operands gives the real product rounded to the
     /// output grid (within 0.5 LSB, plus the multiplier's 2^-31 relative
     /// error), saturated to the output type.
     #[test]
     fn every_int8_pair_is_the_rounded_real_product() {
-        let (qa, qb, qy) = (
+        let q = [
             Quant { scale: 0.02, zero_point: -7 },
             Quant { scale: 0.05, zero_point: 11 },
             Quant { scale: 0.004, zero_point: 3 },
-        );
-        let mut b = ModelBuilder::new();
-        // The second operand: the input requantized to its own scale.
-        let (x, x2, y) = (b.tensor(DType::I8, &[4], qa), b.tensor(DType::I8, &[4], qb), b.tensor(DType::I8, &[4], qy));
-        b.concat(&[x], x2, 0).mul(x, x2, y);
-        b.set_input(x).set_output(y);
-        let blob = b.finish().unwrap();
+        ];
+        let blob = two_operand_blob(q, |b, x, x2, y| {
+            b.mul(x, x2, y);
+        });
         let model = Model::from_bytes(&blob).unwrap();
-        let Ok(Op::Mul(mut mul)) = model.op(1) else { panic!("op 1 is not a mul") };
-        let (mut xa, mut xb) = (Vec::new(), Vec::new());
-        for a in -128..128i32 {
-            for v in -128..128i32 {
-                xa.push(a as i8 as u8);
-                xb.push(v as i8 as u8);
-            }
-        }
-        mul.a.dims[0] = xa.len();
-        mul.output.dims[0] = xa.len();
+        let Ok(Op::Mul(mut l)) = model.op(1) else { panic!("op 1 is not a mul") };
+        let (xa, xb) = all_int8_pairs();
+        (l.a.dims[0], l.b.dims[0], l.output.dims[0]) = (xa.len(), xa.len(), xa.len());
         let mut out = vec![0u8; xa.len()];
-        mul.compute(&xa, &xb, &mut out);
-        for i in 0..out.len() {
-            let (a, v) = (xa[i] as i8 as f64, xb[i] as i8 as f64);
-            let real = qa.scale as f64 * (a - qa.zero_point as f64) * qb.scale as f64 * (v - qb.zero_point as f64);
-            let exact = real / qy.scale as f64 + qy.zero_point as f64;
-            let got = out[i] as i8 as f64;
-            let want = exact.clamp(-128.0, 127.0);
-            assert!((got - want).abs() <= 0.5 + 1e-6 * exact.abs(), "a {a} b {v}: got {got}, exact {exact}");
-        }
+        l.compute(&xa, &xb, &mut out);
+        assert_int8_pairs(q, (&xa, &xb), &out, |a, b| Some(a * b), 0.5);
     }
 }

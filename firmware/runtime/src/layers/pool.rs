@@ -45,10 +45,7 @@ impl<'a> Layer<'a> for Pool {
         if g.in_hwc[2] != g.out_hwc[2] {
             return Err(bad("pooling keeps the channel count"));
         }
-        let clamp = (rec.param(8), rec.param(9));
-        if clamp.0 > clamp.1 || clamp.0 < output.dtype.min() || clamp.1 > output.dtype.max() {
-            return Err(bad("clamp range outside the output type or empty"));
-        }
+        let clamp = cx.clamp(rec, 8, &output)?;
         Ok(Pool { kind, input, output, g, clamp })
     }
 

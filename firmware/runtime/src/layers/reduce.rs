@@ -59,10 +59,7 @@ impl<'a> Layer<'a> for Reduce {
         if mult < 0 {
             return Err(cx.bad("reduce multiplier must be >= 0"));
         }
-        let clamp = (rec.param(3), rec.param(4));
-        if clamp.0 > clamp.1 || clamp.0 < output.dtype.min() || clamp.1 > output.dtype.max() {
-            return Err(cx.bad("clamp range outside the output type or empty"));
-        }
+        let clamp = cx.clamp(rec, 3, &output)?;
         let kind = match cx.kind {
             OpKind::ReduceSum => ReduceKind::Sum,
             OpKind::ReduceMean => ReduceKind::Mean,

@@ -3,7 +3,7 @@
 //! pseudo-random sequence: these exercise the format and kernels, they are not
 //! trained networks (trained models live in `models/`).
 
-use super::builder::{ConvGeom, ModelBuilder, PoolGeom, WeightedDef};
+use super::builder::{ConvGeom, ModelBuilder, PoolGeom, TensorId, WeightedDef};
 use super::kernels::KernelDef;
 use super::poly_encode::{encode_poly, local_poly_from_real, segment_center};
 use super::quant::{kernel_io, requant_params};
@@ -208,4 +208,42 @@ pub fn every_op(seed: u64) -> Result<Vec<u8>, Error> {
     b.softmax(logits, probs, 1.0);
     b.set_input(x).set_output(probs);
     b.finish()
+}
+
+/// Test support for two-operand elementwise layers: a blob whose op 1 is the
+/// layer `build` adds on int8 tensors `(a, a', y)` of quantizations `q`
+/// (`a'` is the input requantized to `q[1]`: a graph has one input).
+pub fn two_operand_blob(q: [Quant; 3], build: impl FnOnce(&mut ModelBuilder, TensorId, TensorId, TensorId)) -> Vec<u8> {
+    let mut b = ModelBuilder::new();
+    let [x, x2, y] = q.map(|q| b.tensor(DType::I8, &[4], q));
+    b.concat(&[x], x2, 0);
+    build(&mut b, x, x2, y);
+    b.set_input(x).set_output(y);
+    b.finish().unwrap_or_default()
+}
+
+/// Every int8 operand pair `(a, b)`, as two byte vectors of 65,536 elements.
+pub fn all_int8_pairs() -> (Vec<u8>, Vec<u8>) {
+    (-128..128i32).flat_map(|a| (-128..128i32).map(move |b| (a as i8 as u8, b as i8 as u8))).unzip()
+}
+
+/// Check an int8 layer's outputs on [`all_int8_pairs`] against `real(a, b)`
+/// of the dequantized operands, rounded to the output grid and saturated:
+/// within `tol` LSB. `real` returns `None` for pairs checked elsewhere.
+pub fn assert_int8_pairs(
+    q: [Quant; 3],
+    (xa, xb): (&[u8], &[u8]),
+    out: &[u8],
+    real: impl Fn(f64, f64) -> Option<f64>,
+    tol: f64,
+) {
+    let deq = |v: u8, q: Quant| q.scale as f64 * (v as i8 as f64 - q.zero_point as f64);
+    for i in 0..out.len() {
+        let (a, b) = (deq(xa[i], q[0]), deq(xb[i], q[1]));
+        let Some(r) = real(a, b) else { continue };
+        let exact = r / q[2].scale as f64 + q[2].zero_point as f64;
+        let got = out[i] as i8 as f64;
+        let err = (got - exact.clamp(-128.0, 127.0)).abs();
+        assert!(err <= tol + 1e-6 * exact.abs(), "a {a} b {b}: got {got}, exact {exact} (tolerance {tol} LSB)");
+    }
 }
