@@ -1,6 +1,6 @@
 //! ONNX → float graph. Reads the protobuf with tract-onnx's types (weights in
 //! an external `.onnx.data` file included) and imports each node through the
-//! importer table ([`ops::TABLE`], one file per operator family), tracking
+//! importer table (`OPS` in each operator family's file under [`ops`]), tracking
 //! NCHW/NHWC layout ([`layout`]) and fusing every maximal single-input
 //! elementwise subgraph into one scalar function `f(x)` ([`importer`]).
 //! The graph rewrites that follow import are the named [`crate::passes`].

@@ -1,6 +1,7 @@
 //! Conv: 1-D and 2-D, grouped (depthwise) or not, NCHW in ONNX and
 //! channels-last in the runtime.
 
+use super::Import::{self, Node};
 use crate::ir::Op;
 use crate::layers::conv::Conv;
 use crate::onnx::attrs::{attr_i, attr_ints, attr_s};
@@ -9,6 +10,10 @@ use crate::onnx::layout::Layout;
 use anyhow::{bail, Result};
 use polyact::writer::ConvGeom;
 use tract_onnx::pb::NodeProto;
+
+/// The operators this file imports.
+pub const OPS: &[(&str, Import)] = &[("Conv", Node(conv))];
+
 /// Conv with constant weights: Conv1D/Conv2D, or depthwise when grouped per channel.
 pub fn conv(imp: &mut Importer, n: &NodeProto) -> Result<()> {
     let (x, layout, dims) = imp.tensor_input(&n.input[0])?;

@@ -2,6 +2,7 @@
 //! expression of their tensor), Add, Sub, Mul, Div, Max and Min of two
 //! tensors (residual connections, gates, normalisations), and Clip.
 
+use super::Import::{self, Node};
 use crate::expr::{Bin, Expr};
 use crate::ir::Op;
 use crate::onnx::importer::{Importer, Val};
@@ -11,6 +12,19 @@ use polyact::layers::div::DivDef;
 use polyact::layers::minmax::MinMaxDef;
 use polyact::layers::mul::MulDef;
 use tract_onnx::pb::NodeProto;
+
+/// The operators this file imports.
+pub const OPS: &[(&str, Import)] = &[
+    ("Add", Node(binary)),
+    ("Sub", Node(binary)),
+    ("Mul", Node(binary)),
+    ("Div", Node(binary)),
+    ("Pow", Node(binary)),
+    ("Max", Node(binary)),
+    ("Min", Node(binary)),
+    ("PRelu", Node(binary)),
+    ("Clip", Node(clip)),
+];
 
 /// Add, Sub, Mul, Div, Pow, Max, Min, PRelu: an RMS norm's last step, a
 /// residual Add of two tensors, or an elementwise function of one tensor.

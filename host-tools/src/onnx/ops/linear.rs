@@ -1,6 +1,7 @@
 //! Gemm and MatMul with a constant weight: Dense layers (weights permuted
 //! when the input is a flattened NCHW tensor).
 
+use super::Import::{self, Node};
 use crate::ir::Op;
 use crate::layers::dense::Dense;
 use crate::onnx::attrs::{attr_f, attr_i};
@@ -9,6 +10,10 @@ use crate::onnx::layout::Layout;
 use anyhow::{bail, Result};
 use polyact::layers::matmul::MatMulDef;
 use tract_onnx::pb::NodeProto;
+
+/// The operators this file imports.
+pub const OPS: &[(&str, Import)] = &[("Gemm", Node(gemm)), ("MatMul", Node(matmul))];
+
 /// Dense weights `[n_out][n_in]` in the stored order of the input.
 pub fn dense_weights(layout: Layout, n_in: usize, w_out_in: Vec<f32>, n_out: usize) -> Vec<f32> {
     // A Flatten of an NCHW tensor is stored HWC: permute the weight columns.

@@ -2,6 +2,7 @@
 //! folded into the layer before it by `passes::fold_affine`) and RMS normalization,
 //! recognised from `x · 1/sqrt(mean(x²) + eps)` (PolyNorm's normalizer).
 
+use super::Import::{self, Node};
 use crate::expr::{Bin, Expr};
 use crate::ir::Op;
 use crate::onnx::attrs::{attr_f, attr_i};
@@ -11,6 +12,9 @@ use anyhow::{bail, Result};
 use polyact::layers::layer_norm::LayerNormDef;
 use polyact::layers::rmsnorm::RmsNormDef;
 use tract_onnx::pb::NodeProto;
+
+/// The operators this file imports.
+pub const OPS: &[(&str, Import)] = &[("BatchNormalization", Node(batchnorm)), ("LayerNormalization", Node(layer_norm))];
 
 /// BatchNormalization (inference): `x·k + s` per channel.
 pub fn batchnorm(imp: &mut Importer, n: &NodeProto) -> Result<()> {

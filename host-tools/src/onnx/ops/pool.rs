@@ -2,6 +2,7 @@
 //! global average over spatial axes, the RMS statistic `mean(x²)`, or a
 //! general reduction of a plain tensor, see `reduce.rs`).
 
+use super::Import::{self, Node};
 use crate::expr::{Bin, Expr};
 use crate::ir::Op;
 use crate::onnx::attrs::{attr_i, attr_ints};
@@ -12,6 +13,16 @@ use polyact::layers::pool::PoolDef;
 use polyact::layers::reduce::ReduceKind;
 use polyact::writer::PoolGeom;
 use tract_onnx::pb::NodeProto;
+
+/// The operators this file imports.
+pub const OPS: &[(&str, Import)] = &[
+    ("MaxPool", Node(max_pool)),
+    ("AveragePool", Node(avg_pool)),
+    ("GlobalMaxPool", Node(global_max_pool)),
+    ("GlobalAveragePool", Node(global_avg_pool)),
+    ("ReduceMean", Node(reduce_mean)),
+];
+
 /// MaxPool / AveragePool over NCW/NCHW input.
 pub fn pool(imp: &mut Importer, n: &NodeProto, max: bool) -> Result<()> {
     let (x, layout, dims) = imp.tensor_input(&n.input[0])?;

@@ -2,6 +2,7 @@
 //! the batch axis: a Reduce layer (reduced axes kept as size 1), then a free
 //! Reshape when `keepdims` is 0.
 
+use super::Import;
 use crate::ir::{Node, Op};
 use crate::onnx::attrs::{attr_i, attr_ints};
 use crate::onnx::importer::Importer;
@@ -11,6 +12,9 @@ use polyact::layers::reduce::ReduceDef;
 use polyact::layers::reduce::ReduceKind;
 use polyact::layers::reshape::ReshapeDef;
 use tract_onnx::pb::NodeProto;
+
+/// The operators this file imports.
+pub const OPS: &[(&str, Import)] = &[("ReduceSum", Import::Node(reduce_sum)), ("ReduceMax", Import::Node(reduce_max))];
 
 /// ReduceSum.
 pub fn reduce_sum(imp: &mut Importer, n: &NodeProto) -> Result<()> {

@@ -2,6 +2,7 @@
 //! Constant, Reshape/Flatten, Transpose (layout changes), Concat, Split and
 //! Slice.
 
+use super::Import;
 use crate::ir::{Node, Op};
 use crate::onnx::attrs::{attr, attr_i, attr_ints};
 use crate::onnx::importer::{Constant, Importer, Val};
@@ -12,6 +13,20 @@ use polyact::layers::reshape::ReshapeDef;
 use polyact::layers::slice::SliceDef;
 use polyact::layers::transpose::TransposeDef;
 use tract_onnx::pb::NodeProto;
+
+/// The operators this file imports.
+pub const OPS: &[(&str, Import)] = &[
+    ("Identity", Import::Node(identity)),
+    ("Dropout", Import::Node(identity)),
+    ("Constant", Import::Node(constant)),
+    ("Flatten", Import::Node(reshape)),
+    ("Reshape", Import::Node(reshape)),
+    ("Transpose", Import::Node(transpose)),
+    ("Concat", Import::Node(concat)),
+    ("Split", Import::Node(split)),
+    ("Slice", Import::Node(slice)),
+];
+
 /// Identity and Dropout (inference): the same value under a new name.
 pub fn identity(imp: &mut Importer, n: &NodeProto) -> Result<()> {
     let v = imp.val(&n.input[0])?;

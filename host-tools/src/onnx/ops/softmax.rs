@@ -1,5 +1,6 @@
 //! Softmax over the last axis.
 
+use super::Import::{self, Node};
 use crate::ir::Op;
 use crate::onnx::attrs::attr_i;
 use crate::onnx::importer::Importer;
@@ -7,6 +8,10 @@ use crate::onnx::layout::Layout;
 use anyhow::{bail, Result};
 use polyact::layers::softmax::SoftmaxDef;
 use tract_onnx::pb::NodeProto;
+
+/// The operators this file imports.
+pub const OPS: &[(&str, Import)] = &[("Softmax", Node(softmax))];
+
 /// Softmax over the last axis of a plain (not channels-first) tensor.
 pub fn softmax(imp: &mut Importer, n: &NodeProto) -> Result<()> {
     let (t, layout, dims) = imp.tensor_input(&n.input[0])?;
