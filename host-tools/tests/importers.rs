@@ -232,9 +232,10 @@ fn cases() -> Vec<Case> {
     let reductions = [
         n("ReduceSum", &["x", "ax"], "y", vec![int("keepdims", 1)]),
         n("ReduceMax", &["x"], "y", vec![ints("axes", &[-1]), int("keepdims", 1)]),
+        n("ReduceMin", &["x"], "y", vec![ints("axes", &[-1]), int("keepdims", 1)]),
         n("ReduceMean", &["x"], "y", vec![ints("axes", &[1]), int("keepdims", 0)]),
     ];
-    for (r, out) in reductions.into_iter().zip([[1, 3, 1], [1, 3, 1], [1, 4, 0]]) {
+    for (r, out) in reductions.into_iter().zip([[1, 3, 1], [1, 3, 1], [1, 3, 1], [1, 4, 0]]) {
         let out: Vec<i64> = out.into_iter().filter(|&d| d > 0).collect();
         v.push(Case { input: vec![1, 3, 4], ..flat("reduce", vec![r], vec![int64s("ax", &[-1])], &out) });
     }

@@ -143,4 +143,5 @@ crate::op_table! { 'a;
     23 => ReduceMax       "reduce_max"       reduce::Reduce,                         in_place: false;
     24 => Div             "div"              div::Div,                               in_place: false;
     25 => Slice           "slice"            slice::Slice,                           in_place: false;
+    26 => ReduceMin       "reduce_min"       reduce::Reduce,                         in_place: false;
 }

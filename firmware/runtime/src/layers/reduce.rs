@@ -1,4 +1,4 @@
-//! ReduceSum, ReduceMean and ReduceMax over any set of stored axes (mean
+//! ReduceSum, ReduceMean, ReduceMax and ReduceMin over any set of stored axes (mean
 //! over tokens, a sum for a normalization), the reduced axes kept as size 1
 //! in the output.
 //!
@@ -24,6 +24,7 @@ pub enum ReduceKind {
     Sum,
     Mean,
     Max,
+    Min,
 }
 
 /// Decoded reduction.
@@ -63,6 +64,7 @@ impl<'a> Layer<'a> for Reduce {
         let kind = match cx.kind {
             OpKind::ReduceSum => ReduceKind::Sum,
             OpKind::ReduceMean => ReduceKind::Mean,
+            OpKind::ReduceMin => ReduceKind::Min,
             _ => ReduceKind::Max,
         };
         Ok(Reduce { input, output, kind, axes, mult, shift, clamp })
@@ -90,7 +92,7 @@ impl Reduce {
                 for o2 in 0..o[2] {
                     for o3 in 0..o[3] {
                         let base = o0 * stride[0] + o1 * stride[1] + o2 * stride[2] + o3 * stride[3];
-                        let (mut sum, mut best) = (0i64, i32::MIN);
+                        let (mut sum, mut best, mut least) = (0i64, i32::MIN, i32::MAX);
                         for r0 in 0..ext[0] {
                             for r1 in 0..ext[1] {
                                 for r2 in 0..ext[2] {
@@ -100,6 +102,7 @@ impl Reduce {
                                         let t = ti.load(x, at) - zi;
                                         sum += t as i64;
                                         best = best.max(t);
+                                        least = least.min(t);
                                     }
                                 }
                             }
@@ -107,6 +110,7 @@ impl Reduce {
                         let v = match self.kind {
                             ReduceKind::Sum | ReduceKind::Mean => requantize_i64(sum, self.mult, self.shift),
                             ReduceKind::Max => requantize(best, self.mult, self.shift),
+                            ReduceKind::Min => requantize(least, self.mult, self.shift),
                         };
                         to.store(y, out_i, v.saturating_add(zo).clamp(self.clamp.0, self.clamp.1));
                         out_i += 1;
@@ -137,6 +141,7 @@ mod encode {
                 ReduceKind::Sum => OpKind::ReduceSum,
                 ReduceKind::Mean => OpKind::ReduceMean,
                 ReduceKind::Max => OpKind::ReduceMax,
+                ReduceKind::Min => OpKind::ReduceMin,
             };
             self.op(op, &[x, y], alloc::vec![mask, m, s, ty.min(), ty.max()])
         }
@@ -166,6 +171,7 @@ mod float {
                 ReduceKind::Sum => "reduce_sum",
                 ReduceKind::Mean => "reduce_mean",
                 ReduceKind::Max => "reduce_max",
+                ReduceKind::Min => "reduce_min",
             }
         }
 
@@ -173,7 +179,7 @@ mod float {
             let (x, d) = (inputs[0], in_dims[0]);
             let n: usize = out_dims.iter().product();
             let (mut acc, mut count) = (vec![0.0; n], vec![0usize; n]);
-            let mut best = vec![f64::MIN; n];
+            let (mut best, mut least) = (vec![f64::MIN; n], vec![f64::MAX; n]);
             for (e, &v) in x.iter().enumerate() {
                 // The output element `e` falls into: its index with reduced axes at 0.
                 let (mut rest, mut o, mut stride) = (e, 0, 1);
@@ -188,17 +194,19 @@ mod float {
                 acc[o] += v;
                 count[o] += 1;
                 best[o] = best[o].max(v);
+                least[o] = least[o].min(v);
             }
             match self.kind {
                 ReduceKind::Sum => acc,
                 ReduceKind::Mean => acc.iter().zip(&count).map(|(a, &c)| a / c.max(1) as f64).collect(),
                 ReduceKind::Max => best,
+                ReduceKind::Min => least,
             }
         }
 
         /// The max of values keeps their scale.
         fn output_quant(&self, input: Quant, _: DType) -> Option<Quant> {
-            (self.kind == ReduceKind::Max).then_some(input)
+            matches!(self.kind, ReduceKind::Max | ReduceKind::Min).then_some(input)
         }
 
         fn write(&self, b: &mut ModelBuilder, inputs: &[TensorId], output: TensorId) -> usize {
@@ -229,7 +237,7 @@ mod tests {
         let (qx, qy) = (Quant { scale: 0.05, zero_point: 6 }, Quant { scale: 0.2, zero_point: -10 });
         let dims = [3usize, 4, 5];
         let mut r = Rng(3);
-        for kind in [ReduceKind::Sum, ReduceKind::Mean, ReduceKind::Max] {
+        for kind in [ReduceKind::Sum, ReduceKind::Mean, ReduceKind::Max, ReduceKind::Min] {
             for mask in 1..8u32 {
                 let axes: Vec<usize> = (0..3).filter(|&a| mask & (1 << a) != 0).collect();
                 let od: Vec<usize> = (0..3).map(|a| if mask & (1 << a) != 0 { 1 } else { dims[a] }).collect();
@@ -258,12 +266,17 @@ mod tests {
                         ReduceKind::Sum => vals.iter().sum(),
                         ReduceKind::Mean => vals.iter().sum::<f64>() / vals.len() as f64,
                         ReduceKind::Max => vals.iter().cloned().fold(f64::MIN, f64::max),
+                        ReduceKind::Min => vals.iter().cloned().fold(f64::MAX, f64::min),
                     };
                     let exact = (real / qy.scale as f64 + qy.zero_point as f64).clamp(-128.0, 127.0);
                     // Max requantizes with TFLite's two roundings: the high
                     // multiply's, then a shift right by `-shift` bits.
                     let right = -crate::arith::quantize_multiplier(qx.scale as f64 / qy.scale as f64).unwrap().1;
-                    let slack = if kind == ReduceKind::Max { 0.5f64.powi(right.max(0) + 1) } else { 1e-6 };
+                    let slack = if matches!(kind, ReduceKind::Max | ReduceKind::Min) {
+                        0.5f64.powi(right.max(0) + 1)
+                    } else {
+                        1e-6
+                    };
                     assert!(
                         (got as f64 - exact).abs() <= 0.5 + slack,
                         "{kind:?} axes {axes:?} out {k}: {got} vs {exact}"

@@ -1,4 +1,4 @@
-//! ReduceSum, ReduceMean and ReduceMax of a plain tensor over any axes but
+//! ReduceSum, ReduceMean, ReduceMax and ReduceMin of a plain tensor over any axes but
 //! the batch axis: a Reduce layer (reduced axes kept as size 1), then a free
 //! Reshape when `keepdims` is 0.
 
@@ -14,11 +14,20 @@ use polyact::layers::reshape::ReshapeDef;
 use tract_onnx::pb::NodeProto;
 
 /// The operators this file imports.
-pub const OPS: &[(&str, Import)] = &[("ReduceSum", Import::Node(reduce_sum)), ("ReduceMax", Import::Node(reduce_max))];
+pub const OPS: &[(&str, Import)] = &[
+    ("ReduceSum", Import::Node(reduce_sum)),
+    ("ReduceMax", Import::Node(reduce_max)),
+    ("ReduceMin", Import::Node(reduce_min)),
+];
 
 /// ReduceSum.
 pub fn reduce_sum(imp: &mut Importer, n: &NodeProto) -> Result<()> {
     reduce(imp, n, ReduceKind::Sum)
+}
+
+/// ReduceMin.
+pub fn reduce_min(imp: &mut Importer, n: &NodeProto) -> Result<()> {
+    reduce(imp, n, ReduceKind::Min)
 }
 
 /// ReduceMax.
