@@ -134,7 +134,6 @@ mod encode {
 mod float {
     use crate::writer::float::FloatLayer;
     use crate::writer::{ModelBuilder, TensorId};
-    use std::boxed::Box;
     use std::vec::Vec;
 
     #[derive(Clone, Debug)]
@@ -165,10 +164,6 @@ mod float {
                 b.add(x1, x2, y);
             }
             0
-        }
-
-        fn clone_box(&self) -> Box<dyn FloatLayer> {
-            Box::new(self.clone())
         }
     }
 }

@@ -121,7 +121,6 @@ mod encode {
 mod float {
     use crate::writer::float::FloatLayer;
     use crate::writer::{ModelBuilder, TensorId};
-    use std::boxed::Box;
     use std::vec::Vec;
 
     #[derive(Clone, Debug)]
@@ -151,10 +150,6 @@ mod float {
             let xs: Vec<TensorId> = inputs.to_vec();
             b.concat(&xs, output, self.axis);
             0
-        }
-
-        fn clone_box(&self) -> Box<dyn FloatLayer> {
-            Box::new(self.clone())
         }
     }
 }

@@ -64,7 +64,6 @@ mod encode {
 mod float {
     use crate::writer::float::FloatLayer;
     use crate::writer::{ModelBuilder, TensorId};
-    use std::boxed::Box;
     use std::vec::Vec;
 
     #[derive(Clone, Debug)]
@@ -85,10 +84,6 @@ mod float {
         fn write(&self, b: &mut ModelBuilder, _inputs: &[TensorId], output: TensorId) -> usize {
             b.constant(output, &self.values);
             self.values.len() * b.tensor_type(output).0.size()
-        }
-
-        fn clone_box(&self) -> Box<dyn FloatLayer> {
-            Box::new(self.clone())
         }
     }
 }

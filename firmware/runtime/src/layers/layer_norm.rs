@@ -128,7 +128,6 @@ mod encode {
 mod float {
     use crate::writer::float::{channels, FloatLayer};
     use crate::writer::{ModelBuilder, TensorId};
-    use std::boxed::Box;
     use std::vec::Vec;
 
     #[derive(Clone, Debug)]
@@ -167,10 +166,6 @@ mod float {
             let (x, y) = (inputs[0], output);
             b.layer_norm((x, y), (&gains, gain_scale), &self.beta, self.eps);
             5 * gains.len()
-        }
-
-        fn clone_box(&self) -> Box<dyn FloatLayer> {
-            Box::new(self.clone())
         }
     }
 }

@@ -123,7 +123,6 @@ mod encode {
 mod float {
     use crate::writer::float::{channels, FloatLayer};
     use crate::writer::{ModelBuilder, TensorId};
-    use std::boxed::Box;
     use std::vec::Vec;
 
     #[derive(Clone, Debug)]
@@ -158,10 +157,6 @@ mod float {
         fn write(&self, b: &mut ModelBuilder, inputs: &[TensorId], output: TensorId) -> usize {
             b.matmul(inputs[0], inputs[1], output);
             0
-        }
-
-        fn clone_box(&self) -> Box<dyn FloatLayer> {
-            Box::new(self.clone())
         }
     }
 }

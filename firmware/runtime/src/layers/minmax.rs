@@ -93,7 +93,6 @@ mod encode {
 mod float {
     use crate::writer::float::FloatLayer;
     use crate::writer::{ModelBuilder, TensorId};
-    use std::boxed::Box;
     use std::vec::Vec;
 
     #[derive(Clone, Debug)]
@@ -124,10 +123,6 @@ mod float {
                 b.minimum(x1, x2, y);
             }
             0
-        }
-
-        fn clone_box(&self) -> Box<dyn FloatLayer> {
-            Box::new(self.clone())
         }
     }
 }

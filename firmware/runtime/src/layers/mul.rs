@@ -92,7 +92,6 @@ mod encode {
 mod float {
     use crate::writer::float::FloatLayer;
     use crate::writer::{ModelBuilder, TensorId};
-    use std::boxed::Box;
     use std::vec::Vec;
 
     #[derive(Clone, Debug)]
@@ -110,10 +109,6 @@ mod float {
         fn write(&self, b: &mut ModelBuilder, inputs: &[TensorId], output: TensorId) -> usize {
             b.mul(inputs[0], inputs[1], output);
             0
-        }
-
-        fn clone_box(&self) -> Box<dyn FloatLayer> {
-            Box::new(self.clone())
         }
     }
 }

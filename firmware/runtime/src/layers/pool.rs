@@ -172,7 +172,6 @@ mod float {
     use crate::writer::PoolGeom;
     use crate::writer::{ModelBuilder, TensorId};
     use crate::{DType, Quant};
-    use std::boxed::Box;
     use std::vec::Vec;
 
     #[derive(Clone, Debug)]
@@ -227,10 +226,6 @@ mod float {
                 b.avg_pool(x, y, &self.geom);
             }
             0
-        }
-
-        fn clone_box(&self) -> Box<dyn FloatLayer> {
-            Box::new(self.clone())
         }
     }
 }

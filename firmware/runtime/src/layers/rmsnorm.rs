@@ -115,7 +115,6 @@ mod encode {
 mod float {
     use crate::writer::float::{channels, FloatLayer};
     use crate::writer::{ModelBuilder, TensorId};
-    use std::boxed::Box;
     use std::vec::Vec;
 
     #[derive(Clone, Debug)]
@@ -126,10 +125,6 @@ mod float {
     impl FloatLayer for RmsNormDef {
         fn name(&self) -> &'static str {
             "rms_norm"
-        }
-
-        fn clone_box(&self) -> Box<dyn FloatLayer> {
-            Box::new(self.clone())
         }
 
         fn eval(&self, inputs: &[&[f64]], _: &[&[usize]], out_dims: &[usize]) -> Vec<f64> {

@@ -87,7 +87,6 @@ mod float {
     use crate::writer::float::FloatLayer;
     use crate::writer::{ModelBuilder, TensorId};
     use crate::{DType, Quant};
-    use std::boxed::Box;
     use std::vec::Vec;
 
     #[derive(Clone, Debug)]
@@ -117,10 +116,6 @@ mod float {
         fn write(&self, b: &mut ModelBuilder, inputs: &[TensorId], output: TensorId) -> usize {
             b.slice(inputs[0], output, self.axis, self.start);
             0
-        }
-
-        fn clone_box(&self) -> Box<dyn FloatLayer> {
-            Box::new(self.clone())
         }
     }
 }

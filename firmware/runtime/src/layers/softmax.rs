@@ -121,7 +121,6 @@ mod float {
     use crate::writer::float::{channels, FloatLayer};
     use crate::writer::{ModelBuilder, TensorId};
     use crate::{DType, Quant};
-    use std::boxed::Box;
     use std::vec::Vec;
 
     #[derive(Clone, Debug)]
@@ -156,10 +155,6 @@ mod float {
         fn write(&self, b: &mut ModelBuilder, inputs: &[TensorId], output: TensorId) -> usize {
             b.softmax(inputs[0], output, 1.0);
             0
-        }
-
-        fn clone_box(&self) -> Box<dyn FloatLayer> {
-            Box::new(self.clone())
         }
     }
 }

@@ -97,7 +97,6 @@ mod float {
     use crate::writer::float::FloatLayer;
     use crate::writer::{ModelBuilder, TensorId};
     use crate::{DType, Quant};
-    use std::boxed::Box;
     use std::vec::Vec;
 
     #[derive(Clone, Debug)]
@@ -137,10 +136,6 @@ mod float {
         fn write(&self, b: &mut ModelBuilder, inputs: &[TensorId], output: TensorId) -> usize {
             b.transpose(inputs[0], output, &self.perm);
             0
-        }
-
-        fn clone_box(&self) -> Box<dyn FloatLayer> {
-            Box::new(self.clone())
         }
     }
 }

@@ -11,7 +11,7 @@ use std::boxed::Box;
 use std::vec::Vec;
 
 /// A layer of the host's float graph.
-pub trait FloatLayer: core::fmt::Debug + Send + Sync {
+pub trait FloatLayer: CloneFloatLayer + core::fmt::Debug + Send + Sync {
     /// The runtime op name it becomes.
     fn name(&self) -> &'static str;
 
@@ -32,9 +32,18 @@ pub trait FloatLayer: core::fmt::Debug + Send + Sync {
     /// Add the layer reading `inputs` and writing `output`; returns the bytes
     /// of constants it stored.
     fn write(&self, b: &mut ModelBuilder, inputs: &[TensorId], output: TensorId) -> usize;
+}
 
-    /// A boxed copy (the float graph is cloned by passes and tests).
+/// A boxed copy of a float layer (the float graph is cloned by passes and
+/// tests); every `Clone` float layer has it.
+pub trait CloneFloatLayer {
     fn clone_box(&self) -> Box<dyn FloatLayer>;
+}
+
+impl<T: FloatLayer + Clone + 'static> CloneFloatLayer for T {
+    fn clone_box(&self) -> Box<dyn FloatLayer> {
+        Box::new(self.clone())
+    }
 }
 
 impl Clone for Box<dyn FloatLayer> {
