@@ -33,12 +33,7 @@ impl<'a> Layer<'a> for Add {
         let op = cx.op;
         let bad = |reason| Error::InvalidOp { op, reason };
         rec.expect_counts(3, 9).map_err(bad)?;
-        let a = cx.tensor(rec, 0)?;
-        let b = cx.tensor(rec, 1)?;
-        let output = cx.tensor(rec, 2)?;
-        if a.dims != output.dims || b.dims != output.dims || a.rank != output.rank || b.rank != output.rank {
-            return Err(bad("add operands and output must have the same shape"));
-        }
+        let [a, b, output] = cx.same_shape_operands(rec, "add operands and output must have the same shape")?;
         let left_shift = rec.param(0);
         if !(0..=24).contains(&left_shift) {
             return Err(bad("add left shift must be 0..=24"));

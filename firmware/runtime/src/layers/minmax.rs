@@ -29,10 +29,7 @@ pub struct MinMax {
 impl<'a> Layer<'a> for MinMax {
     fn decode(rec: &Record<'a>, cx: &DecodeCtx<'_, 'a>) -> Result<Self, Error> {
         cx.expect_counts(rec, 3, 6)?;
-        let (a, b, output) = (cx.tensor(rec, 0)?, cx.tensor(rec, 1)?, cx.tensor(rec, 2)?);
-        if a.dims != output.dims || b.dims != output.dims || a.rank != output.rank || b.rank != output.rank {
-            return Err(cx.bad("min/max operands and output must have the same shape"));
-        }
+        let [a, b, output] = cx.same_shape_operands(rec, "min/max operands and output must have the same shape")?;
         let pair = |i: usize| -> Result<(i32, i32), Error> {
             Ok((rec.param(i), check_shift(rec.param(i + 1)).map_err(|e| cx.bad(e))?))
         };

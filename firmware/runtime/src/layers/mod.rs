@@ -83,6 +83,16 @@ impl<'a> DecodeCtx<'_, 'a> {
         Ok(clamp)
     }
 
+    /// The operands `a, b` and output of an elementwise layer of two
+    /// same-shape tensors; `what` names the layer in the error.
+    pub fn same_shape_operands(&self, rec: &Record<'a>, what: &'static str) -> Result<[TensorInfo; 3], Error> {
+        let (a, b, output) = (self.tensor(rec, 0)?, self.tensor(rec, 1)?, self.tensor(rec, 2)?);
+        if a.dims != output.dims || b.dims != output.dims || a.rank != output.rank || b.rank != output.rank {
+            return Err(self.bad(what));
+        }
+        Ok([a, b, output])
+    }
+
     /// Require exactly `nt` tensor operands and `np` params.
     pub fn expect_counts(&self, rec: &Record<'a>, nt: usize, np: usize) -> Result<(), Error> {
         rec.expect_counts(nt, np).map_err(|reason| self.bad(reason))

@@ -36,10 +36,7 @@ fn max_magnitude(t: &TensorInfo) -> i64 {
 impl<'a> Layer<'a> for Mul {
     fn decode(rec: &Record<'a>, cx: &DecodeCtx<'_, 'a>) -> Result<Self, Error> {
         cx.expect_counts(rec, 3, 4)?;
-        let (a, b, output) = (cx.tensor(rec, 0)?, cx.tensor(rec, 1)?, cx.tensor(rec, 2)?);
-        if a.dims != output.dims || b.dims != output.dims || a.rank != output.rank || b.rank != output.rank {
-            return Err(cx.bad("mul operands and output must have the same shape"));
-        }
+        let [a, b, output] = cx.same_shape_operands(rec, "mul operands and output must have the same shape")?;
         if max_magnitude(&a) * max_magnitude(&b) > i32::MAX as i64 {
             return Err(cx.bad("mul product can overflow 32 bits for these zero points"));
         }
