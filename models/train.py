@@ -18,6 +18,7 @@ from torch import nn
 
 from activations import HeLU, Hermite, PAU, PolyNorm, PolyReLU
 from common import HERE, accuracy, export, predict, seed_everything, split, train_classifier
+from multiplicative import MODELS as MULTIPLICATIVE_MODELS
 
 
 def digits():
@@ -201,7 +202,24 @@ def train_mnist():
     export(model, "mnist_dwconv", x[te][:1], x[tr][:200], x[te], y[te], meta, dynamo=True)
 
 
+def train_multiplicative(name):
+    """Issue 12's networks on digits; the transformers read the image as 8
+    tokens (its rows) of 8 pixels."""
+    ctor, desc, tokens, dynamo = MULTIPLICATIVE_MODELS[name]
+    seed_everything(0)
+    xtr, ytr, xte, yte = digits()
+    shape = [8, 8] if tokens else [64]
+    xtr, xte = xtr.reshape(-1, *shape), xte.reshape(-1, *shape)
+    model = train_classifier(ctor(), xtr, ytr, epochs=80, lr=3e-3, batch=32, weight_decay=1e-4)
+    acc = accuracy(predict(model, xte), yte)
+    meta = {"data": "sklearn digits 8x8, 20% test (seed 0)" + (", rows as 8 tokens" if tokens else ""),
+            "activations": desc, "task": "classification", "metric": "accuracy", "float_metric": acc,
+            "input_shape": shape}
+    export(model, name, xte[:1], xtr[:200], xte, yte, meta, dynamo=dynamo)
+
+
 ALL = {**{k: (lambda k=k: train_digits(k)) for k in DIGITS_MODELS},
+       **{k: (lambda k=k: train_multiplicative(k)) for k in MULTIPLICATIVE_MODELS},
        "digits_polynorm": train_polynorm, "sine": train_sine, "motion_conv1d": train_motion,
        "mnist_dwconv": train_mnist}
 

@@ -50,6 +50,17 @@ pub const DIGITS_MODELS: [&str; 7] = [
     "digits_custom",
 ];
 
+/// Issue 12's multiplicative and attention networks on digits: the tiny
+/// transformers (softmax with PolyReLU or PolyNorm, Power-Softmax), SwiGLU and
+/// MONet (`models/multiplicative.py`).
+pub const MULTIPLICATIVE_MODELS: [&str; 5] = [
+    "digits_transformer_polyrelu",
+    "digits_transformer_polynorm",
+    "digits_transformer_powersoftmax",
+    "digits_swiglu",
+    "digits_monet",
+];
+
 pub fn read_meta(dir: &Path) -> Result<Meta> {
     let p = dir.join("meta.json");
     let s = std::fs::read_to_string(&p).with_context(|| format!("reading {}", p.display()))?;

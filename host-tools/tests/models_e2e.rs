@@ -1,7 +1,7 @@
 //! Every example model under `models/`: import, calibrate, quantize to int8 and
 //! int16, run in the `polyact` runtime, and compare with the float model.
-//! Bounds (issues #3 and #4): digits and MNIST int8 within 1.0 accuracy point
-//! of float, int16 within 0.2; the accelerometer model at its float accuracy,
+//! Bounds (issues #3, #4 and #12): digits, MNIST and the multiplicative and
+//! attention networks int8 within 1.0 accuracy point of float, int16 within 0.2; the accelerometer model at its float accuracy,
 //! above its majority baseline; the sine regression's MSE at most 2.5× (int8)
 //! / 1.5× (int16) the float MSE. The importer's float graph must reproduce
 //! PyTorch's stored outputs, and every activation must certify at the target.
@@ -97,10 +97,39 @@ fn sine_regression() {
 }
 
 #[test]
+fn transformer_with_polyrelu_ffn() {
+    check("digits_transformer_polyrelu", 1.0, 0.2);
+}
+
+#[test]
+fn transformer_with_polynorm_ffn() {
+    check("digits_transformer_polynorm", 1.0, 0.2);
+}
+
+#[test]
+fn transformer_with_power_softmax_attention() {
+    check("digits_transformer_powersoftmax", 1.0, 0.2);
+}
+
+#[test]
+fn swiglu_mlp() {
+    check("digits_swiglu", 1.0, 0.2);
+}
+
+#[test]
+fn monet_multiplicative_network() {
+    check("digits_monet", 1.0, 0.2);
+}
+
+#[test]
 fn every_model_directory_is_tested() {
     // Each name has its own test function above.
-    let tested: Vec<&str> =
-        polyact_tools::model_zoo::DIGITS_MODELS.into_iter().chain(["mnist_dwconv", "motion_conv1d", "sine"]).collect();
+    use polyact_tools::model_zoo::{DIGITS_MODELS, MULTIPLICATIVE_MODELS};
+    let tested: Vec<&str> = DIGITS_MODELS
+        .into_iter()
+        .chain(MULTIPLICATIVE_MODELS)
+        .chain(["mnist_dwconv", "motion_conv1d", "sine"])
+        .collect();
     for e in std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("../models")).unwrap() {
         let p = e.unwrap().path();
         if p.join("meta.json").exists() {
