@@ -131,3 +131,35 @@ fn cli_exits_nonzero_with_the_reason() {
     let out = Command::new(bin).args(["fit", "tanh", "--range", "3,1"]).output().unwrap();
     assert!(!out.status.success());
 }
+
+#[test]
+fn causal_attention_masks_are_refused_with_the_reason() {
+    // Scores of one head, then a causal mask: as a constant (a registered
+    // buffer, or the dynamo export's folded torch.triu) through Where, and
+    // built at run time with Trilu (the TorchScript export of torch.triu).
+    let scores = |mask: tract_onnx::pb::NodeProto| {
+        vec![
+            node("MatMul", "q_proj", &["x", "wq"], "q"),
+            node("MatMul", "k_proj", &["x", "wk"], "k"),
+            common::node("Transpose", "kt", &["k"], "kt", vec![common::ints("perm", &[0, 2, 1])]),
+            node("MatMul", "scores", &["q", "kt"], "s"),
+            mask,
+            common::node("Softmax", "softmax", &["sm"], "y", vec![common::int("axis", -1)]),
+        ]
+    };
+    let mut m = common::tensor("m", &[4, 4], &[0.0; 16]);
+    m.data_type = tract_onnx::pb::tensor_proto::DataType::Bool as i32;
+    m.float_data.clear();
+    m.int32_data = (0..16).map(|i| i32::from(i % 4 > i / 4)).collect();
+    let inits =
+        || vec![weight("wq", &[4, 4]), weight("wk", &[4, 4]), common::tensor("ninf", &[], &[f32::NEG_INFINITY])];
+    let io = |nodes, inits, file| common::write_model(nodes, inits, ("x", &[1, 4, 4]), ("y", &[1, 4, 4]), file);
+    let mut with_const = inits();
+    with_const.push(m);
+    let p = io(scores(node("Where", "masked_fill", &["m", "ninf", "s"], "sm")), with_const, "causal_where.onnx");
+    let e = import_err(&p);
+    assert!(e.contains("masked_fill") && e.contains("Where") && e.contains("masked attention"), "{e}");
+    let p = io(scores(node("Trilu", "causal_triu", &["s"], "sm")), inits(), "causal_trilu.onnx");
+    let e = import_err(&p);
+    assert!(e.contains("causal_triu") && e.contains("mask built at run time"), "{e}");
+}

@@ -87,6 +87,35 @@ fn compiled_models_with_interpreted_layers() {
 }
 
 #[test]
+fn multiplicative_and_attention_networks_on_m0_and_m4() {
+    // Issue 12: the transformers (Reshape, Transpose, MatMul of two
+    // activations, LayerNorm, Softmax / Power-Softmax's per-row Div,
+    // ReduceMean over tokens, a constant positional embedding), SwiGLU's and
+    // MONet's Mul of two tensors. The arenas fit the micro:bit.
+    for name in polyact_tools::model_zoo::MULTIPLICATIVE_MODELS {
+        differential(name, DType::I8, &M0_M4);
+    }
+    // int16: the int64 accumulators of the two-activation MatMul and the
+    // 16-bit division and square roots on the M0 (no divider).
+    for name in ["digits_transformer_polynorm", "digits_transformer_powersoftmax"] {
+        differential(name, DType::I16, &M0_M4);
+    }
+}
+
+#[test]
+fn compiled_transformer_on_m0_and_m4() {
+    // Dense layers and the fused activations compiled; attention, norms and
+    // shape ops called as interpreted layers by type.
+    let (blob, _) = quantized("digits_transformer_polyrelu", DType::I8);
+    let g = polyact_tools::compile::generate(&blob, "digits_transformer_polyrelu").unwrap();
+    for kind in ["matmul", "softmax", "layer_norm", "transpose"] {
+        assert!(g.interpreted.iter().any(|&(_, k)| k == kind), "{kind}: {:?}", g.interpreted);
+    }
+    differential_in("digits_transformer_polyrelu", DType::I8, &M0_M4, Mode::Compiled);
+    differential_in("digits_transformer_powersoftmax", DType::I16, &["qemu-m4"], Mode::Compiled);
+}
+
+#[test]
 fn compile_refuses_a_corrupt_model_with_the_reason() {
     let (mut blob, _) = quantized("sine", DType::I8);
     let n = blob.len();

@@ -277,7 +277,10 @@ impl Importer {
     pub fn node(&mut self, n: &NodeProto) -> Result<()> {
         match super::ops::lookup(&n.op_type) {
             Some(import) => import.run(self, n),
-            None => bail!("unsupported operator (polyact imports {})", super::ops::supported()),
+            None => match super::ops::unsupported::reason(&n.op_type) {
+                Some(why) => bail!("unsupported operator: {why}"),
+                None => bail!("unsupported operator (polyact imports {})", super::ops::supported()),
+            },
         }
     }
 }

@@ -1,4 +1,5 @@
 //! An activation `g(k·x + s)` right after a Dense or Conv that only it reads
+//! (or that only such activations read, all through the same `k·x + s`)
 //! becomes `g(x)`, with `k` and `s` (scalars or per channel) folded into the
 //! layer's weights and bias: MatMul + Add(bias), BatchNorm after a
 //! convolution or a linear layer, and any constant scaling before an
@@ -14,37 +15,58 @@ type Affine = (Vec<f64>, Vec<f64>);
 
 pub fn run(g: &mut Graph) -> Result<usize> {
     let mut count = 0;
-    for i in 0..g.nodes.len() {
-        let Op::Act(Act { f }) = &g.nodes[i].op else { continue };
-        let src = g.nodes[i].inputs[0];
-        let Some(p) = g.producer(src).filter(|_| g.sole_use(src)) else { continue };
+    for p in 0..g.nodes.len() {
         let channels = match &g.nodes[p].op {
             Op::Dense(Dense { b, .. }) | Op::Conv(Conv { b, .. }) => b.len(),
             _ => continue,
         };
-        let Some((a, (k, s))) = affine_prefix(f) else { continue };
+        let out = g.nodes[p].output;
+        let readers: Vec<usize> = g.consumers(out).collect();
+        if out == g.output || readers.is_empty() {
+            continue;
+        }
+        // Every reader an activation that sees the layer's output through
+        // the same `k·x + s` (a bias add shared by PolyNorm's x, x², x³).
+        let mut prefixes = Vec::new();
+        for &r in &readers {
+            let Op::Act(Act { f }) = &g.nodes[r].op else { break };
+            let Some((a, ks)) = affine_prefix(f) else { break };
+            prefixes.push((r, a, ks));
+        }
+        if prefixes.len() != readers.len() || prefixes.iter().any(|(_, _, ks)| *ks != prefixes[0].2) {
+            continue;
+        }
+        let (k, s) = prefixes[0].2.clone();
         let fits = |v: &[f64]| v.len() == 1 || v.len() == channels;
         if !fits(&k) || !fits(&s) || k.iter().chain(&s).any(|v| !v.is_finite()) {
             continue;
         }
-        let rest = f.replace(&a, &Expr::X);
-        let at = |v: &[f64], c: usize| v[if v.len() == 1 { 0 } else { c }];
-        let depthwise = matches!(g.nodes[p].op, Op::Conv(Conv { depth_multiplier: Some(_), .. }));
-        if let Op::Dense(Dense { w, b }) | Op::Conv(Conv { w, b, .. }) = &mut g.nodes[p].op {
-            let per = w.len() / channels.max(1);
-            for (j, wv) in w.iter_mut().enumerate() {
-                // Depthwise weights are [kh][kw][C]: the channel is innermost.
-                let c = if depthwise { j % channels } else { j / per.max(1) };
-                *wv = (*wv as f64 * at(&k, c)) as f32;
-            }
-            for (c, bv) in b.iter_mut().enumerate() {
-                *bv = (*bv as f64 * at(&k, c) + at(&s, c)) as f32;
+        fold_into_layer(g, p, channels, &k, &s);
+        for (r, a, _) in prefixes {
+            if let Op::Act(Act { f }) = &mut g.nodes[r].op {
+                *f = f.replace(&a, &Expr::X);
             }
         }
-        g.nodes[i].op = Op::Act(Act { f: rest });
         count += 1;
     }
     Ok(count)
+}
+
+/// Layer `p`'s weights and bias, per output channel `c`: `w·k_c`, `b·k_c + s_c`.
+fn fold_into_layer(g: &mut Graph, p: usize, channels: usize, k: &[f64], s: &[f64]) {
+    let at = |v: &[f64], c: usize| v[if v.len() == 1 { 0 } else { c }];
+    let depthwise = matches!(g.nodes[p].op, Op::Conv(Conv { depth_multiplier: Some(_), .. }));
+    if let Op::Dense(Dense { w, b }) | Op::Conv(Conv { w, b, .. }) = &mut g.nodes[p].op {
+        let per = w.len() / channels.max(1);
+        for (j, wv) in w.iter_mut().enumerate() {
+            // Depthwise weights are [kh][kw][C]: the channel is innermost.
+            let c = if depthwise { j % channels } else { j / per.max(1) };
+            *wv = (*wv as f64 * at(k, c)) as f32;
+        }
+        for (c, bv) in b.iter_mut().enumerate() {
+            *bv = (*bv as f64 * at(k, c) + at(s, c)) as f32;
+        }
+    }
 }
 
 /// The affine expression of `x` through which `f` sees its input — every

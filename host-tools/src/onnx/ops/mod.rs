@@ -13,6 +13,7 @@ pub mod pool;
 pub mod reduce;
 pub mod shape;
 pub mod softmax;
+pub mod unsupported;
 
 use super::importer::Importer;
 use crate::expr::{Expr, Un};
