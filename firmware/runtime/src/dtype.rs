@@ -121,3 +121,21 @@ pub fn le_u32_at(buf: &[u8], at: usize) -> u32 {
         None => 0,
     }
 }
+
+/// `y[i] = f(a[i], b[i])` over `n` elements of the given types. The all-int8
+/// case walks the bytes directly, without a type dispatch and bounds check
+/// per element (the elementwise layers' inner loop); the others load and
+/// store through [`DType`]. Stores saturate either way.
+#[inline(always)]
+pub fn map2(a: (DType, &[u8]), b: (DType, &[u8]), y: (DType, &mut [u8]), n: usize, f: impl Fn(i32, i32) -> i32) {
+    let ((ta, xa), (tb, xb), (ty, out)) = (a, b, y);
+    if let (DType::I8, DType::I8, DType::I8) = (ta, tb, ty) {
+        for ((o, &va), &vb) in out.iter_mut().zip(xa).zip(xb).take(n) {
+            *o = crate::arith::sat_i8(f(va as i8 as i32, vb as i8 as i32)) as u8;
+        }
+        return;
+    }
+    for i in 0..n {
+        ty.store(out, i, f(ta.load(xa, i), tb.load(xb, i)));
+    }
+}

@@ -8,7 +8,8 @@
 use super::arena_io::Split;
 use super::{DecodeCtx, Layer};
 use crate::activation::relu::check_shift;
-use crate::arith::requantize;
+use crate::arith::Requant;
+use crate::dtype::map2;
 use crate::error::Error;
 use crate::format::{Record, TensorInfo};
 use crate::ops::OpKind;
@@ -72,15 +73,20 @@ impl<'a> Layer<'a> for Add {
 impl Add {
     /// The layer on its input and output bytes.
     pub fn compute(&self, xa: &[u8], xb: &[u8], y: &mut [u8]) {
-        let (za, zb) = (self.a.quant.zero_point, self.b.quant.zero_point);
-        for i in 0..self.output.len() {
-            let va = (self.a.dtype.load(xa, i) - za) << self.left_shift;
-            let vb = (self.b.dtype.load(xb, i) - zb) << self.left_shift;
-            let (ra, rb) = (requantize(va, self.ma.0, self.ma.1), requantize(vb, self.mb.0, self.mb.1));
-            let sum = if self.subtract { ra.saturating_sub(rb) } else { ra.saturating_add(rb) };
-            let v = requantize(sum, self.mo.0, self.mo.1).saturating_add(self.output.quant.zero_point);
-            self.output.dtype.store(y, i, v.clamp(self.clamp.0, self.clamp.1));
-        }
+        let (za, zb, zy) = (self.a.quant.zero_point, self.b.quant.zero_point, self.output.quant.zero_point);
+        let (qa, qb, qo) = (
+            Requant::new(self.ma.0, self.ma.1),
+            Requant::new(self.mb.0, self.mb.1),
+            Requant::new(self.mo.0, self.mo.1),
+        );
+        let (shift, (lo, hi)) = (self.left_shift, self.clamp);
+        let sum = |va: i32, vb: i32| {
+            let (ra, rb) = (qa.apply((va - za) << shift), qb.apply((vb - zb) << shift));
+            let s = if self.subtract { ra.saturating_sub(rb) } else { ra.saturating_add(rb) };
+            qo.apply(s).saturating_add(zy).clamp(lo, hi)
+        };
+        let n = self.output.len();
+        map2((self.a.dtype, xa), (self.b.dtype, xb), (self.output.dtype, y), n, sum);
     }
 }
 

@@ -17,7 +17,7 @@
 
 use super::arena_io::with_io;
 use super::{DecodeCtx, Layer};
-use crate::arith::{isqrt_u128, round_div_i128};
+use crate::arith::{isqrt_u128, round_div_i128, round_div_i64};
 use crate::dtype::le_i32;
 use crate::error::Error;
 use crate::format::{Record, TensorInfo};
@@ -75,21 +75,41 @@ impl LayerNorm<'_> {
             let sum: i64 = (0..c).map(t).sum();
             let d = |i: usize| c as i64 * t(i) - sum;
             let q: u128 = (0..c).map(|i| d(i).unsigned_abs() as u128 * d(i).unsigned_abs() as u128).sum();
-            let ms = ((q + c3 * self.eps_q as u128) << 32) / c3.max(1);
+            let num = q + c3 * self.eps_q as u128;
+            // In 64 bits when the shifted sum fits (always at int8): the same floor.
+            let ms = match (u64::try_from(num), u64::try_from(c3)) {
+                (Ok(n), Ok(c3)) if n < 1 << 32 => ((n << 32) / c3.max(1)) as u128,
+                _ => (num << 32) / c3.max(1),
+            };
             let denom = ((isqrt_u128(ms) as i128) << den_shift) * c as i128;
             for i in 0..c {
                 let b = le_i32(self.bias, i) as i128;
                 let v = if denom == 0 {
                     b
                 } else {
-                    let w = self.gains.get(i).map_or(0, |&g| g as i8 as i128);
-                    b + round_div_i128((d(i) as i128 * w * self.mult as i128) << num_shift, denom)
+                    let w = self.gains.get(i).map_or(0, |&g| g as i8 as i64);
+                    b + scaled(d(i) * w, self.mult as i64, num_shift, denom)
                 };
                 let v = v.clamp(i32::MIN as i128, i32::MAX as i128) as i32;
                 to.store(y, base + i, v.saturating_add(zo));
             }
         }
     }
+}
+
+/// `round(dw·mult·2^shift / denom)`, half away from zero: in 64 bits when
+/// every intermediate fits (always at int8, and for ordinary int16 rows),
+/// in 128 otherwise. Both paths compute the same exact quotient; the 64-bit
+/// one avoids the 128-bit multiply and division, library calls on a 32-bit
+/// core, once per element.
+#[inline]
+fn scaled(dw: i64, mult: i64, shift: u32, denom: i128) -> i128 {
+    if let (Ok(den), Some(p)) = (i64::try_from(denom), dw.checked_mul(mult)) {
+        if shift < 62 && p.unsigned_abs() < 1u64 << (62 - shift) {
+            return round_div_i64(p << shift, den) as i128;
+        }
+    }
+    round_div_i128((dw as i128 * mult as i128) << shift, denom)
 }
 
 /// How the host writes this layer into a blob.
@@ -174,6 +194,25 @@ pub use float::LayerNormDef;
 
 #[cfg(all(test, feature = "std"))]
 mod tests {
+    use super::scaled;
+    use crate::arith::round_div_i128;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The 64-bit path of `scaled` gives the 128-bit quotient, at the
+        /// edges of its range too.
+        #[test]
+        fn scaled_equals_the_128_bit_quotient(
+            dw in -(1i64 << 40)..(1i64 << 40),
+            mult in 0i64..(1i64 << 31),
+            shift in 0u32..40,
+            denom in prop_oneof![1i128..1000, 1i128..(1i128 << 62), (1i128 << 62)..(1i128 << 100)],
+        ) {
+            let want = round_div_i128((dw as i128 * mult as i128) << shift, denom);
+            prop_assert_eq!(scaled(dw, mult, shift, denom), want);
+        }
+    }
+
     use crate::writer::samples::Rng;
     use crate::writer::ModelBuilder;
     use crate::{DType, Interpreter, Model, Quant};

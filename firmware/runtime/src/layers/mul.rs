@@ -12,7 +12,8 @@
 use super::arena_io::Split;
 use super::{DecodeCtx, Layer};
 use crate::activation::relu::check_shift;
-use crate::arith::requantize;
+use crate::arith::Requant;
+use crate::dtype::map2;
 use crate::error::Error;
 use crate::format::{Record, TensorInfo};
 
@@ -59,11 +60,9 @@ impl Mul {
     /// The layer on its operands' and output's bytes.
     pub fn compute(&self, xa: &[u8], xb: &[u8], y: &mut [u8]) {
         let (za, zb, zy) = (self.a.quant.zero_point, self.b.quant.zero_point, self.output.quant.zero_point);
-        for i in 0..self.output.len() {
-            let p = (self.a.dtype.load(xa, i) - za) * (self.b.dtype.load(xb, i) - zb);
-            let v = requantize(p, self.mult, self.shift).saturating_add(zy);
-            self.output.dtype.store(y, i, v.clamp(self.clamp.0, self.clamp.1));
-        }
+        let (q, (lo, hi)) = (Requant::new(self.mult, self.shift), self.clamp);
+        let product = |va: i32, vb: i32| q.apply((va - za) * (vb - zb)).saturating_add(zy).clamp(lo, hi);
+        map2((self.a.dtype, xa), (self.b.dtype, xb), (self.output.dtype, y), self.output.len(), product);
     }
 }
 
