@@ -57,9 +57,11 @@ def predict(model, x):
         return model(torch.tensor(x, dtype=torch.float32)).numpy()
 
 
-def export(model, name, example, calib, x_test, y_test, meta, dynamo=False, external_data=False):
+def export(model, name, example, calib, x_test, y_test, meta, dynamo=False, external_data=False, both=False):
     """Write models/<name>/: model.onnx (+ .onnx.data), calib.npy, test_x.npy,
-    test_y.npy, float_out.npy and meta.json."""
+    test_y.npy, float_out.npy and meta.json; with `both`, also the other
+    exporter's file of the same weights (model.dynamo.onnx or
+    model.torchscript.onnx), which the tests import too."""
     out = os.path.join(HERE, name)
     os.makedirs(out, exist_ok=True)
     path = os.path.join(out, "model.onnx")
@@ -73,6 +75,14 @@ def export(model, name, example, calib, x_test, y_test, meta, dynamo=False, exte
     else:
         torch.onnx.export(model, (ex,), path, dynamo=False, opset_version=17,
                           input_names=["x"], output_names=["y"])
+    if both:
+        other = os.path.join(out, "model.torchscript.onnx" if dynamo else "model.dynamo.onnx")
+        if dynamo:
+            torch.onnx.export(model, (ex,), other, dynamo=False, opset_version=17,
+                              input_names=["x"], output_names=["y"])
+        else:
+            torch.onnx.export(model, (ex,), other, dynamo=True, opset_version=18,
+                              external_data=False, input_names=["x"], output_names=["y"])
     np.save(os.path.join(out, "calib.npy"), calib.astype(np.float32))
     np.save(os.path.join(out, "test_x.npy"), x_test.astype(np.float32))
     if y_test is not None:

@@ -215,7 +215,7 @@ def train_multiplicative(name):
     meta = {"data": "sklearn digits 8x8, 20% test (seed 0)" + (", rows as 8 tokens" if tokens else ""),
             "activations": desc, "task": "classification", "metric": "accuracy", "float_metric": acc,
             "input_shape": shape}
-    export(model, name, xte[:1], xtr[:200], xte, yte, meta, dynamo=dynamo)
+    export(model, name, xte[:1], xtr[:200], xte, yte, meta, dynamo=dynamo, both=True)
 
 
 ALL = {**{k: (lambda k=k: train_digits(k)) for k in DIGITS_MODELS},

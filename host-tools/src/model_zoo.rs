@@ -70,7 +70,19 @@ pub fn read_meta(dir: &Path) -> Result<Meta> {
 /// Import, calibrate on `calib.npy` (min/max) and quantize at `act` with
 /// the default lowering: the model in `dir` as `polyact quantize` makes it.
 pub fn quantize_example(dir: &Path, act: DType) -> Result<(Graph, Quantized)> {
-    let g = onnx::import(&dir.join("model.onnx"))?;
+    quantize_file(dir, MODEL_FILE, act)
+}
+
+/// The model file of every example directory.
+pub const MODEL_FILE: &str = "model.onnx";
+
+/// The same weights written by the other PyTorch exporter, where a
+/// directory has them (`models/common.py`, `both=True`).
+pub const OTHER_EXPORTER_FILES: [&str; 2] = ["model.dynamo.onnx", "model.torchscript.onnx"];
+
+/// [`quantize_example`] of the ONNX file `file` of `dir`.
+pub fn quantize_file(dir: &Path, file: &str, act: DType) -> Result<(Graph, Quantized)> {
+    let g = onnx::import(&dir.join(file))?;
     let calib = data::read_samples(&dir.join("calib.npy"), g.tensors[g.input].len())?;
     let cal = calibrate(&g, &calib, RangeMode::MinMax, || {})?;
     let q = quantize(&g, &cal, &QuantOpts { act, range: RangeMode::MinMax, lower: LowerOpts::default() }, |_| {})?;
@@ -79,9 +91,15 @@ pub fn quantize_example(dir: &Path, act: DType) -> Result<(Graph, Quantized)> {
 
 /// Quantize (as [`quantize_example`]) and evaluate the model in `dir`.
 pub fn evaluate(dir: &Path, act: DType) -> Result<ZooResult> {
+    evaluate_file(dir, MODEL_FILE, act)
+}
+
+/// [`evaluate`] of the ONNX file `file` of `dir` (another exporter's copy of
+/// the same weights, compared with the same stored PyTorch outputs).
+pub fn evaluate_file(dir: &Path, file: &str, act: DType) -> Result<ZooResult> {
     let meta = read_meta(dir)?;
-    let onnx = dir.join("model.onnx");
-    let (g, q) = quantize_example(dir, act)?;
+    let onnx = dir.join(file);
+    let (g, q) = quantize_file(dir, file, act)?;
     let (n_in, n_out) = (g.tensors[g.input].len(), g.tensors[g.output].len());
     let test_x = data::read_samples(&dir.join("test_x.npy"), n_in)?;
     let torch_out = data::read_samples(&dir.join("float_out.npy"), n_out)?;

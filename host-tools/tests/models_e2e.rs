@@ -8,7 +8,7 @@
 
 use polyact::DType;
 use polyact_tools::lower::LowerOpts;
-use polyact_tools::model_zoo::{evaluate, metric, read_meta};
+use polyact_tools::model_zoo::{self, metric, read_meta};
 use std::path::{Path, PathBuf};
 
 fn dir(name: &str) -> PathBuf {
@@ -16,8 +16,22 @@ fn dir(name: &str) -> PathBuf {
 }
 
 fn check(name: &str, int8_points: f64, int16_points: f64) {
+    check_file(name, model_zoo::MODEL_FILE, int8_points, int16_points);
+}
+
+/// [`check`] of the model file and of the other exporter's copy of the same
+/// weights: both PyTorch exporters import, agree with PyTorch and quantize.
+fn check_both_exporters(name: &str, int8_points: f64, int16_points: f64) {
+    check(name, int8_points, int16_points);
+    let other: Vec<&str> = model_zoo::OTHER_EXPORTER_FILES.into_iter().filter(|f| dir(name).join(f).exists()).collect();
+    assert_eq!(other.len(), 1, "{name}: expected the other exporter's file, found {other:?}");
+    check_file(name, other[0], int8_points, int16_points);
+}
+
+fn check_file(name: &str, file: &str, int8_points: f64, int16_points: f64) {
     for (act, bound) in [(DType::I8, int8_points), (DType::I16, int16_points)] {
-        let r = evaluate(&dir(name), act).unwrap();
+        let r = model_zoo::evaluate_file(&dir(name), file, act).unwrap();
+        let name = &format!("{name} ({file})");
         println!("{name} {act:?}: {:?}", r.comparison);
         assert!(
             r.importer_vs_torch <= 1e-3,
@@ -98,27 +112,27 @@ fn sine_regression() {
 
 #[test]
 fn transformer_with_polyrelu_ffn() {
-    check("digits_transformer_polyrelu", 1.0, 0.2);
+    check_both_exporters("digits_transformer_polyrelu", 1.0, 0.2);
 }
 
 #[test]
 fn transformer_with_polynorm_ffn() {
-    check("digits_transformer_polynorm", 1.0, 0.2);
+    check_both_exporters("digits_transformer_polynorm", 1.0, 0.2);
 }
 
 #[test]
 fn transformer_with_power_softmax_attention() {
-    check("digits_transformer_powersoftmax", 1.0, 0.2);
+    check_both_exporters("digits_transformer_powersoftmax", 1.0, 0.2);
 }
 
 #[test]
 fn swiglu_mlp() {
-    check("digits_swiglu", 1.0, 0.2);
+    check_both_exporters("digits_swiglu", 1.0, 0.2);
 }
 
 #[test]
 fn monet_multiplicative_network() {
-    check("digits_monet", 1.0, 0.2);
+    check_both_exporters("digits_monet", 1.0, 0.2);
 }
 
 #[test]
