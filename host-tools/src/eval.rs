@@ -14,6 +14,28 @@ pub fn float_outputs(
     data: &[Vec<f32>],
     mut tick: impl FnMut(),
 ) -> Result<Vec<Vec<f32>>> {
+    guarded(onnx, || float_outputs_unguarded(onnx, input_dims, data, &mut tick))
+}
+
+/// Run `f`, third-party code that may panic on a malformed model (tract), so
+/// that a panic becomes an error naming the file instead of a crash.
+fn guarded<T>(file: &Path, f: impl FnOnce() -> Result<T>) -> Result<T> {
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    std::panic::set_hook(hook);
+    r.unwrap_or_else(|p| {
+        let msg = p.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| p.downcast_ref::<String>().cloned());
+        bail!("{}: tract cannot run the float model (it stopped: {})", file.display(), msg.unwrap_or_default())
+    })
+}
+
+fn float_outputs_unguarded(
+    onnx: &Path,
+    input_dims: &[usize],
+    data: &[Vec<f32>],
+    tick: &mut impl FnMut(),
+) -> Result<Vec<Vec<f32>>> {
     let mut shape = vec![1usize];
     shape.extend_from_slice(input_dims);
     let plan = tract_onnx::onnx()
@@ -62,14 +84,27 @@ pub struct Comparison {
     pub float_accuracy: Option<f64>,
     pub quant_accuracy: Option<f64>,
     pub top1_agreement: f64,
+    /// Samples whose largest output is shared by several classes (the
+    /// first of them counts as the prediction, as in numpy and PyTorch).
+    pub float_ties: usize,
+    pub quant_ties: usize,
     pub max_abs_error: f64,
     pub mean_abs_error: f64,
     pub float_mse_vs_labels: Option<f64>,
     pub quant_mse_vs_labels: Option<f64>,
 }
 
-fn argmax(v: &[f32]) -> usize {
-    v.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).map_or(0, |(i, _)| i)
+/// The index of the largest value, the first on a tie (numpy's and
+/// PyTorch's argmax), and whether it was a tie.
+pub fn argmax(v: &[f32]) -> (usize, bool) {
+    let mut best = 0;
+    for (i, x) in v.iter().enumerate().skip(1) {
+        if x.total_cmp(&v[best]).is_gt() {
+            best = i;
+        }
+    }
+    let tie = v.iter().enumerate().any(|(i, x)| i != best && x.total_cmp(&v[best]).is_eq());
+    (best, tie)
 }
 
 /// Compare outputs; `labels` are class indices (classification) and
@@ -81,17 +116,36 @@ pub fn compare(
     targets: Option<&[Vec<f32>]>,
 ) -> Result<Comparison> {
     if float.len() != quant.len() {
-        bail!("float and quantized runs have different sample counts");
+        bail!("float and quantized runs have different sample counts ({} and {})", float.len(), quant.len());
     }
+    if float.is_empty() {
+        bail!("no samples to compare");
+    }
+    if let Some((i, (f, q))) = float.iter().zip(quant).enumerate().find(|(_, (f, q))| f.len() != q.len()) {
+        bail!("sample {i}: the float model gives {} outputs, the quantized model {}", f.len(), q.len());
+    }
+    let classes = float[0].len();
     if let Some(l) = labels {
         if l.len() != float.len() {
             bail!("{} labels for {} samples", l.len(), float.len());
         }
+        if let Some((i, y)) = l.iter().enumerate().find(|(_, &y)| y < 0 || y as u64 >= classes as u64) {
+            bail!("label {i} is {y}, outside the model's {classes} classes (0..{})", classes.saturating_sub(1));
+        }
     }
-    let n = float.len().max(1) as f64;
+    if let Some(t) = targets {
+        if t.len() != float.len() {
+            bail!("{} targets for {} samples", t.len(), float.len());
+        }
+    }
+    let n = float.len() as f64;
     let (mut agree, mut maxe, mut sume, mut cnt) = (0usize, 0f64, 0f64, 0usize);
+    let (mut float_ties, mut quant_ties) = (0, 0);
     for (f, q) in float.iter().zip(quant) {
-        agree += (argmax(f) == argmax(q)) as usize;
+        let ((fa, ft), (qa, qt)) = (argmax(f), argmax(q));
+        agree += (fa == qa) as usize;
+        float_ties += ft as usize;
+        quant_ties += qt as usize;
         for (a, b) in f.iter().zip(q) {
             let e = (a - b).abs() as f64;
             maxe = maxe.max(e);
@@ -100,7 +154,7 @@ pub fn compare(
         }
     }
     let acc = |outs: &[Vec<f32>]| {
-        labels.map(|l| outs.iter().zip(l).filter(|(o, &y)| argmax(o) as i64 == y).count() as f64 / n)
+        labels.map(|l| outs.iter().zip(l).filter(|(o, &y)| argmax(o).0 as i64 == y).count() as f64 / n)
     };
     let mse = |outs: &[Vec<f32>]| {
         targets.map(|t| {
@@ -114,6 +168,8 @@ pub fn compare(
         float_accuracy: acc(float),
         quant_accuracy: acc(quant),
         top1_agreement: agree as f64 / n,
+        float_ties,
+        quant_ties,
         max_abs_error: maxe,
         mean_abs_error: sume / cnt.max(1) as f64,
         float_mse_vs_labels: mse(float),

@@ -217,7 +217,8 @@ impl Expr {
             Expr::X => x,
             Expr::Const(v) => *v.get(ch).or(v.first()).unwrap_or(&0.0),
             Expr::Unary(op, a) => op.apply(a.eval(x, ch)),
-            Expr::Clip(a, lo, hi) => a.eval(x, ch).clamp(*lo, *hi),
+            // max/min, not clamp: clamp panics on a NaN or inverted bound.
+            Expr::Clip(a, lo, hi) => a.eval(x, ch).max(*lo).min(*hi),
             Expr::Binary(op, a, b) => {
                 let (u, v) = (a.eval(x, ch), b.eval(x, ch));
                 match op {

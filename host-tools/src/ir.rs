@@ -25,6 +25,19 @@ impl TensorDesc {
     }
 }
 
+/// Largest tensor the tools accept (16 M elements, 128 MB as the f64 the
+/// calibration holds): far beyond any microcontroller or FPGA, and a bound
+/// that stops a malformed shape before anything is allocated for it.
+pub const MAX_TENSOR_ELEMENTS: usize = 1 << 24;
+
+/// The element count of `dims`, if every extent is nonzero and the count
+/// stays within [`MAX_TENSOR_ELEMENTS`].
+pub fn checked_len(dims: &[usize]) -> Option<usize> {
+    dims.iter()
+        .try_fold(1usize, |a, &d| if d == 0 { None } else { a.checked_mul(d) })
+        .filter(|&n| n <= MAX_TENSOR_ELEMENTS)
+}
+
 /// A layer with its operands (tensor indices) and the ONNX node it came from.
 #[derive(Clone, Debug)]
 pub struct Node {

@@ -231,7 +231,57 @@ pub fn fit_piecewise(
     Ok(KernelDef::Poly(def))
 }
 
-/// Choose and certify a kernel for `f` between the given input and output types.
+/// The real input of raw value `q`.
+fn real_of(q: i32, quant: Quant) -> f64 {
+    quant.scale as f64 * (q - quant.zero_point) as f64
+}
+
+/// The first representable input (of any channel) where `f` is not a
+/// finite number, as `(raw input, real input, channel, f's value)`.
+fn first_non_finite(f: &Expr, in_t: (DType, Quant), keep: impl Fn(f64) -> bool) -> Option<(i32, f64, usize, f64)> {
+    (0..f.channels()).find_map(|ch| {
+        (in_t.0.min()..=in_t.0.max()).find_map(|q| {
+            let x = real_of(q, in_t.1);
+            let y = f.eval(x, ch);
+            (keep(x) && !y.is_finite()).then_some((q, x, ch, y))
+        })
+    })
+}
+
+/// The real input range a kernel's certificate covers: every representable input.
+pub fn certified_range(in_t: (DType, Quant)) -> (f64, f64) {
+    (real_of(in_t.0.min(), in_t.1), real_of(in_t.0.max(), in_t.1))
+}
+
+/// Lower an activation whose input was calibrated to the real range
+/// `calibrated`. A function with a one-sided domain (sqrt, log, 1/x on
+/// positive inputs) that is undefined somewhere on the representable input
+/// range but defined on the calibrated range is lowered as
+/// `f(clip(x, lo, hi))`: inputs past the calibrated range saturate to its
+/// ends, as every tensor's do, and the certificate is for that function.
+pub fn lower_calibrated(
+    f: &Expr,
+    in_t: (DType, Quant),
+    out_t: (DType, Quant),
+    calibrated: (f64, f64),
+    opts: &LowerOpts,
+    progress: impl FnMut(&str),
+) -> Result<(Expr, Lowered)> {
+    let (lo, hi) = calibrated;
+    let inside = |x: f64| x >= lo && x <= hi;
+    let f = match first_non_finite(f, in_t, |_| true) {
+        Some(_) if lo <= hi && first_non_finite(f, in_t, inside).is_none() => {
+            f.replace(&Expr::X, &Expr::Clip(Box::new(Expr::X), lo, hi))
+        }
+        _ => f.clone(),
+    };
+    let l = lower(&f, in_t, out_t, opts, progress)?;
+    Ok((f, l))
+}
+
+/// Choose and certify a kernel for `f` between the given input and output
+/// types. `f` must be a finite number on every representable input, or the
+/// certificate would not mean anything there.
 pub fn lower(
     f: &Expr,
     in_t: (DType, Quant),
@@ -240,6 +290,16 @@ pub fn lower(
     mut progress: impl FnMut(&str),
 ) -> Result<Lowered> {
     let (in_q, out_q) = (in_t.1, out_t.1);
+    if let Some((q, x, ch, y)) = first_non_finite(f, in_t, |_| true) {
+        let (lo, hi) = certified_range(in_t);
+        bail!(
+            "{f} is {y} at x = {x} (raw input {q}{}), inside the input range [{lo}, {hi}] to certify: the function is not defined on all of it",
+            if f.channels() > 1 { format!(", channel {ch}") } else { String::new() }
+        );
+    }
+    if !(out_q.scale.is_finite() && out_q.scale > 0.0 && in_q.scale.is_finite() && in_q.scale > 0.0) {
+        bail!("input scale {} and output scale {} must be positive and finite", in_q.scale, out_q.scale);
+    }
     let mut best: Option<Lowered> = None;
     let consider = |l: Lowered, best: &mut Option<Lowered>| -> bool {
         let ok = l.max_err <= opts.error_lsb;
@@ -334,6 +394,16 @@ pub fn fit_function(
             .map(|q| f.eval(in_q.scale as f64 * (q - in_q.zero_point) as f64, 0))
             .fold((f64::MAX, f64::MIN), |(a, b), y| (a.min(y), b.max(y)))
     });
+    if !(lo.is_finite() && hi.is_finite()) {
+        if let Some((q, x, _, y)) = first_non_finite(&f, (in_t, in_q), |_| true) {
+            bail!(
+                "{f} is {y} at x = {x} (raw input {q}) inside --range {}..{}: the function is not defined on all of it",
+                range.0,
+                range.1
+            );
+        }
+        bail!("output range {lo}..{hi} is not finite");
+    }
     let out_q = crate::quantize::quant_for(out_t, lo, hi);
     let lowered = lower(&f, (in_t, in_q), (out_t, out_q), opts, progress)?;
     Ok(FittedFunction { f, in_t: (in_t, in_q), out_t: (out_t, out_q), in_range: range, out_range: (lo, hi), lowered })

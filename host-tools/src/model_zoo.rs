@@ -6,7 +6,7 @@
 
 use crate::ir::Graph;
 use crate::quantize::{calibrate, quantize, QuantOpts, Quantized, RangeMode};
-use crate::{data, eval, float_eval, lower::LowerOpts, onnx};
+use crate::{data, eval, float_eval, onnx};
 use anyhow::{bail, Context, Result};
 use polyact::DType;
 use std::path::Path;
@@ -85,7 +85,7 @@ pub fn quantize_file(dir: &Path, file: &str, act: DType) -> Result<(Graph, Quant
     let g = onnx::import(&dir.join(file))?;
     let calib = data::read_samples(&dir.join("calib.npy"), g.tensors[g.input].len())?;
     let cal = calibrate(&g, &calib, RangeMode::MinMax, || {})?;
-    let q = quantize(&g, &cal, &QuantOpts { act, range: RangeMode::MinMax, lower: LowerOpts::default() }, |_| {})?;
+    let q = quantize(&g, &cal, &QuantOpts::new(act), |_| {})?;
     Ok((g, q))
 }
 

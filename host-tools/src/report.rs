@@ -40,10 +40,20 @@ pub struct ActivationReport {
     /// whose only error is the requantization rounding).
     pub max_err_lsb: Option<f64>,
     pub mean_err_lsb: Option<f64>,
+    /// The real input range the certificate covers (every representable
+    /// input of the kernel); past it, inputs saturate before the kernel.
+    #[serde(default)]
+    pub certified_range: Option<(f64, f64)>,
 }
 
 impl ActivationReport {
-    pub fn from_lowered(f: &crate::expr::Expr, l: &Lowered, kernel_index: usize, in_q: Quant, out_q: Quant) -> Self {
+    pub fn from_lowered(
+        f: &crate::expr::Expr,
+        l: &Lowered,
+        kernel_index: usize,
+        (in_t, in_q): (DType, Quant),
+        out_q: Quant,
+    ) -> Self {
         ActivationReport {
             function: f.to_string(),
             expr: Some(f.clone()),
@@ -54,6 +64,7 @@ impl ActivationReport {
             coef_bytes: l.coef_bytes,
             max_err_lsb: Some(l.max_err),
             mean_err_lsb: Some(l.mean_err),
+            certified_range: Some(crate::lower::certified_range((in_t, in_q))),
         }
     }
 
@@ -68,6 +79,7 @@ impl ActivationReport {
             coef_bytes: 0,
             max_err_lsb: None,
             mean_err_lsb: None,
+            certified_range: None,
         }
     }
 }
@@ -83,6 +95,10 @@ pub struct LayerReport {
     pub weight_bytes: usize,
     pub fused: bool,
     pub activation: Option<ActivationReport>,
+    /// Quantization of the layer's stored output (its range is what the
+    /// integer model can represent; `eval` counts values past it).
+    #[serde(default)]
+    pub output_quant: Option<QuantJson>,
 }
 
 impl LayerReport {
@@ -96,6 +112,7 @@ impl LayerReport {
             weight_bytes: 0,
             fused: false,
             activation: None,
+            output_quant: None,
         }
     }
 }

@@ -376,7 +376,7 @@ fn assert_quantizes_close(c: Case, kinds: &[&str], tol: (f32, f32)) {
     let span = want.iter().flatten().fold(0.0f32, |m, v| m.max(v.abs()));
     for (act, tol) in [(DType::I8, tol.0), (DType::I16, tol.1)] {
         let cal = calibrate(&g, &xs, RangeMode::MinMax, || {}).unwrap();
-        let opts = QuantOpts { act, range: RangeMode::MinMax, lower: Default::default() };
+        let opts = QuantOpts::new(act);
         let q = quantize(&g, &cal, &opts, |_| {}).unwrap();
         let got = eval::quantized_outputs(&q.blob, &xs, || {}).unwrap();
         let worst = got.iter().flatten().zip(want.iter().flatten()).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);

@@ -32,6 +32,35 @@ pub fn parse_range(s: &str) -> Result<(f64, f64), String> {
     Ok((lo, hi))
 }
 
+pub fn parse_count(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(format!("'{s}': a count must be a whole number of at least 1")),
+    }
+}
+
+pub fn parse_percentile(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(p) if p > 0.0 && p <= 100.0 => Ok(p),
+        _ => Err(format!("'{s}': a percentile must be a number in (0, 100]")),
+    }
+}
+
+pub fn parse_headroom(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(h) if (0.0..=100.0).contains(&h) => Ok(h),
+        _ => Err(format!("'{s}': headroom is a fraction of the range, from 0 to 100")),
+    }
+}
+
+/// A certified error target in output LSBs: a positive finite number.
+pub fn parse_error_lsb(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(e) if e > 0.0 && e <= 1e6 => Ok(e),
+        _ => Err(format!("'{s}': the error target is a number of output LSBs in (0, 1e6]")),
+    }
+}
+
 pub fn dtype(bits: u32) -> DType {
     if bits == 8 {
         DType::I8

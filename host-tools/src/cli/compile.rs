@@ -19,8 +19,8 @@ pub fn run(Args { model, output }: Args) -> Result<()> {
     let blob = std::fs::read(&model).with_context(|| format!("reading {}", model.display()))?;
     let g = compile::generate(&blob, &model_name(&model)).with_context(|| format!("{}", model.display()))?;
     std::fs::write(&output, &g.source).with_context(|| format!("writing {}", output.display()))?;
-    println!("{}", compiled_summary(&g));
-    println!(
+    out!("{}", compiled_summary(&g));
+    out!(
             "wrote {}: build it in with `POLYACT_MODEL_RS={} POLYACT_BOARD=qemu-m4 cargo build --release -p polyact-fw-qemu --target thumbv7em-none-eabihf --features compiled` in firmware/boards",
             output.display(),
             output.display()

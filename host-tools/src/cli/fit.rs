@@ -33,7 +33,7 @@ pub struct FitArgs {
     pub out_range: Option<(f64, f64)>,
     #[arg(long, value_parser = parse_bits)]
     pub out_bits: Option<u32>,
-    #[arg(long, default_value_t = LowerOpts::default().error_lsb)]
+    #[arg(long, default_value_t = LowerOpts::default().error_lsb, value_parser = super::args::parse_error_lsb)]
     pub error_lsb: f64,
     /// Highest polynomial degree to fit.
     #[arg(long, default_value_t = LowerOpts::default().max_degree)]
@@ -62,11 +62,11 @@ pub fn run(Args { function, q, plot }: Args) -> Result<()> {
     let (f, l) = (&fitted.f, &fitted.lowered);
     let ((ti, in_q), (to, out_q), range, (lo, hi)) = (fitted.in_t, fitted.out_t, q.range, fitted.out_range);
     let in_bits = q.in_bits;
-    println!("function   {f}");
-    println!("input      {ti:?} scale {:e} zp {} (range {}..{})", in_q.scale, in_q.zero_point, range.0, range.1);
-    println!("output     {to:?} scale {:e} zp {} (range {lo:.6}..{hi:.6})", out_q.scale, out_q.zero_point);
-    println!("kernel     {} ({} bytes of coefficients)", l.method, l.coef_bytes);
-    println!(
+    out!("function   {f}");
+    out!("input      {ti:?} scale {:e} zp {} (range {}..{})", in_q.scale, in_q.zero_point, range.0, range.1);
+    out!("output     {to:?} scale {:e} zp {} (range {lo:.6}..{hi:.6})", out_q.scale, out_q.zero_point);
+    out!("kernel     {} ({} bytes of coefficients)", l.method, l.coef_bytes);
+    out!(
         "certified  max error {:.4} LSB (at input {}), mean {:.4} LSB, over all {} inputs",
         l.max_err,
         l.worst_input,
@@ -76,7 +76,7 @@ pub fn run(Args { function, q, plot }: Args) -> Result<()> {
     if let Some(p) = plot {
         let title = format!("{function}: {}, max {:.3} LSB", l.method, l.max_err);
         with_runtime_kernel(&l.kernel, in_q, out_q, |k| plot::plot_kernel(&p, &title, f, k, 0, in_q, out_q))??;
-        println!("plot       {}", p.display());
+        out!("plot       {}", p.display());
     }
     Ok(())
 }

@@ -1,7 +1,7 @@
 //! `polyact flash`: run a model on an emulated board (QEMU), or write it to a
 //! real board through probe-rs — from its partition or compiled in.
 
-use super::args::{board_names, parse_addr};
+use super::args::{board_names, parse_addr, parse_count};
 use anyhow::{bail, Context, Result};
 use polyact_tools::{compile, data, flash};
 use std::path::{Path, PathBuf};
@@ -19,13 +19,13 @@ pub struct Args {
     #[arg(long)]
     pub chip: Option<String>,
     /// Model partition address on the chip (default: the board firmware's).
-    #[arg(long, value_parser = parse_addr)]
+    #[arg(long, value_parser = parse_addr, requires = "chip")]
     pub model_addr: Option<u64>,
     /// Inputs (.npy float32); default: one all-zero input.
     #[arg(long)]
     pub inputs: Option<PathBuf>,
-    /// Use at most this many inputs.
-    #[arg(long)]
+    /// Use at most this many inputs (at least 1).
+    #[arg(long, value_parser = parse_count)]
     pub count: Option<usize>,
     /// Print per-layer instruction counts (QEMU -icount), flash, RAM and arena.
     #[arg(long)]
@@ -44,20 +44,20 @@ pub fn run(a: Args) -> Result<()> {
             let blob = std::fs::read(&model).with_context(|| format!("reading {}", model.display()))?;
             let (fw, g) = flash::compiled_chip_firmware(&chip, &blob, &model_name(&model))
                 .with_context(|| format!("{}", model.display()))?;
-            println!("{}", compiled_summary(&g));
+            out!("{}", compiled_summary(&g));
             let (fl, ram) = flash::elf_sizes(&std::fs::read(&fw.elf)?)?;
-            println!(
+            out!(
                 "firmware: flash {fl} bytes (model compiled in), static RAM {ram} bytes (arena {} bytes included); {}",
                 fw.info.arena,
                 fw.elf.display()
             );
             flash::flash_image(&chip, &fw).with_context(|| format!("{}", model.display()))?;
-            println!("flashed {chip} with {} compiled into its firmware", model.display());
+            out!("flashed {chip} with {} compiled into its firmware", model.display());
         }
         Args { model, chip: Some(chip), model_addr, .. } => {
             let blob = std::fs::read(&model).with_context(|| format!("reading {}", model.display()))?;
             flash::flash_chip(&chip, &blob, model_addr).with_context(|| format!("{}", model.display()))?;
-            println!("flashed {} ({} bytes) into the model partition of {chip}", model.display(), blob.len());
+            out!("flashed {} ({} bytes) into the model partition of {chip}", model.display(), blob.len());
         }
         Args { model, board, inputs, count, profile, compiled, .. } => {
             flash_cmd(&model, &board, inputs.as_deref(), count, profile, compiled)?
@@ -99,7 +99,7 @@ fn flash_cmd(
     let fw = if compiled {
         let (fw, g) =
             flash::compiled_firmware(b, &blob, &model_name(model)).with_context(|| format!("{}", model.display()))?;
-        println!("{}", compiled_summary(&g));
+        out!("{}", compiled_summary(&g));
         fw
     } else {
         let fw = flash::firmware(b)?;
@@ -118,7 +118,7 @@ fn flash_cmd(
     let partition: &[u8] = if compiled { &[] } else { &blob };
     let run = flash::run_qemu(b, &fw, partition, &vectors, profile, std::time::Duration::from_secs(600))?;
     for l in &run.log {
-        println!("[{}] {l}", b.name);
+        out!("[{}] {l}", b.name);
     }
     if run.exit_code != 0 {
         bail!("the firmware on {} exited with status {}", b.name, run.exit_code);
@@ -128,30 +128,30 @@ fn flash_cmd(
         let vals: Vec<String> = (0..to.len())
             .map(|k| format!("{:.4}", to.quant.scale * (to.dtype.load(out, k) - to.quant.zero_point) as f32))
             .collect();
-        println!("output {i}: [{}]", vals.join(", "));
+        out!("output {i}: [{}]", vals.join(", "));
     }
     if profile {
         let elf_bytes = std::fs::read(&fw.elf)?;
         let (fl, ram) = flash::elf_sizes(&elf_bytes)?;
-        println!("{:<4} {:<18} {:>12} {:>14}", "op", "kind", "ticks", "instructions");
+        out!("{:<4} {:<18} {:>12} {:>14}", "op", "kind", "ticks", "instructions");
         for (i, op) in m.ops().enumerate() {
             let op = op.map_err(|e| anyhow::anyhow!("{e}"))?;
             let t = run.op_ticks.get(i).copied().unwrap_or(0);
-            println!("{i:<4} {:<18} {t:>12} {:>14.0}", op.kind().name(), t as f64 * b.instructions_per_tick);
+            out!("{i:<4} {:<18} {t:>12} {:>14.0}", op.kind().name(), t as f64 * b.instructions_per_tick);
         }
-        println!(
+        out!(
             "per inference: {} ticks = {:.0} instructions ({} under -icount shift=0)",
             run.mean_ticks,
             run.mean_ticks as f64 * b.instructions_per_tick,
             b.name
         );
         if compiled {
-            println!(
+            out!(
                 "firmware: flash {fl} bytes (model compiled in), static RAM {ram} bytes (arena {} bytes included)",
                 fw.info.arena
             );
         } else {
-            println!("firmware: flash {fl} bytes, static RAM {ram} bytes (arena {} bytes included); model {} bytes in its own partition; model arena {} bytes", fw.info.arena, blob.len(), m.arena_size());
+            out!("firmware: flash {fl} bytes, static RAM {ram} bytes (arena {} bytes included); model {} bytes in its own partition; model arena {} bytes", fw.info.arena, blob.len(), m.arena_size());
         }
     }
     Ok(())

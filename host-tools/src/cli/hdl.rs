@@ -56,7 +56,7 @@ pub struct OptFitArgs {
     pub out_range: Option<(f64, f64)>,
     #[arg(long, value_parser = parse_bits)]
     pub out_bits: Option<u32>,
-    #[arg(long, default_value_t = LowerOpts::default().error_lsb)]
+    #[arg(long, default_value_t = LowerOpts::default().error_lsb, value_parser = super::args::parse_error_lsb)]
     pub error_lsb: f64,
     /// Highest polynomial degree to fit: each degree is a pipelined multiply
     /// stage (DSP blocks); segments only grow the coefficient ROMs.
@@ -108,26 +108,28 @@ pub fn run(Args { model, layer, channel, fit, q, out, name, chunk_bits, no_check
             };
             let fitted = fit_cmd(&function, &args)?;
             let l = &fitted.lowered;
-            println!(
+            out!(
                 "kernel     {} ({} bytes of coefficients), certified max {:.4} LSB",
-                l.method, l.coef_bytes, l.max_err
+                l.method,
+                l.coef_bytes,
+                l.max_err
             );
             job.name = name.unwrap_or_else(|| module_name(&function));
             from_fit(&fitted, &job)?
         }
         (None, None) => bail!("give a model and --layer, or --fit FUNCTION"),
     };
-    println!("core       {} ({})", job.name, outcome.spec.describe());
-    println!("latency    {} cycles, one result per clock", outcome.spec.latency());
+    out!("core       {} ({})", job.name, outcome.spec.describe());
+    out!("latency    {} cycles, one result per clock", outcome.spec.latency());
     if job.check {
-        println!(
+        out!(
                 "checked    {} inputs bit-exact with the runtime: rust-hdl, Icarus (portable and ECP5 variants); verilator -Wall clean",
                 outcome.vectors
             );
     }
     if !outcome.reports.is_empty() {
-        print!("{}", report_table(&outcome.spec, &outcome.reports));
+        out_raw!("{}", report_table(&outcome.spec, &outcome.reports));
     }
-    println!("wrote      {}", job.out.display());
+    out!("wrote      {}", job.out.display());
     Ok(())
 }

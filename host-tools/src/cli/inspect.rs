@@ -21,7 +21,7 @@ pub fn run(Args { model, plot_dir }: Args) -> Result<()> {
         Ok(s) => Some(serde_json::from_str(&s).with_context(|| format!("{}: not a polyact report", rp.display()))?),
         Err(_) => None,
     };
-    print!("{}", inspect::describe(&blob, report.as_ref()).with_context(|| format!("{}", model.display()))?);
+    out_raw!("{}", inspect::describe(&blob, report.as_ref()).with_context(|| format!("{}", model.display()))?);
     if let Some(dir) = plot_dir {
         plot_report(&blob, report.as_ref(), &dir, &rp)?;
     }
@@ -42,7 +42,7 @@ fn plot_report(blob: &[u8], report: Option<&Report>, dir: &Path, rp: &Path) -> R
         let p = dir.join(format!("op{i:02}_kernel{k}.svg"));
         let title = format!("op {i} {}: {}", l.name, a.method);
         plot::plot_kernel(&p, &title, f, &kernel, 0, qi.into(), qo.into())?;
-        println!("plot {}", p.display());
+        out!("plot {}", p.display());
     }
     Ok(())
 }

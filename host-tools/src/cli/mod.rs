@@ -1,5 +1,22 @@
 //! The `polyact` commands: one file each, listed once in [`Cmd`].
 
+/// `println!` that returns an error instead of panicking when standard
+/// output is closed or full (`| head -1`, `> /dev/full`).
+macro_rules! out {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout().lock(), $($t)*).map_err(|e| anyhow::anyhow!("writing to standard output: {e}"))?
+    }};
+}
+
+/// `print!` with [`out!`]'s error handling.
+macro_rules! out_raw {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        write!(std::io::stdout().lock(), $($t)*).map_err(|e| anyhow::anyhow!("writing to standard output: {e}"))?
+    }};
+}
+
 mod args;
 mod compile;
 mod eval;
@@ -43,6 +60,8 @@ impl Cli {
             Cmd::Flash(a) => flash::run(a),
             Cmd::Compile(a) => compile::run(a),
             Cmd::Inspect(a) => inspect::run(a),
-        }
+        }?;
+        use std::io::Write as _;
+        std::io::stdout().flush().map_err(|e| anyhow::anyhow!("writing to standard output: {e}"))
     }
 }

@@ -1,6 +1,6 @@
 //! `polyact quantize`: ONNX in, calibrated and certified model blob out.
 
-use super::args::{dtype, parse_bits};
+use super::args::{dtype, parse_bits, parse_headroom, parse_percentile};
 use super::progress::bar;
 use anyhow::{bail, Context, Result};
 use polyact_tools::lower::LowerOpts;
@@ -20,16 +20,20 @@ pub struct Args {
     #[arg(long, default_value_t = 8, value_parser = parse_bits)]
     pub act_bits: u32,
     /// Largest certified activation error, in output LSBs (0.5 = correctly rounded).
-    #[arg(long, default_value_t = LowerOpts::default().error_lsb)]
+    #[arg(long, default_value_t = LowerOpts::default().error_lsb, value_parser = super::args::parse_error_lsb)]
     pub error_lsb: f64,
-    /// Calibrate with this percentile of |values| instead of min/max (e.g. 99.99).
-    #[arg(long)]
+    /// Calibrate with this percentile of |values| instead of min/max (0 < P ≤ 100, e.g. 99.99).
+    #[arg(long, value_parser = parse_percentile)]
     pub percentile: Option<f64>,
+    /// Widen every calibrated range by this fraction at both ends (0.25 =
+    /// 25 % more range, a quarter less resolution), for inputs larger than any calibration sample.
+    #[arg(long, default_value_t = 0.0, value_parser = parse_headroom)]
+    pub headroom: f64,
     #[arg(short, long)]
     pub output: PathBuf,
 }
 
-pub fn run(Args { model, calib, act_bits, error_lsb, percentile, output }: Args) -> Result<()> {
+pub fn run(Args { model, calib, act_bits, error_lsb, percentile, headroom, output }: Args) -> Result<()> {
     let g = onnx::import(&model)?;
     let samples = data::read_samples(&calib, g.tensors[g.input].len())?;
     if samples.is_empty() {
@@ -39,13 +43,16 @@ pub fn run(Args { model, calib, act_bits, error_lsb, percentile, output }: Args)
     let mode = percentile.map_or(RangeMode::MinMax, RangeMode::Percentile);
     let cal = calibrate(&g, &samples, mode, || pb.inc(1))?;
     pb.finish_and_clear();
-    let opts = QuantOpts { act: dtype(act_bits), range: mode, lower: LowerOpts { error_lsb, ..LowerOpts::default() } };
+    let lower = LowerOpts { error_lsb, ..LowerOpts::default() };
+    let opts = QuantOpts { act: dtype(act_bits), range: mode, headroom, lower };
     let spin = bar(0, "lowering");
     let q = quantize(&g, &cal, &opts, |m| spin.set_message(m.to_string()))?;
     spin.finish_and_clear();
     std::fs::write(&output, &q.blob).with_context(|| format!("writing {}", output.display()))?;
-    std::fs::write(report_path(&output), serde_json::to_string_pretty(&q.report)?)?;
-    print!("{}", inspect::describe(&q.blob, Some(&q.report))?);
-    println!("wrote {} ({} bytes) and {}", output.display(), q.blob.len(), report_path(&output).display());
+    let rp = report_path(&output);
+    std::fs::write(&rp, serde_json::to_string_pretty(&q.report)?)
+        .with_context(|| format!("writing {}", rp.display()))?;
+    out_raw!("{}", inspect::describe(&q.blob, Some(&q.report))?);
+    out!("wrote {} ({} bytes) and {}", output.display(), q.blob.len(), report_path(&output).display());
     Ok(())
 }

@@ -4,7 +4,7 @@
 use super::{channels, FloatLayer, WriteCtx};
 use crate::expr::Expr;
 use crate::ir::Node;
-use crate::lower::lower;
+use crate::lower::lower_calibrated;
 use crate::report::ActivationReport;
 use anyhow::{Context, Result};
 
@@ -27,10 +27,10 @@ impl FloatLayer for Act {
         let (x, y, f) = (node.inputs[0], node.output, &self.f);
         (cx.progress)(&format!("lowering activation {}", node.name));
         let (qi, qo) = (cx.quants[x], cx.quants[y]);
-        let l = lower(f, (cx.act, qi), (cx.act, qo), cx.lower, &mut *cx.progress)
+        let (f, l) = lower_calibrated(f, (cx.act, qi), (cx.act, qo), cx.cal.ranges[x], cx.lower, &mut *cx.progress)
             .with_context(|| format!("layer '{}': activation {f}", node.name))?;
         let kid = cx.b.kernel(&l.kernel);
-        cx.report.activation = Some(ActivationReport::from_lowered(f, &l, kid.0 as usize, qi, qo));
+        cx.report.activation = Some(ActivationReport::from_lowered(&f, &l, kid.0 as usize, (cx.act, qi), qo));
         cx.b.activation(cx.ids[x], cx.ids[y], kid);
         Ok(())
     }

@@ -7,7 +7,7 @@
 use super::attrs::attr;
 use super::layout::{physical, Layout};
 use crate::expr::Expr;
-use crate::ir::{Graph, Node, Op};
+use crate::ir::{checked_len, Graph, Node, Op, MAX_TENSOR_ELEMENTS};
 use crate::layers::activation::Act;
 use anyhow::{anyhow, bail, Result};
 use std::collections::HashMap;
@@ -49,11 +49,18 @@ pub struct Importer {
 
 impl Importer {
     pub fn load_const(&self, t: &TensorProto) -> Result<Constant> {
+        check_tensor_proto(t)?;
         let resolver = tract_onnx::data_resolver::default();
         let tensor = tract_onnx::tensor::load_tensor(&*resolver, t, self.dir.as_deref()).map_err(|e| anyhow!("{e}"))?;
         let dims = tensor.shape().to_vec();
         let f = tensor.cast_to::<f64>().map_err(|e| anyhow!("cannot read as numbers: {e}"))?;
-        let data = f.to_plain_array_view::<f64>().map_err(|e| anyhow!("{e}"))?.iter().copied().collect();
+        let data: Vec<f64> = f.to_plain_array_view::<f64>().map_err(|e| anyhow!("{e}"))?.iter().copied().collect();
+        if data.len() != dims.iter().product::<usize>() {
+            bail!("holds {} values for shape {dims:?}", data.len());
+        }
+        if let Some(i) = data.iter().position(|v| v.is_nan()) {
+            bail!("value {i} is NaN");
+        }
         Ok(Constant { dims, data })
     }
 
@@ -125,6 +132,24 @@ impl Importer {
                 bail!("value '{name}' is a flattened NCHW tensor; it cannot be read in ONNX order here")
             }
         }
+    }
+
+    /// Graph tensor `t`, value `name` of logical `[N, C, spatial…]` dims stored
+    /// in ONNX order, stored channels last by a Transpose layer (its result
+    /// becomes what `name` stands for).
+    pub fn channels_last(&mut self, name: &str, t: usize, dims: &[usize]) -> usize {
+        let n = dims.len().saturating_sub(1);
+        let perm: Vec<usize> = (1..n).chain([0]).collect();
+        let cl = format!("{name}::channels_last");
+        let out = self.g.add_tensor(&cl, physical(dims, Layout::ChannelsFirst));
+        self.g.nodes.push(Node {
+            name: cl,
+            op: Op::layer_of(polyact::layers::transpose::TransposeDef { perm }),
+            inputs: vec![t],
+            output: out,
+        });
+        self.set(name, out, Layout::ChannelsFirst, dims.to_vec());
+        out
     }
 
     pub fn set(&mut self, name: &str, root: usize, layout: Layout, dims: Vec<usize>) {
@@ -273,14 +298,70 @@ impl Importer {
         Ok(())
     }
 
-    /// Import one node through the op table.
+    /// Import one node through the op table; every tensor it adds is
+    /// checked ([`checked_len`]) before anything is computed on it.
     pub fn node(&mut self, n: &NodeProto) -> Result<()> {
+        super::attrs::output(n)?;
+        let first_new = self.g.tensors.len();
         match super::ops::lookup(&n.op_type) {
-            Some(import) => import.run(self, n),
+            Some(import) => import.run(self, n)?,
             None => match super::ops::unsupported::reason(&n.op_type) {
                 Some(why) => bail!("unsupported operator: {why}"),
                 None => bail!("unsupported operator (polyact imports {})", super::ops::supported()),
             },
         }
+        for t in &self.g.tensors[first_new..] {
+            if checked_len(&t.dims).is_none() {
+                bail!(
+                    "tensor '{}' of shape {:?} is empty or larger than {MAX_TENSOR_ELEMENTS} elements",
+                    t.name,
+                    t.dims
+                );
+            }
+        }
+        Ok(())
     }
+}
+
+/// The byte size of each ONNX element type tract reads (bfloat16, strings
+/// and complex numbers it does not), for the raw-data check.
+const ONNX_ELEMENT_BYTES: &[(i32, usize)] =
+    &[(1, 4), (2, 1), (3, 1), (4, 2), (5, 2), (6, 4), (7, 8), (9, 1), (10, 2), (11, 8), (12, 4), (13, 8)];
+
+/// A tensor's declared shape checked against its data before tract reads
+/// it: a known numeric type, a bounded element count, and as many stored
+/// values as the shape says (tract would otherwise allocate the declared
+/// size, or stop on an unimplemented type).
+fn check_tensor_proto(t: &TensorProto) -> Result<()> {
+    let Some(&(_, size)) = ONNX_ELEMENT_BYTES.iter().find(|(code, _)| *code == t.data_type) else {
+        bail!("element type {} is not a number type polyact reads", t.data_type);
+    };
+    let dims: Vec<usize> = t
+        .dims
+        .iter()
+        .map(|&d| usize::try_from(d))
+        .collect::<Result<_, _>>()
+        .map_err(|_| anyhow!("negative dimension in shape {:?}", t.dims))?;
+    let count = dims.iter().try_fold(1usize, |a, &d| a.checked_mul(d)).filter(|&c| c <= MAX_TENSOR_ELEMENTS);
+    let count = count.ok_or_else(|| anyhow!("shape {:?} is larger than {MAX_TENSOR_ELEMENTS} elements", t.dims))?;
+    let external = t.data_location == Some(1);
+    let stored = if !t.raw_data.is_empty() {
+        t.raw_data.len() / size
+    } else if external {
+        return Ok(()); // checked against the file by tract when it is read
+    } else {
+        match t.data_type {
+            1 => t.float_data.len(),
+            11 => t.double_data.len(),
+            7 | 13 => t.int64_data.len(),
+            _ => t.int32_data.len(),
+        }
+    };
+    if !t.raw_data.is_empty() && t.raw_data.len() != count * size {
+        bail!("raw data of {} bytes for shape {:?} of {count} values of {size} bytes", t.raw_data.len(), t.dims);
+    }
+    if stored != count {
+        bail!("shape {:?} needs {count} values, the tensor stores {stored}", t.dims);
+    }
+    Ok(())
 }

@@ -4,6 +4,7 @@
 use super::RangeMode;
 use crate::float_eval;
 use crate::ir::Graph;
+use crate::ir::Op;
 use anyhow::{bail, Context, Result};
 
 /// Per-tensor `[min, max]` over the calibration samples.
@@ -13,14 +14,11 @@ pub fn calibrate(g: &Graph, samples: &[Vec<f32>], mode: RangeMode, mut tick: imp
     let mut channel_mean: Vec<Vec<f64>> = g.tensors.iter().map(|t| vec![0.0; t.channels()]).collect();
     for (i, s) in samples.iter().enumerate() {
         let vals = float_eval::eval(g, s).with_context(|| format!("calibration sample {i}"))?;
+        if let Some(e) = first_non_finite(g, &vals) {
+            bail!("calibration sample {i}: {e}");
+        }
         for (t, v) in vals.iter().enumerate() {
             for &x in v {
-                if !x.is_finite() {
-                    bail!(
-                        "calibration sample {i}: tensor '{}' is not finite (the float model overflows)",
-                        g.tensors[t].name
-                    );
-                }
                 ranges[t].0 = ranges[t].0.min(x);
                 ranges[t].1 = ranges[t].1.max(x);
             }
@@ -55,4 +53,26 @@ pub struct Calibration {
     pub ranges: Vec<(f64, f64)>,
     /// Mean of each channel (innermost dim), for bias correction.
     pub channel_mean: Vec<Vec<f64>>,
+}
+
+/// The first layer (in execution order) whose output is not finite although
+/// its inputs are, and why: an activation undefined at the value it gets
+/// (log or sqrt of a negative number, a division by zero), or arithmetic
+/// that overflows.
+fn first_non_finite(g: &Graph, vals: &[Vec<f64>]) -> Option<String> {
+    g.nodes.iter().find_map(|n| {
+        let k = vals[n.output].iter().position(|v| !v.is_finite())?;
+        let y = vals[n.output][k];
+        Some(match &n.op {
+            Op::Act(a) => {
+                let x = vals[n.inputs[0]].get(k).copied().unwrap_or(f64::NAN);
+                format!("layer '{}': the activation {} is {y} at x = {x} (element {k}): it is not defined there", n.name, a.f)
+            }
+            op => format!(
+                "layer '{}' ({}) gives {y} at element {k} from finite inputs (its weights or values overflow, or it divides by zero)",
+                n.name,
+                op.name()
+            ),
+        })
+    })
 }

@@ -32,7 +32,18 @@ pub enum RangeMode {
 pub struct QuantOpts {
     pub act: DType,
     pub range: RangeMode,
+    /// Fraction of each calibrated range added beyond both of its ends, so
+    /// inputs a little larger than any calibration sample do not saturate
+    /// (0 = the calibrated range exactly; each end costs that much resolution).
+    pub headroom: f64,
     pub lower: LowerOpts,
+}
+
+impl QuantOpts {
+    /// Min/max calibration, no headroom, default lowering.
+    pub fn new(act: DType) -> Self {
+        QuantOpts { act, range: RangeMode::MinMax, headroom: 0.0, lower: LowerOpts::default() }
+    }
 }
 
 /// The result of quantization.
@@ -44,7 +55,7 @@ pub struct Quantized {
 
 /// Which activation node each weighted node runs in its output stage: the
 /// activation right after it, when nothing else reads the pre-activation.
-fn fusion_plan(g: &Graph) -> Vec<Option<usize>> {
+pub fn fusion_plan(g: &Graph) -> Vec<Option<usize>> {
     let mut fused_into = vec![None; g.nodes.len()];
     for (i, n) in g.nodes.iter().enumerate() {
         if let Op::Act(_) = n.op {
@@ -62,7 +73,11 @@ fn fusion_plan(g: &Graph) -> Vec<Option<usize>> {
 /// Quantize graph `g` with calibration `cal`.
 pub fn quantize(g: &Graph, cal: &Calibration, opts: &QuantOpts, mut progress: impl FnMut(&str)) -> Result<Quantized> {
     let act = opts.act;
-    let mut quants: Vec<_> = cal.ranges.iter().map(|&(lo, hi)| quant_for(act, lo, hi)).collect();
+    if !(opts.headroom >= 0.0 && opts.headroom.is_finite()) {
+        anyhow::bail!("headroom {} must be a finite fraction of at least 0", opts.headroom);
+    }
+    let widen = 1.0 + opts.headroom;
+    let mut quants: Vec<_> = cal.ranges.iter().map(|&(lo, hi)| quant_for(act, lo * widen, hi * widen)).collect();
     // Types that layers fix (in graph order, so chains follow).
     for n in &g.nodes {
         let input_quant = n.inputs.first().map_or(quants[n.output], |&t| quants[t]);
@@ -110,6 +125,8 @@ pub fn quantize(g: &Graph, cal: &Calibration, opts: &QuantOpts, mut progress: im
             fused: fused_into[i].map(|a| &g.nodes[a]),
         };
         n.op.layer().write(n, &mut cx)?;
+        let out = fused_into[i].map_or(n.output, |a| g.nodes[a].output);
+        layer.output_quant = Some(quants[out].into());
         op_names.push(n.name.clone());
         report.layers.push(layer);
     }

@@ -5,7 +5,7 @@
 use super::params::{bias_correction, is_clamp_relu, weight_quant};
 use crate::ir::{Node, Op};
 use crate::layers::WriteCtx;
-use crate::lower::lower;
+use crate::lower::lower_calibrated;
 use crate::report::ActivationReport;
 use anyhow::{anyhow, bail, Context, Result};
 use polyact::arith::quantize_multiplier;
@@ -44,11 +44,12 @@ pub fn write_weighted(
             cx.report.activation = Some(ActivationReport::clamp(&format!("{f}"), hi != act.max()));
         } else {
             (cx.progress)(&format!("lowering activation of {}", n.name));
-            let l = lower(f, (act, quants[n.output]), (act, quants[out_t]), cx.lower, &mut *cx.progress)
+            let (qi, qo) = (quants[n.output], quants[out_t]);
+            let calibrated = cx.cal.ranges[n.output];
+            let (f, l) = lower_calibrated(f, (act, qi), (act, qo), calibrated, cx.lower, &mut *cx.progress)
                 .with_context(|| format!("layer '{}': activation {f}", a.name))?;
             let kid = cx.b.kernel(&l.kernel);
-            let (qi, qo) = (quants[n.output], quants[out_t]);
-            cx.report.activation = Some(ActivationReport::from_lowered(f, &l, kid.0 as usize, qi, qo));
+            cx.report.activation = Some(ActivationReport::from_lowered(&f, &l, kid.0 as usize, (act, qi), qo));
             kernel = Some(kid);
         }
     }

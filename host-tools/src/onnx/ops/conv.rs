@@ -4,7 +4,7 @@
 use super::Import::{self, Node};
 use crate::ir::Op;
 use crate::layers::conv::Conv;
-use crate::onnx::attrs::{attr_i, attr_ints, attr_s};
+use crate::onnx::attrs::{attr_i, attr_s, attr_sizes, input};
 use crate::onnx::importer::Importer;
 use crate::onnx::layout::Layout;
 use anyhow::{bail, Result};
@@ -16,28 +16,30 @@ pub const OPS: &[(&str, Import)] = &[("Conv", Node(conv))];
 
 /// Conv with constant weights: Conv1D/Conv2D, or depthwise when grouped per channel.
 pub fn conv(imp: &mut Importer, n: &NodeProto) -> Result<()> {
-    let (x, layout, dims) = imp.tensor_input(&n.input[0])?;
-    if layout != Layout::ChannelsFirst && dims.len() >= 3 {
-        // The input arrives NCHW directly (e.g. a model whose input is NCHW):
-        // with one channel the storage is identical.
-        if dims[1] != 1 {
-            bail!("convolution input must be NCHW; a multi-channel NCHW graph input is not supported (feed NHWC and transpose in the model)");
-        }
-    }
-    let w = imp.constant(&n.input[1])?;
+    let (x, layout, dims) = imp.tensor_input(input(n, 0)?)?;
+    let x = match layout {
+        Layout::ChannelsFirst => x,
+        // A tensor in ONNX order (an NCW/NCHW graph input, as PyTorch
+        // exports one): a Transpose layer stores it channels last.
+        Layout::Plain if dims.len() >= 3 => imp.channels_last(input(n, 0)?, x, &dims),
+        _ => bail!("convolution input must be NCW or NCHW (shape {dims:?})"),
+    };
+    let w = imp.constant(input(n, 1)?)?;
     let one_d = w.dims.len() == 3;
     if !(one_d || w.dims.len() == 4) || dims.len() != w.dims.len() {
-        bail!("only 1-D and 2-D convolutions are supported");
+        bail!("only 1-D and 2-D convolutions are supported (weight {:?}, input {dims:?})", w.dims);
     }
     let (cout, cin_g) = (w.dims[0], w.dims[1]);
     let (kh, kw) = if one_d { (1, w.dims[2]) } else { (w.dims[2], w.dims[3]) };
+    if cout == 0 || cin_g == 0 || kh == 0 || kw == 0 {
+        bail!("weight of shape {:?} is empty", w.dims);
+    }
     let cin = dims[1];
-    let group = attr_i(n, "group", 1) as usize;
-    let ints = |name: &str, def: Vec<i64>| attr_ints(n, name).unwrap_or(def);
+    let group = usize::try_from(attr_i(n, "group", 1)).unwrap_or(0);
     let sp = if one_d { 1 } else { 2 };
-    let strides = ints("strides", vec![1; sp]);
-    let dil = ints("dilations", vec![1; sp]);
-    let mut pads = ints("pads", vec![0; 2 * sp]);
+    let strides = attr_sizes(n, "strides", sp, 1, 1)?;
+    let dil = attr_sizes(n, "dilations", sp, 1, 1)?;
+    let mut pads = attr_sizes(n, "pads", 2 * sp, 0, 0)?;
     if let Some(ap) = attr_s(n, "auto_pad").filter(|s| s != "NOTSET") {
         if ap != "VALID" {
             bail!("auto_pad {ap} is not supported (export with explicit padding)");
@@ -45,19 +47,18 @@ pub fn conv(imp: &mut Importer, n: &NodeProto) -> Result<()> {
         pads = vec![0; 2 * sp];
     }
     let (stride, dilation, pad) = if one_d {
-        ([1, strides[0] as usize], [1, dil[0] as usize], [0, pads[0] as usize, 0, pads[1] as usize])
+        ([1, strides[0]], [1, dil[0]], [0, pads[0], 0, pads[1]])
     } else {
-        (
-            [strides[0] as usize, strides[1] as usize],
-            [dil[0] as usize, dil[1] as usize],
-            [pads[0] as usize, pads[1] as usize, pads[2] as usize, pads[3] as usize],
-        )
+        ([strides[0], strides[1]], [dil[0], dil[1]], [pads[0], pads[1], pads[2], pads[3]])
     };
     let geom = ConvGeom { window: [kh, kw], stride, dilation, pad };
     let b: Vec<f32> = match n.input.get(2).filter(|s| !s.is_empty()) {
         Some(name) => imp.constant(name)?.data.iter().map(|&v| v as f32).collect(),
         None => vec![0.0; cout],
     };
+    if b.len() != cout {
+        bail!("bias has {} values for {cout} output channels", b.len());
+    }
     let taps = kh * kw;
     let (wr, dm) = if group == 1 {
         if cin_g != cin {
@@ -86,7 +87,7 @@ pub fn conv(imp: &mut Importer, n: &NodeProto) -> Result<()> {
     let ext = |i: usize, k: usize, s: usize, d: usize, p0: usize, p1: usize| -> Result<usize> {
         let span = d * (k - 1) + 1;
         if i + p0 + p1 < span {
-            bail!("kernel larger than the padded input");
+            bail!("kernel (extent {span}) larger than the padded input ({})", i + p0 + p1);
         }
         Ok((i + p0 + p1 - span) / s + 1)
     };

@@ -5,6 +5,7 @@
 use super::Import::{self, Node};
 use crate::expr::{Bin, Expr};
 use crate::ir::Op;
+use crate::onnx::attrs::input;
 use crate::onnx::importer::{Importer, Val};
 use anyhow::{bail, Result};
 use polyact::layers::add::AddDef;
@@ -42,7 +43,7 @@ pub fn binary(imp: &mut Importer, n: &NodeProto) -> Result<()> {
     if n.input.len() != 2 {
         bail!("expects two inputs");
     }
-    let (a, b) = (imp.val(&n.input[0])?, imp.val(&n.input[1])?);
+    let (a, b) = (imp.val(input(n, 0)?)?, imp.val(input(n, 1)?)?);
     if op == Bin::Mul {
         let pair = match (&a, &b) {
             (Val::Act { .. }, Val::Stat { src, expr }) => Some((0, *src, expr.clone())),
@@ -78,7 +79,7 @@ pub fn binary(imp: &mut Importer, n: &NodeProto) -> Result<()> {
         });
         let Some((layout, dims)) = shape else { unreachable!("one operand is a tensor") };
         let mut ts = Vec::new();
-        for (v, name) in [(&a, &n.input[0]), (&b, &n.input[1])] {
+        for (v, name) in [(&a, input(n, 0)?), (&b, input(n, 1)?)] {
             ts.push(match v {
                 Val::Const(c) => imp.constant_tensor(name, c, &dims, layout)?,
                 _ => imp.materialize(v, name)?,
@@ -109,5 +110,8 @@ pub fn binary(imp: &mut Importer, n: &NodeProto) -> Result<()> {
 pub fn clip(imp: &mut Importer, n: &NodeProto) -> Result<()> {
     let lo = imp.optional_scalar(n, 1, "min")?.unwrap_or(f64::NEG_INFINITY);
     let hi = imp.optional_scalar(n, 2, "max")?.unwrap_or(f64::INFINITY);
+    if lo.is_nan() || hi.is_nan() || lo > hi {
+        bail!("bounds min {lo} and max {hi} do not form a range");
+    }
     imp.elementwise(n, |a| Ok(Expr::Clip(Box::new(a.remove(0)), lo, hi)))
 }

@@ -4,7 +4,7 @@
 use super::Import::{self, Node};
 use crate::ir::Op;
 use crate::layers::dense::Dense;
-use crate::onnx::attrs::{attr_f, attr_i};
+use crate::onnx::attrs::{attr_finite, attr_i, input};
 use crate::onnx::importer::{Importer, Val};
 use crate::onnx::layout::Layout;
 use anyhow::{bail, Result};
@@ -34,19 +34,20 @@ pub fn dense_weights(layout: Layout, n_in: usize, w_out_in: Vec<f32>, n_out: usi
 
 /// Gemm with a constant weight (alpha, beta, transB): a Dense layer.
 pub fn gemm(imp: &mut Importer, n: &NodeProto) -> Result<()> {
-    let (x, layout, dims) = imp.tensor_input(&n.input[0])?;
-    let w = imp.constant(&n.input[1])?;
+    let (x, layout, dims) = imp.tensor_input(input(n, 0)?)?;
+    let w = imp.constant(input(n, 1)?)?;
     if attr_i(n, "transA", 0) != 0 {
         bail!("transA is not supported");
     }
-    let (alpha, beta) = (attr_f(n, "alpha", 1.0), attr_f(n, "beta", 1.0));
+    let (alpha, beta) = (attr_finite(n, "alpha", 1.0)?, attr_finite(n, "beta", 1.0)?);
     let trans_b = attr_i(n, "transB", 0) != 0;
     if w.dims.len() != 2 {
         bail!("weight must be 2-D");
     }
     let (n_in, n_out) = if trans_b { (w.dims[1], w.dims[0]) } else { (w.dims[0], w.dims[1]) };
-    if *dims.last().unwrap() != n_in {
-        bail!("input has {} features, the weight expects {n_in}", dims.last().unwrap());
+    let features = dims.last().copied().unwrap_or(0);
+    if features != n_in {
+        bail!("input has {features} features, the weight of shape {:?} expects {n_in}", w.dims);
     }
     let mut wm = vec![0.0f32; n_in * n_out];
     for o in 0..n_out {
@@ -58,13 +59,18 @@ pub fn gemm(imp: &mut Importer, n: &NodeProto) -> Result<()> {
     let mut b = vec![0.0f32; n_out];
     if let Some(name) = n.input.get(2).filter(|s| !s.is_empty()) {
         let c = imp.constant(name)?;
+        if c.data.len() != 1 && c.data.len() != n_out {
+            bail!("bias has {} values for {n_out} outputs", c.data.len());
+        }
         for (i, v) in b.iter_mut().enumerate() {
             *v = (beta * c.data[if c.data.len() == 1 { 0 } else { i }]) as f32;
         }
     }
     let w = dense_weights(layout, n_in, wm, n_out);
     let mut out_dims = dims.clone();
-    *out_dims.last_mut().unwrap() = n_out;
+    if let Some(d) = out_dims.last_mut() {
+        *d = n_out;
+    }
     imp.layer(n, Op::Dense(Dense { w, b }), vec![x], Layout::Plain, out_dims);
     Ok(())
 }
@@ -75,17 +81,18 @@ pub fn matmul(imp: &mut Importer, n: &NodeProto) -> Result<()> {
     if n.input.len() != 2 {
         bail!("expects two inputs");
     }
-    if !matches!(imp.val(&n.input[1])?, Val::Const(_)) {
+    if !matches!(imp.val(input(n, 1)?)?, Val::Const(_)) {
         return matmul_of_tensors(imp, n);
     }
-    let (x, layout, dims) = imp.tensor_input(&n.input[0])?;
-    let w = imp.constant(&n.input[1])?;
+    let (x, layout, dims) = imp.tensor_input(input(n, 0)?)?;
+    let w = imp.constant(input(n, 1)?)?;
     if w.dims.len() != 2 {
         bail!("MatMul weight must be a 2-D constant");
     }
     let (n_in, n_out) = (w.dims[0], w.dims[1]);
-    if *dims.last().unwrap() != n_in {
-        bail!("input has {} features, the weight expects {n_in}", dims.last().unwrap());
+    let features = dims.last().copied().unwrap_or(0);
+    if features != n_in {
+        bail!("input has {features} features, the weight of shape {:?} expects {n_in}", w.dims);
     }
     let mut wm = vec![0.0f32; n_in * n_out];
     for o in 0..n_out {
@@ -95,15 +102,17 @@ pub fn matmul(imp: &mut Importer, n: &NodeProto) -> Result<()> {
     }
     let w = dense_weights(layout, n_in, wm, n_out);
     let mut out_dims = dims.clone();
-    *out_dims.last_mut().unwrap() = n_out;
+    if let Some(d) = out_dims.last_mut() {
+        *d = n_out;
+    }
     imp.layer(n, Op::Dense(Dense { w, b: vec![0.0; n_out] }), vec![x], Layout::Plain, out_dims);
     Ok(())
 }
 
 /// MatMul of two computed tensors, batched over equal leading axes.
 fn matmul_of_tensors(imp: &mut Importer, n: &NodeProto) -> Result<()> {
-    let (a, da) = imp.plain_input(&n.input[0])?;
-    let (b, db) = imp.plain_input(&n.input[1])?;
+    let (a, da) = imp.plain_input(input(n, 0)?)?;
+    let (b, db) = imp.plain_input(input(n, 1)?)?;
     let r = da.len();
     if r < 3 || db.len() != r || da[..r - 2] != db[..r - 2] || da[r - 1] != db[r - 2] {
         bail!("MatMul of two tensors needs shapes [.., M, K] x [.., K, N] with equal batch axes (got {da:?} x {db:?})");

@@ -34,6 +34,7 @@ impl Import {
     pub fn run(&self, imp: &mut Importer, n: &NodeProto) -> Result<()> {
         match self {
             Import::Unary(op) => {
+                crate::onnx::attrs::input(n, 0)?;
                 let u = op(n)?;
                 imp.elementwise(n, |a| Ok(Expr::un(u, a.remove(0))))
             }

@@ -5,9 +5,9 @@
 use super::Import::{self, Node};
 use crate::expr::{Bin, Expr};
 use crate::ir::Op;
-use crate::onnx::attrs::{attr_f, attr_i};
+use crate::onnx::attrs::{attr_finite, attr_i, input, output};
 use crate::onnx::importer::{Importer, Val};
-use crate::onnx::layout::Layout;
+use crate::onnx::layout::{physical, Layout};
 use anyhow::{bail, Result};
 use polyact::layers::layer_norm::LayerNormDef;
 use polyact::layers::rmsnorm::RmsNormDef;
@@ -18,19 +18,31 @@ pub const OPS: &[(&str, Import)] = &[("BatchNormalization", Node(batchnorm)), ("
 
 /// BatchNormalization (inference): `x·k + s` per channel.
 pub fn batchnorm(imp: &mut Importer, n: &NodeProto) -> Result<()> {
-    let v = imp.val(&n.input[0])?;
-    let get = |i: usize| imp.constant(&n.input[i]);
+    let v = imp.val(input(n, 0)?)?;
+    let get = |i: usize| imp.constant(input(n, i)?);
     let (scale, bias, mean, var) = (get(1)?, get(2)?, get(3)?, get(4)?);
-    let eps = attr_f(n, "epsilon", 1e-5);
+    let eps = attr_finite(n, "epsilon", 1e-5)?;
     let c = scale.data.len();
+    for (what, v) in [("bias", &bias), ("mean", &mean), ("variance", &var)] {
+        if v.data.len() != c {
+            bail!("{what} has {} values, the scale has {c}", v.data.len());
+        }
+    }
+    if let Some(i) = (0..c).find(|&i| !(var.data[i] + eps > 0.0)) {
+        bail!("channel {i}: variance {} + epsilon {eps} is not positive", var.data[i]);
+    }
     let k: Vec<f64> = (0..c).map(|i| scale.data[i] / (var.data[i] + eps).sqrt()).collect();
     let shift: Vec<f64> = (0..c).map(|i| bias.data[i] - mean.data[i] * k[i]).collect();
     // A per-channel affine map of the pending expression; after a Dense or
     // Conv, `passes::fold_affine` folds it into the weights.
     match v {
         Val::Act { root, expr, layout, dims } => {
+            let channels = physical(&dims, layout).last().copied().unwrap_or(1);
+            if c != channels || (layout != Layout::ChannelsFirst && dims.len() > 2) {
+                bail!("{c} normalization channels for a tensor of shape {dims:?} with {channels} channels last");
+            }
             let e = Expr::bin(Bin::Add, Expr::bin(Bin::Mul, expr, Expr::Const(k)), Expr::Const(shift));
-            imp.vals.insert(n.output[0].clone(), Val::Act { root, expr: e, layout, dims });
+            imp.vals.insert(output(n)?.to_string(), Val::Act { root, expr: e, layout, dims });
             Ok(())
         }
         _ => bail!("batch normalization of a constant or statistic"),
@@ -71,7 +83,7 @@ pub fn rms_norm(imp: &mut Importer, n: &NodeProto, act_input: usize, src: usize,
 /// LayerNormalization (opset 17) over the last axis, with its scale and
 /// optional bias: a LayerNorm layer.
 pub fn layer_norm(imp: &mut Importer, n: &NodeProto) -> Result<()> {
-    let (x, layout, dims) = imp.tensor_input(&n.input[0])?;
+    let (x, layout, dims) = imp.tensor_input(input(n, 0)?)?;
     let axis = attr_i(n, "axis", -1);
     if layout != Layout::Plain || (axis != -1 && axis != dims.len() as i64 - 1) {
         bail!("layer normalization is supported over the last axis of a plain tensor only (axis {axis})");
@@ -90,7 +102,10 @@ pub fn layer_norm(imp: &mut Importer, n: &NodeProto) -> Result<()> {
         Some(b) => per_channel(b, "bias")?,
         None => vec![0.0; c],
     };
-    let eps = attr_f(n, "epsilon", 1e-5);
+    let eps = attr_finite(n, "epsilon", 1e-5)?;
+    if eps < 0.0 {
+        bail!("epsilon {eps} is negative");
+    }
     imp.layer(n, Op::layer_of(LayerNormDef { gamma, beta, eps }), vec![x], layout, dims);
     Ok(())
 }

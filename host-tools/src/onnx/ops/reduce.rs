@@ -4,7 +4,7 @@
 
 use super::Import;
 use crate::ir::{Node, Op};
-use crate::onnx::attrs::{attr_i, attr_ints};
+use crate::onnx::attrs::{attr_i, attr_ints, input, output};
 use crate::onnx::importer::Importer;
 use crate::onnx::layout::{physical, Layout};
 use anyhow::{bail, Result};
@@ -41,7 +41,7 @@ pub fn reduce(imp: &mut Importer, n: &NodeProto, kind: ReduceKind) -> Result<()>
         Some(name) => imp.constant(name)?.data.iter().map(|&v| v as i64).collect(),
         None => attr_ints(n, "axes").unwrap_or_default(),
     };
-    let (x, layout, dims) = imp.tensor_input(&n.input[0])?;
+    let (x, layout, dims) = imp.tensor_input(input(n, 0)?)?;
     if layout != Layout::Plain {
         bail!("reductions of a channels-first tensor other than a global average are not supported");
     }
@@ -66,7 +66,7 @@ pub fn reduce(imp: &mut Importer, n: &NodeProto, kind: ReduceKind) -> Result<()>
         imp.layer(n, op, vec![x], Layout::Plain, kept);
         return Ok(());
     }
-    let mid_name = format!("{}::keepdims", n.output[0]);
+    let mid_name = format!("{}::keepdims", output(n)?);
     let mid = imp.g.add_tensor(&mid_name, physical(&kept, Layout::Plain));
     imp.g.nodes.push(Node { name: mid_name, op, inputs: vec![x], output: mid });
     let out: Vec<usize> = dims.iter().enumerate().filter(|(i, _)| !logical.contains(i)).map(|(_, &d)| d).collect();

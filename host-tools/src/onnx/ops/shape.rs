@@ -4,7 +4,7 @@
 
 use super::Import;
 use crate::ir::{Node, Op};
-use crate::onnx::attrs::{attr, attr_i, attr_ints};
+use crate::onnx::attrs::{attr, attr_i, attr_ints, axis_in, input, output};
 use crate::onnx::importer::{Constant, Importer, Val};
 use crate::onnx::layout::{physical, Layout};
 use anyhow::{anyhow, bail, Result};
@@ -29,8 +29,8 @@ pub const OPS: &[(&str, Import)] = &[
 
 /// Identity and Dropout (inference): the same value under a new name.
 pub fn identity(imp: &mut Importer, n: &NodeProto) -> Result<()> {
-    let v = imp.val(&n.input[0])?;
-    imp.vals.insert(n.output[0].clone(), v);
+    let v = imp.val(input(n, 0)?)?;
+    imp.vals.insert(output(n)?.to_string(), v);
     Ok(())
 }
 
@@ -49,13 +49,13 @@ pub fn constant(imp: &mut Importer, n: &NodeProto) -> Result<()> {
     } else {
         bail!("unsupported Constant attribute");
     };
-    imp.vals.insert(n.output[0].clone(), Val::Const(c));
+    imp.vals.insert(output(n)?.to_string(), Val::Const(c));
     Ok(())
 }
 
 /// Reshape / Flatten with batch 1: free when the stored order does not change.
 pub fn reshape(imp: &mut Importer, n: &NodeProto) -> Result<()> {
-    let (x, layout, dims) = imp.tensor_input(&n.input[0])?;
+    let (x, layout, dims) = imp.tensor_input(input(n, 0)?)?;
     let total: usize = dims.iter().product();
     let target: Vec<usize> = if n.op_type == "Flatten" {
         let axis = attr_i(n, "axis", 1);
@@ -64,15 +64,27 @@ pub fn reshape(imp: &mut Importer, n: &NodeProto) -> Result<()> {
         }
         vec![1, total]
     } else {
-        let shape = imp.constant(&n.input[1])?;
+        let shape = imp.constant(input(n, 1)?)?;
         let mut t: Vec<i64> = shape.data.iter().map(|&v| v as i64).collect();
+        let asked = t.clone();
         for (i, v) in t.iter_mut().enumerate() {
             if *v == 0 {
-                *v = dims[i] as i64;
+                // 0 copies the input's extent (allowzero is not supported).
+                let rank = dims.len();
+                *v = *dims
+                    .get(i)
+                    .ok_or_else(|| anyhow!("shape {asked:?}: a 0 at axis {i} is past the input's rank {rank}"))?
+                    as i64;
             }
         }
-        let known: i64 = t.iter().filter(|&&v| v > 0).product();
-        t.iter().map(|&v| if v < 0 { total as i64 / known.max(1) } else { v }).map(|v| v as usize).collect()
+        if t.iter().any(|&v| v < -1) || t.iter().filter(|&&v| v == -1).count() > 1 {
+            bail!("shape {:?} has a negative extent other than a single -1", shape.data);
+        }
+        let known = t.iter().filter(|&&v| v > 0).try_fold(1usize, |a, &v| a.checked_mul(v as usize));
+        let known = known
+            .filter(|&k| k <= total.max(1))
+            .ok_or_else(|| anyhow!("shape {t:?} holds more elements than the input's {total}"))?;
+        t.iter().map(|&v| if v < 0 { total / known.max(1) } else { v as usize }).collect()
     };
     if target.iter().product::<usize>() != total || target.first() != Some(&1) {
         bail!("reshape to {target:?} does not keep the element count with batch 1");
@@ -92,7 +104,7 @@ pub fn reshape(imp: &mut Importer, n: &NodeProto) -> Result<()> {
         }
     };
     if physical(&target, new_layout) == imp.g.tensors[x].dims {
-        imp.set(&n.output[0], x, new_layout, target);
+        imp.set(output(n)?, x, new_layout, target);
     } else {
         imp.layer(n, Op::layer_of(ReshapeDef), vec![x], new_layout, target);
     }
@@ -103,8 +115,11 @@ pub fn reshape(imp: &mut Importer, n: &NodeProto) -> Result<()> {
 /// data moves); any other permutation of a plain tensor that keeps the batch
 /// axis first, a Transpose layer.
 pub fn transpose(imp: &mut Importer, n: &NodeProto) -> Result<()> {
-    let (x, layout, dims) = imp.tensor_input(&n.input[0])?;
+    let (x, layout, dims) = imp.tensor_input(input(n, 0)?)?;
     let rank = dims.len();
+    if rank == 0 {
+        bail!("transpose of a scalar");
+    }
     let perm: Vec<usize> = match attr_ints(n, "perm") {
         Some(p) => p.iter().map(|&v| usize::try_from(v).unwrap_or(usize::MAX)).collect(),
         None => (0..rank).rev().collect(),
@@ -129,7 +144,7 @@ pub fn transpose(imp: &mut Importer, n: &NodeProto) -> Result<()> {
         bail!("transpose {perm:?} of a channels-first tensor, or one that moves the batch axis, is not supported");
     };
     let new_dims: Vec<usize> = perm.iter().map(|&p| dims[p]).collect();
-    imp.set(&n.output[0], x, new_layout, new_dims);
+    imp.set(output(n)?, x, new_layout, new_dims);
     Ok(())
 }
 
@@ -141,21 +156,25 @@ pub fn concat(imp: &mut Importer, n: &NodeProto) -> Result<()> {
     let mut total = 0;
     for name in &n.input {
         let (t, layout, dims) = imp.tensor_input(name)?;
-        let a = if axis < 0 { (axis + dims.len() as i64) as usize } else { axis as usize };
-        total += dims[a];
-        if let Some((l, _)) = &first {
-            if *l != layout {
-                bail!("concat inputs have different layouts");
+        let a = axis_in(axis, dims.len())?;
+        if let Some((l, d0)) = &first {
+            let same_rest = d0.len() == dims.len() && (0..dims.len()).all(|i| i == a || d0[i] == dims[i]);
+            if *l != layout || !same_rest {
+                bail!("concat inputs of shapes {d0:?} and {dims:?} (layouts {l:?}, {layout:?}) differ off axis {a}");
             }
         } else {
-            first = Some((layout, dims));
+            first = Some((layout, dims.clone()));
         }
+        total += dims[a];
         ts.push(t);
     }
     let (layout, mut dims) = first.ok_or_else(|| anyhow!("no inputs"))?;
-    let a = if axis < 0 { (axis + dims.len() as i64) as usize } else { axis as usize };
+    let a = axis_in(axis, dims.len())?;
     if a == 0 {
         bail!("concat over the batch axis is not supported");
+    }
+    if let Layout::FlatChw { .. } = layout {
+        bail!("concat of flattened NCHW tensors is not supported");
     }
     dims[a] = total;
     let phys_axis = match layout {
@@ -192,7 +211,7 @@ fn slice_to(imp: &mut Importer, name: &str, out: &str, axis: usize, (start, len)
 
 /// Split along one axis into equal parts or the given sizes: one Slice per output.
 pub fn split(imp: &mut Importer, n: &NodeProto) -> Result<()> {
-    let dims = match imp.val(&n.input[0])? {
+    let dims = match imp.val(input(n, 0)?)? {
         Val::Act { dims, .. } => dims,
         _ => bail!("split of a constant"),
     };
@@ -216,12 +235,12 @@ pub fn split(imp: &mut Importer, n: &NodeProto) -> Result<()> {
             }
         },
     };
-    if sizes.len() != n.output.len() || sizes.iter().sum::<usize>() != extent {
+    if sizes.len() != n.output.len() || sizes.iter().try_fold(0usize, |a, &b| a.checked_add(b)) != Some(extent) {
         bail!("split sizes {sizes:?} do not cover axis {axis} of extent {extent} with {} outputs", n.output.len());
     }
     let mut start = 0;
     for (out, &len) in n.output.iter().zip(&sizes) {
-        slice_to(imp, &n.input[0], out, axis as usize, (start, len))?;
+        slice_to(imp, input(n, 0)?, out, axis as usize, (start, len))?;
         start += len;
     }
     Ok(())
@@ -229,7 +248,7 @@ pub fn split(imp: &mut Importer, n: &NodeProto) -> Result<()> {
 
 /// Slice with step 1 along one axis (constant starts, ends, axes).
 pub fn slice(imp: &mut Importer, n: &NodeProto) -> Result<()> {
-    let dims = match imp.val(&n.input[0])? {
+    let dims = match imp.val(input(n, 0)?)? {
         Val::Act { dims, .. } => dims,
         _ => bail!("slice of a constant"),
     };
@@ -261,5 +280,5 @@ pub fn slice(imp: &mut Importer, n: &NodeProto) -> Result<()> {
     if e0 <= s0 {
         bail!("slice {s0}..{e0} of axis {axis} is empty");
     }
-    slice_to(imp, &n.input[0], &n.output[0], axis as usize, (s0 as usize, (e0 - s0) as usize))
+    slice_to(imp, input(n, 0)?, output(n)?, axis as usize, (s0 as usize, (e0 - s0) as usize))
 }
