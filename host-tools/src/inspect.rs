@@ -11,6 +11,20 @@ pub fn describe(blob: &[u8], report: Option<&Report>) -> Result<String> {
     let m = Model::from_bytes(blob).map_err(|e| anyhow!("{e}"))?;
     let (ti, to) = (m.input().map_err(|e| anyhow!("{e}"))?, m.output().map_err(|e| anyhow!("{e}"))?);
     let mut s = String::new();
+    // A report written for another blob would put wrong names and
+    // certificates next to these ops: it is left out, and said so.
+    let report = report.filter(|r| {
+        let fits = r.blob_bytes == blob.len() && r.layers.len() == m.n_ops();
+        if !fits {
+            let _ = writeln!(
+                s,
+                "note: the quantization report does not describe this blob ({} ops, {} bytes); ignored",
+                r.layers.len(),
+                r.blob_bytes
+            );
+        }
+        fits
+    });
     let dims = |t: &polyact::TensorInfo| t.dims[..t.rank].iter().map(|d| d.to_string()).collect::<Vec<_>>().join("x");
     writeln!(
         s,
@@ -33,12 +47,13 @@ pub fn describe(blob: &[u8], report: Option<&Report>) -> Result<String> {
         let act = match (op.activation(), layer.and_then(|l| l.activation.as_ref())) {
             (_, Some(a)) => match (a.max_err_lsb, a.mean_err_lsb) {
                 (Some(mx), Some(mn)) => format!(
-                    "{} via {} ({} B), certified max {:.4} / mean {:.4} LSB",
+                    "{} via {} ({} B), certified max {:.4} / mean {:.4} LSB{}",
                     short(&a.function),
                     a.method,
                     a.coef_bytes,
                     mx,
-                    mn
+                    mn,
+                    a.certified_range.map_or(String::new(), |(lo, hi)| format!(" on inputs [{lo:.4}, {hi:.4}]"))
                 ),
                 _ => format!("{} via {}", short(&a.function), a.method),
             },
@@ -76,6 +91,7 @@ fn short(f: &str) -> String {
 
 fn out_tensor(m: &Model, op: usize) -> Result<String> {
     let rec = m.op_records().nth(op).ok_or_else(|| anyhow!("op {op} missing"))?.map_err(|e| anyhow!("{e}"))?;
-    let t = m.tensor(rec.tensor(rec.n_tensors() - 1)).map_err(|e| anyhow!("{e}"))?;
+    let last = rec.n_tensors().checked_sub(1).ok_or_else(|| anyhow!("op {op} has no tensors"))?;
+    let t = m.tensor(rec.tensor(last)).map_err(|e| anyhow!("{e}"))?;
     Ok(t.dims[..t.rank].iter().map(|d| d.to_string()).collect::<Vec<_>>().join("x"))
 }

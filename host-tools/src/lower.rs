@@ -267,16 +267,42 @@ pub fn lower_calibrated(
     opts: &LowerOpts,
     progress: impl FnMut(&str),
 ) -> Result<(Expr, Lowered)> {
-    let (lo, hi) = calibrated;
-    let inside = |x: f64| x >= lo && x <= hi;
+    let inside = |(lo, hi): (f64, f64)| move |x: f64| x >= lo && x <= hi;
     let f = match first_non_finite(f, in_t, |_| true) {
-        Some(_) if lo <= hi && first_non_finite(f, in_t, inside).is_none() => {
+        Some(_) if calibrated.0 <= calibrated.1 && first_non_finite(f, in_t, inside(calibrated)).is_none() => {
+            // The clip's kinks on the finest segment grid the fitter uses,
+            // when f is defined there too: a fitted polynomial cannot follow
+            // a kink inside a segment.
+            let aligned = aligned_outward(calibrated, in_t);
+            let (lo, hi) = if first_non_finite(f, in_t, inside(aligned)).is_none() && f_finite_at(f, aligned) {
+                aligned
+            } else {
+                calibrated
+            };
             f.replace(&Expr::X, &Expr::Clip(Box::new(Expr::X), lo, hi))
         }
         _ => f.clone(),
     };
     let l = lower(&f, in_t, out_t, opts, progress)?;
     Ok((f, l))
+}
+
+/// Finest segment grid of the fitter (`seg_bits` up to 10).
+const FINEST_SEG_BITS: u32 = 10;
+
+/// `range` widened to the nearest segment boundaries of the finest grid.
+fn aligned_outward((lo, hi): (f64, f64), (t, q): (DType, Quant)) -> (f64, f64) {
+    let step = 1i64 << t.bits().saturating_sub(FINEST_SEG_BITS);
+    let raw = |x: f64| (x / q.scale as f64 + q.zero_point as f64).clamp(t.min() as f64, t.max() as f64);
+    let (a, b) = (raw(lo).floor() as i64 - t.min() as i64, raw(hi).ceil() as i64 - t.min() as i64);
+    let down = t.min() as i64 + a.div_euclid(step) * step;
+    let up = (t.min() as i64 + (b + step - 1).div_euclid(step) * step).min(t.max() as i64);
+    (real_of(down as i32, q), real_of(up as i32, q))
+}
+
+/// Whether `f` is finite at both ends of `range` (every channel).
+fn f_finite_at(f: &Expr, (lo, hi): (f64, f64)) -> bool {
+    (0..f.channels()).all(|ch| f.eval(lo, ch).is_finite() && f.eval(hi, ch).is_finite())
 }
 
 /// Choose and certify a kernel for `f` between the given input and output

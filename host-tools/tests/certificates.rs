@@ -74,3 +74,26 @@ fn one_lsb_target_trades_coefficients() {
     assert!(loose.max_err <= 1.0);
     assert!(loose.coef_bytes < tight.coef_bytes, "{} vs {}", loose.coef_bytes, tight.coef_bytes);
 }
+
+/// A function undefined somewhere on the input range is never certified
+/// (NaN errors used to drop out of the maximum); on a one-sided calibrated
+/// range it is certified as `f(clip(x, lo, hi))`, and says so.
+#[test]
+fn undefined_functions_are_refused_or_certified_on_their_calibrated_range() {
+    use polyact_tools::lower::{certified_range, lower_calibrated};
+    for (function, t) in [("sqrt(x)", DType::I8), ("sqrt(x)", DType::I16), ("log(x)", DType::I16), ("1/x", DType::I8)] {
+        let f = parse(function).unwrap();
+        let in_q = quant_for(t, -4.0, 4.0);
+        let out_q = quant_for(t, -4.0, 4.0);
+        let e = format!("{:#}", lower(&f, (t, in_q), (t, out_q), &LowerOpts::default(), |_| {}).unwrap_err());
+        assert!(e.contains("not defined on all of it") && e.contains("at x = "), "{function}: {e}");
+    }
+    let f = parse("sqrt(x)").unwrap();
+    let t = DType::I16;
+    let (in_q, out_q) = (quant_for(t, 0.05, 4.0), quant_for(t, 0.0, 2.0));
+    let (g, l) = lower_calibrated(&f, (t, in_q), (t, out_q), (0.05, 4.0), &LowerOpts::default(), |_| {}).unwrap();
+    assert!(g.to_string().contains("clip"), "{g}");
+    assert!(l.max_err <= 0.5 + 1.0 / 64.0, "{}", l.max_err);
+    let (lo, hi) = certified_range((t, in_q));
+    assert!(lo < 0.0 && hi > 3.99, "the certificate covers every input: [{lo}, {hi}]");
+}

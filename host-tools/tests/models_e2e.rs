@@ -152,3 +152,38 @@ fn every_model_directory_is_tested() {
         }
     }
 }
+
+/// The README's int16 digits_pau example: values past the calibrated ranges
+/// are reported per layer, and `--headroom 0.25` removes them and brings the
+/// largest output error from 39 down to about 1.
+#[test]
+fn saturation_is_reported_and_headroom_removes_it() {
+    use polyact_tools::quantize::{calibrate, quantize, QuantOpts, RangeMode};
+    use polyact_tools::{data, eval, onnx, saturation};
+    let d = dir("digits_pau");
+    let g = onnx::import(&d.join("model.onnx")).unwrap();
+    let n_in = g.tensors[g.input].len();
+    let calib = data::read_samples(&d.join("calib.npy"), n_in).unwrap();
+    let test_x = data::read_samples(&d.join("test_x.npy"), n_in).unwrap();
+    let cal = calibrate(&g, &calib, RangeMode::MinMax, || {}).unwrap();
+    let fl = eval::float_outputs(&d.join("model.onnx"), &g.tensors[g.input].dims, &test_x, || {}).unwrap();
+    let mut seen = Vec::new();
+    for headroom in [0.0, 0.25] {
+        let q = quantize(&g, &cal, &QuantOpts { headroom, ..QuantOpts::new(DType::I16) }, |_| {}).unwrap();
+        let hits = saturation::range_hits(&g, &q.report, &test_x).unwrap();
+        let outside: usize = hits.iter().map(|h| h.outside).sum();
+        let qu = eval::quantized_outputs(&q.blob, &test_x, || {}).unwrap();
+        let c = eval::compare(&fl, &qu, None, None).unwrap();
+        println!("headroom {headroom}: {outside} values past their range, max output error {:.3}", c.max_abs_error);
+        seen.push((outside, c.max_abs_error, hits));
+    }
+    let (sat, err, hits) = &seen[0];
+    assert!(*sat > 0 && *err > 10.0, "no saturation seen without headroom ({sat}, {err})");
+    let last = hits.iter().find(|h| h.tensor == "output" && h.outside > 0 && h.layer.contains("linear_2"));
+    assert!(
+        last.is_some_and(|h| h.worst_value.abs() > h.range.1),
+        "the last layer's saturation is not named: {hits:?}"
+    );
+    assert_eq!(seen[1].0, 0, "headroom 0.25 still saturates");
+    assert!(seen[1].1 < 2.0, "max output error {} with headroom", seen[1].1);
+}

@@ -62,16 +62,19 @@ pub fn run(Args { function, q, plot }: Args) -> Result<()> {
     let (f, l) = (&fitted.f, &fitted.lowered);
     let ((ti, in_q), (to, out_q), range, (lo, hi)) = (fitted.in_t, fitted.out_t, q.range, fitted.out_range);
     let in_bits = q.in_bits;
+    let cover = polyact_tools::lower::certified_range((ti, in_q));
     out!("function   {f}");
     out!("input      {ti:?} scale {:e} zp {} (range {}..{})", in_q.scale, in_q.zero_point, range.0, range.1);
     out!("output     {to:?} scale {:e} zp {} (range {lo:.6}..{hi:.6})", out_q.scale, out_q.zero_point);
     out!("kernel     {} ({} bytes of coefficients)", l.method, l.coef_bytes);
     out!(
-        "certified  max error {:.4} LSB (at input {}), mean {:.4} LSB, over all {} inputs",
+        "certified  max error {:.4} LSB (at input {}), mean {:.4} LSB, over all {} inputs, real [{:.6}, {:.6}]",
         l.max_err,
         l.worst_input,
         l.mean_err,
-        1u64 << in_bits
+        1u64 << in_bits,
+        cover.0,
+        cover.1
     );
     if let Some(p) = plot {
         let title = format!("{function}: {}, max {:.3} LSB", l.method, l.max_err);

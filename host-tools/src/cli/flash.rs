@@ -45,7 +45,8 @@ pub fn run(a: Args) -> Result<()> {
             let (fw, g) = flash::compiled_chip_firmware(&chip, &blob, &model_name(&model))
                 .with_context(|| format!("{}", model.display()))?;
             out!("{}", compiled_summary(&g));
-            let (fl, ram) = flash::elf_sizes(&std::fs::read(&fw.elf)?)?;
+            let (fl, ram) =
+                flash::elf_sizes(&std::fs::read(&fw.elf).with_context(|| format!("reading {}", fw.elf.display()))?)?;
             out!(
                 "firmware: flash {fl} bytes (model compiled in), static RAM {ram} bytes (arena {} bytes included); {}",
                 fw.info.arena,
@@ -131,7 +132,7 @@ fn flash_cmd(
         out!("output {i}: [{}]", vals.join(", "));
     }
     if profile {
-        let elf_bytes = std::fs::read(&fw.elf)?;
+        let elf_bytes = std::fs::read(&fw.elf).with_context(|| format!("reading {}", fw.elf.display()))?;
         let (fl, ram) = flash::elf_sizes(&elf_bytes)?;
         out!("{:<4} {:<18} {:>12} {:>14}", "op", "kind", "ticks", "instructions");
         for (i, op) in m.ops().enumerate() {

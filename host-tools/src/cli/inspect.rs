@@ -31,7 +31,7 @@ pub fn run(Args { model, plot_dir }: Args) -> Result<()> {
 /// One SVG per certified activation of a quantized model.
 fn plot_report(blob: &[u8], report: Option<&Report>, dir: &Path, rp: &Path) -> Result<()> {
     let Some(report) = report else { bail!("plots need the quantization report {}", rp.display()) };
-    std::fs::create_dir_all(dir)?;
+    std::fs::create_dir_all(dir).with_context(|| format!("creating the plot directory {}", dir.display()))?;
     let m = polyact::Model::from_bytes(blob).map_err(|e| anyhow::anyhow!("{e}"))?;
     for (i, l) in report.layers.iter().enumerate() {
         let Some(a) = &l.activation else { continue };
