@@ -169,7 +169,7 @@ fn edit(m: &mut pb::ModelProto, [what, a, b, c]: [u8; 4]) {
     let n_nodes = g.node.len();
     let node = if n_nodes > 0 { Some(&mut g.node[a % n_nodes]) } else { None };
     match what % 14 {
-        0 | 1 | 2 => {
+        0..=2 => {
             let Some(n) = node else { return };
             let Some(at) = (!n.attribute.is_empty()).then(|| b % n.attribute.len()) else { return };
             let at = &mut n.attribute[at];

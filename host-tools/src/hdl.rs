@@ -119,11 +119,10 @@ pub fn report_table(spec: &CoreSpec, reports: &[SynthReport]) -> String {
 
 /// `polyact hdl MODEL --layer N`.
 pub fn from_model(model: &Path, layer: usize, job: &HdlJob) -> Result<HdlOutcome> {
-    let blob = std::fs::read(model).with_context(|| format!("reading {}", model.display()))?;
+    let blob = crate::report::read_blob(model)?;
     let m = Model::from_bytes(&blob).map_err(|e| anyhow!("{}: {e}", model.display()))?;
     let act = layer_kernel(&m, layer).with_context(|| format!("{}", model.display()))?;
-    let report: Option<crate::report::Report> =
-        std::fs::read_to_string(crate::report::report_path(model)).ok().and_then(|s| serde_json::from_str(&s).ok());
+    let report = crate::report::read_report(model)?.filter(|r| r.blob_bytes == blob.len());
     let cert = report.as_ref().and_then(|r| r.layers.get(layer)).and_then(|l| l.activation.as_ref()).and_then(|a| {
         a.max_err_lsb
             .map(|mx| format!("{} via {}: max {mx:.4} LSB over every input (polyact quantize)", a.function, a.method))

@@ -135,6 +135,36 @@ impl Report {
     }
 }
 
+/// Largest model blob read (the format's offsets are 32-bit, and no
+/// microcontroller has this much flash).
+pub const MAX_BLOB_BYTES: u64 = 256 << 20;
+
+/// A model blob's bytes, its size checked before it is read.
+pub fn read_blob(path: &std::path::Path) -> anyhow::Result<Vec<u8>> {
+    let size = std::fs::metadata(path).map_err(|e| anyhow::anyhow!("reading {}: {e}", path.display()))?.len();
+    if size > MAX_BLOB_BYTES {
+        anyhow::bail!("{}: {size} bytes is larger than any model blob can be ({MAX_BLOB_BYTES})", path.display());
+    }
+    std::fs::read(path).map_err(|e| anyhow::anyhow!("reading {}: {e}", path.display()))
+}
+
+/// The quantization report next to blob `blob`, if there is one.
+pub fn read_report(blob: &std::path::Path) -> anyhow::Result<Option<Report>> {
+    let rp = report_path(blob);
+    match std::fs::metadata(&rp) {
+        Err(_) => Ok(None),
+        Ok(m) if m.len() > MAX_BLOB_BYTES => {
+            anyhow::bail!("{}: {} bytes is too large for a report", rp.display(), m.len())
+        }
+        Ok(_) => {
+            let text = std::fs::read_to_string(&rp).map_err(|e| anyhow::anyhow!("reading {}: {e}", rp.display()))?;
+            serde_json::from_str(&text)
+                .map(Some)
+                .map_err(|e| anyhow::anyhow!("{}: not a polyact report: {e}", rp.display()))
+        }
+    }
+}
+
 /// Where `polyact quantize` writes the report of blob `blob`: `<blob>.json`.
 pub fn report_path(blob: &std::path::Path) -> std::path::PathBuf {
     let mut p = blob.as_os_str().to_owned();

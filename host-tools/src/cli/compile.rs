@@ -16,7 +16,7 @@ pub struct Args {
 }
 
 pub fn run(Args { model, output }: Args) -> Result<()> {
-    let blob = std::fs::read(&model).with_context(|| format!("reading {}", model.display()))?;
+    let blob = polyact_tools::report::read_blob(&model)?;
     let g = compile::generate(&blob, &model_name(&model)).with_context(|| format!("{}", model.display()))?;
     std::fs::write(&output, &g.source).with_context(|| format!("writing {}", output.display()))?;
     out!("{}", compiled_summary(&g));

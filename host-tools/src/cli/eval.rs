@@ -2,7 +2,7 @@
 
 use super::progress::bar;
 use anyhow::{bail, Context, Result};
-use polyact_tools::report::{report_path, Report};
+use polyact_tools::report::{read_report, report_path};
 use polyact_tools::{data, eval, saturation};
 use std::path::PathBuf;
 
@@ -26,7 +26,7 @@ pub struct Args {
 }
 
 pub fn run(Args { model, onnx, data: data_path, labels, targets, json }: Args) -> Result<()> {
-    let blob = std::fs::read(&model).with_context(|| format!("reading {}", model.display()))?;
+    let blob = polyact_tools::report::read_blob(&model)?;
     let m = polyact::Model::from_bytes(&blob).map_err(|e| anyhow::anyhow!("{}: {e}", model.display()))?;
     let ti = m.input().map_err(|e| anyhow::anyhow!("{e}"))?;
     let dims = ti.dims[..ti.rank].to_vec();
@@ -56,14 +56,12 @@ pub fn run(Args { model, onnx, data: data_path, labels, targets, json }: Args) -
     )
     .with_context(|| labels.as_ref().map_or(String::new(), |(p, _)| p.display().to_string()))?;
     let rp = report_path(&model);
-    let hits = match std::fs::read_to_string(&rp) {
-        Ok(text) => {
-            let report: Report =
-                serde_json::from_str(&text).with_context(|| format!("{}: not a polyact report", rp.display()))?;
+    let hits = match read_report(&model)? {
+        Some(report) => {
             let g = polyact_tools::onnx::import(&onnx)?;
             Some(saturation::range_hits(&g, &report, &samples).with_context(|| format!("{}", rp.display()))?)
         }
-        Err(_) => None,
+        None => None,
     };
     if json {
         let v = serde_json::json!({ "comparison": c, "saturation": hits });

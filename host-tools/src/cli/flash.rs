@@ -41,7 +41,7 @@ pub struct Args {
 pub fn run(a: Args) -> Result<()> {
     match a {
         Args { model, chip: Some(chip), compiled: true, .. } => {
-            let blob = std::fs::read(&model).with_context(|| format!("reading {}", model.display()))?;
+            let blob = polyact_tools::report::read_blob(&model)?;
             let (fw, g) = flash::compiled_chip_firmware(&chip, &blob, &model_name(&model))
                 .with_context(|| format!("{}", model.display()))?;
             out!("{}", compiled_summary(&g));
@@ -56,7 +56,7 @@ pub fn run(a: Args) -> Result<()> {
             out!("flashed {chip} with {} compiled into its firmware", model.display());
         }
         Args { model, chip: Some(chip), model_addr, .. } => {
-            let blob = std::fs::read(&model).with_context(|| format!("reading {}", model.display()))?;
+            let blob = polyact_tools::report::read_blob(&model)?;
             flash::flash_chip(&chip, &blob, model_addr).with_context(|| format!("{}", model.display()))?;
             out!("flashed {} ({} bytes) into the model partition of {chip}", model.display(), blob.len());
         }
@@ -94,7 +94,7 @@ fn flash_cmd(
     profile: bool,
     compiled: bool,
 ) -> Result<()> {
-    let blob = std::fs::read(model).with_context(|| format!("reading {}", model.display()))?;
+    let blob = polyact_tools::report::read_blob(model)?;
     let m = polyact::Model::from_bytes(&blob).map_err(|e| anyhow::anyhow!("{}: {e}", model.display()))?;
     let b = flash::board(board)?;
     let fw = if compiled {

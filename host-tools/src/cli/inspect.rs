@@ -1,7 +1,7 @@
 //! `polyact inspect`: layers, sizes and certificates of a model blob, and plots.
 
 use anyhow::{bail, Context, Result};
-use polyact_tools::report::{report_path, Report};
+use polyact_tools::report::{read_report, report_path, Report};
 use polyact_tools::{inspect, plot};
 use std::path::{Path, PathBuf};
 
@@ -15,12 +15,9 @@ pub struct Args {
 }
 
 pub fn run(Args { model, plot_dir }: Args) -> Result<()> {
-    let blob = std::fs::read(&model).with_context(|| format!("reading {}", model.display()))?;
+    let blob = polyact_tools::report::read_blob(&model)?;
     let rp = report_path(&model);
-    let report: Option<Report> = match std::fs::read_to_string(&rp) {
-        Ok(s) => Some(serde_json::from_str(&s).with_context(|| format!("{}: not a polyact report", rp.display()))?),
-        Err(_) => None,
-    };
+    let report = read_report(&model)?;
     out_raw!("{}", inspect::describe(&blob, report.as_ref()).with_context(|| format!("{}", model.display()))?);
     if let Some(dir) = plot_dir {
         plot_report(&blob, report.as_ref(), &dir, &rp)?;

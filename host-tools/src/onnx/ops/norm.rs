@@ -28,7 +28,7 @@ pub fn batchnorm(imp: &mut Importer, n: &NodeProto) -> Result<()> {
             bail!("{what} has {} values, the scale has {c}", v.data.len());
         }
     }
-    if let Some(i) = (0..c).find(|&i| !(var.data[i] + eps > 0.0)) {
+    if let Some(i) = (0..c).find(|&i| var.data[i] + eps <= 0.0 || (var.data[i] + eps).is_nan()) {
         bail!("channel {i}: variance {} + epsilon {eps} is not positive", var.data[i]);
     }
     let k: Vec<f64> = (0..c).map(|i| scale.data[i] / (var.data[i] + eps).sqrt()).collect();
