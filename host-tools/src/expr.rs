@@ -39,6 +39,27 @@ pub enum Un {
     GeluTanh,
     Mish,
     Softsign,
+    Tan,
+    Atan,
+    Asin,
+    Acos,
+    Sinh,
+    Cosh,
+    Asinh,
+    Acosh,
+    Atanh,
+    /// −1, 0 or 1
+    Sign,
+    /// `max(0, x) + min(0, α·(e^(x/α) − 1))`
+    Celu(f64),
+    /// `x > α ? x : 0`
+    ThresholdedRelu(f64),
+    /// `x < −λ ? x + bias : x > λ ? x − bias : 0` (ONNX Shrink: bias, lambd)
+    Shrink(f64, f64),
+    /// to the nearest integer, halves to even (ONNX Round)
+    Round,
+    Floor,
+    Ceil,
 }
 
 /// Binary operations.
@@ -118,6 +139,44 @@ impl Un {
             }
             Un::Mish => x * softplus(x).tanh(),
             Un::Softsign => x / (1.0 + x.abs()),
+            Un::Tan => x.tan(),
+            Un::Atan => x.atan(),
+            Un::Asin => x.asin(),
+            Un::Acos => x.acos(),
+            Un::Sinh => x.sinh(),
+            Un::Cosh => x.cosh(),
+            Un::Asinh => x.asinh(),
+            Un::Acosh => x.acosh(),
+            Un::Atanh => x.atanh(),
+            Un::Sign => {
+                if x > 0.0 {
+                    1.0
+                } else if x < 0.0 {
+                    -1.0
+                } else {
+                    x
+                }
+            }
+            Un::Celu(a) => x.max(0.0) + (a * (x / a).exp_m1()).min(0.0),
+            Un::ThresholdedRelu(a) => {
+                if x > a {
+                    x
+                } else {
+                    0.0
+                }
+            }
+            Un::Shrink(bias, lambd) => {
+                if x < -lambd {
+                    x + bias
+                } else if x > lambd {
+                    x - bias
+                } else {
+                    0.0
+                }
+            }
+            Un::Round => x.round_ties_even(),
+            Un::Floor => x.floor(),
+            Un::Ceil => x.ceil(),
         }
     }
 }

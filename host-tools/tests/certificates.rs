@@ -97,3 +97,70 @@ fn undefined_functions_are_refused_or_certified_on_their_calibrated_range() {
     let (lo, hi) = certified_range((t, in_q));
     assert!(lo < 0.0 && hi > 3.99, "the certificate covers every input: [{lo}, {hi}]");
 }
+
+/// Lower `function` between `t` tensors, its input calibrated to `range`,
+/// its output quantized to what it takes there.
+fn lowered_at(function: &str, t: DType, range: (f64, f64)) -> anyhow::Result<polyact_tools::lower::Lowered> {
+    lowered_expr(&parse(function).unwrap(), t, range)
+}
+
+fn lowered_expr(
+    f: &polyact_tools::expr::Expr,
+    t: DType,
+    range: (f64, f64),
+) -> anyhow::Result<polyact_tools::lower::Lowered> {
+    let in_q = quant_for(t, range.0, range.1);
+    let g = |x: f64| f.eval(x.clamp(range.0, range.1), 0);
+    let (lo, hi) = (t.min()..=t.max())
+        .map(|q| g(in_q.scale as f64 * (q - in_q.zero_point) as f64))
+        .fold((f64::MAX, f64::MIN), |(a, b), y| (a.min(y), b.max(y)));
+    let out_q = quant_for(t, lo, hi);
+    let (_, l) =
+        polyact_tools::lower::lower_calibrated(f, (t, in_q), (t, out_q), range, &LowerOpts::default(), |_| {})?;
+    Ok(l)
+}
+
+/// Every unary ONNX operator the importer takes, certified on every input
+/// at int8 (tables) and, where it is continuous, at int16. Jumps (Sign,
+/// Round, Floor, Ceil, ThresholdedRelu, hard Shrink) cannot be followed by
+/// polynomial segments of uniform width at int16: they are refused with the
+/// best error found, never certified wrongly (issue 13's kink-aware lowering).
+#[test]
+fn every_unary_operator_certifies_at_int8_and_int16() {
+    let bound = 0.5 + 1.0 / 64.0;
+    let continuous: &[(&str, (f64, f64))] = &[
+        ("tan(x)", (-1.3, 1.3)),
+        ("atan(x)", (-8.0, 8.0)),
+        ("asin(x)", (-0.99, 0.99)),
+        ("acos(x)", (-0.99, 0.99)),
+        ("sinh(x)", (-4.0, 4.0)),
+        ("cosh(x)", (-4.0, 4.0)),
+        ("asinh(x)", (-8.0, 8.0)),
+        ("acosh(x)", (1.5, 8.0)), // its slope is infinite at 1, like sqrt at 0
+        ("atanh(x)", (-0.95, 0.95)),
+        ("celu(x)", (-6.0, 6.0)),
+        ("softsign(x)", (-8.0, 8.0)),
+        ("reciprocal", (0.5, 4.0)),
+        ("hardsigmoid(x)", (-6.0, 6.0)),
+        ("mish(x)", (-8.0, 8.0)),
+    ];
+    for &(function, range) in continuous {
+        let function = if function == "reciprocal" { "1/x" } else { function };
+        for t in [DType::I8, DType::I16] {
+            let l = lowered_at(function, t, range).unwrap_or_else(|e| panic!("{function} {t:?}: {e:#}"));
+            println!("{function:<14} {t:?}  {:<18} {:>6} B  max {:.4} LSB", l.method, l.coef_bytes, l.max_err);
+            assert!(l.max_err <= bound, "{function} {t:?}: {}", l.max_err);
+        }
+    }
+    use polyact_tools::expr::{Expr, Un};
+    let steps = ["sign(x)", "round(x)", "floor(x)", "ceil(x)"].map(|f| parse(f).unwrap());
+    let more = [Un::ThresholdedRelu(1.0), Un::Shrink(0.0, 0.5), Un::Shrink(0.5, 0.5)].map(|u| Expr::un(u, Expr::X));
+    for f in steps.iter().chain(&more) {
+        let l = lowered_expr(f, DType::I8, (-4.0, 4.0)).unwrap();
+        println!("{f:<24} I8  {:<18} max {:.4} LSB", l.method, l.max_err);
+        assert!(l.max_err <= 0.5, "{f}: {}", l.max_err);
+        let e = lowered_expr(f, DType::I16, (-4.0, 4.0)).map(|l| l.max_err);
+        println!("{f:<24} I16 {e:?}");
+        assert!(e.as_ref().map_or(true, |&m| m <= bound), "{f} int16 certified wrongly: {e:?}");
+    }
+}

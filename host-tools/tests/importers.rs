@@ -86,6 +86,17 @@ fn cases() -> Vec<Case> {
     v.push(unary("Selu", vec![]));
     v.push(unary("LeakyRelu", vec![float("alpha", 0.2)]));
     v.push(Case { opset: 18, ..unary("Mish", vec![]) });
+    for op in ["Tan", "Atan", "Sinh", "Cosh", "Asinh", "Sign", "Round", "Floor", "Ceil"] {
+        v.push(unary(op, vec![]));
+    }
+    v.push(unary("Celu", vec![float("alpha", 0.8)]));
+    v.push(unary("ThresholdedRelu", vec![float("alpha", 0.9)]));
+    v.push(unary("Shrink", vec![float("bias", 0.2), float("lambd", 0.7)]));
+    // Inverse functions on their domains: |x| < 1, and x ≥ 1 for Acosh.
+    for (op, pre, c) in [("Asin", "Mul", 0.5), ("Acos", "Mul", 0.5), ("Atanh", "Mul", 0.5), ("Acosh", "Add", 1.0)] {
+        let nodes = vec![n(pre, &["x", "c"], "t", vec![]), n(op, &["t"], "y", vec![])];
+        v.push(flat("inverse on its domain", nodes, vec![tensor("c", &[], &[c])], &[1, 6]));
+    }
     v.push(Case { opset: 20, ..unary("Gelu", vec![string("approximate", "tanh")]) });
     for op in ["Add", "Sub", "Mul", "Div", "Max", "Min", "PRelu"] {
         v.push(with_const(op));

@@ -12,6 +12,7 @@
 //! - `bench`: criterion benchmarks of the kernels.
 //! - `models-table`: regenerate the results table in models/README.md.
 //! - `cortex-table`: regenerate the Cortex-M tables in BENCHMARKS.md.
+//! - `fuzz-table`: run the host fuzz targets, regenerate their table in BENCHMARKS.md.
 
 use std::process::{exit, Command};
 
@@ -254,8 +255,9 @@ fn main() {
         "bench" => run("cargo", &["bench", "-p", "polyact", "--features", "std", "--bench", "kernels"]),
         "models-table" => run("cargo", &["run", "--release", "-p", "polyact-tools", "--example", "models_table"]),
         "cortex-table" => run("cargo", &["run", "--release", "-p", "polyact-tools", "--example", "cortex_table"]),
+        "fuzz-table" => run("cargo", &["run", "--release", "-p", "polyact-tools", "--example", "fuzz_table"]),
         _ => {
-            eprintln!("usage: cargo xtask <setup|test|thumb|demo|bench|models-table|cortex-table>");
+            eprintln!("usage: cargo xtask <setup|test|thumb|demo|bench|models-table|cortex-table|fuzz-table>");
             exit(2)
         }
     }

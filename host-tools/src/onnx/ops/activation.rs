@@ -3,7 +3,7 @@
 
 use super::Import::{self, Unary};
 use crate::expr::Un;
-use crate::onnx::attrs::{attr_f, attr_s, err_node};
+use crate::onnx::attrs::{attr_f, attr_finite, attr_s, err_node};
 use anyhow::Result;
 use tract_onnx::pb::NodeProto;
 
@@ -35,7 +35,31 @@ pub const OPS: &[(&str, Import)] = &[
     ),
     ("LeakyRelu", Unary(|n| Ok(Un::LeakyRelu(attr_f(n, "alpha", 0.01))))),
     ("Gelu", Unary(gelu)),
+    ("Tan", Unary(|_| Ok(Un::Tan))),
+    ("Atan", Unary(|_| Ok(Un::Atan))),
+    ("Asin", Unary(|_| Ok(Un::Asin))),
+    ("Acos", Unary(|_| Ok(Un::Acos))),
+    ("Sinh", Unary(|_| Ok(Un::Sinh))),
+    ("Cosh", Unary(|_| Ok(Un::Cosh))),
+    ("Asinh", Unary(|_| Ok(Un::Asinh))),
+    ("Acosh", Unary(|_| Ok(Un::Acosh))),
+    ("Atanh", Unary(|_| Ok(Un::Atanh))),
+    ("Sign", Unary(|_| Ok(Un::Sign))),
+    ("Round", Unary(|_| Ok(Un::Round))),
+    ("Floor", Unary(|_| Ok(Un::Floor))),
+    ("Ceil", Unary(|_| Ok(Un::Ceil))),
+    ("Celu", Unary(celu)),
+    ("ThresholdedRelu", Unary(|n| Ok(Un::ThresholdedRelu(attr_finite(n, "alpha", 1.0)?)))),
+    ("Shrink", Unary(|n| Ok(Un::Shrink(attr_finite(n, "bias", 0.0)?, attr_finite(n, "lambd", 0.5)?)))),
 ];
+
+/// `Celu` (its alpha must not be 0: it divides by it).
+fn celu(n: &NodeProto) -> Result<Un> {
+    match attr_finite(n, "alpha", 1.0)? {
+        a if a != 0.0 => Ok(Un::Celu(a)),
+        _ => Err(err_node(n, "Celu alpha 0 divides by zero")),
+    }
+}
 
 /// `Gelu` (opset 20): exact, or its tanh approximation.
 fn gelu(n: &NodeProto) -> Result<Un> {
