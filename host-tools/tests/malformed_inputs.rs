@@ -82,6 +82,18 @@ fn convnet(name: &str, edit: impl FnOnce(&mut pb::GraphProto)) -> PathBuf {
     write(name, &m)
 }
 
+/// A BatchNormalization after the MLP's Gemm, with variance `v`.
+fn with_batchnorm(g: &mut pb::GraphProto, v: pb::TensorProto) {
+    g.node.insert(1, node("BatchNormalization", "bn", &["h", "g", "bb", "m", "v"], "hn", vec![]));
+    g.node[2].input[0] = "hn".into();
+    g.initializer.extend([
+        tensor("g", &[4], &[1.0; 4]),
+        tensor("bb", &[4], &[0.0; 4]),
+        tensor("m", &[4], &[0.0; 4]),
+        v,
+    ]);
+}
+
 fn set_attr(g: &mut pb::GraphProto, node: usize, a: pb::AttributeProto) {
     let n = &mut g.node[node];
     n.attribute.retain(|x| x.name != a.name);
@@ -161,6 +173,17 @@ fn sixty_malformed_or_unusual_inputs_are_refused_by_name_and_reason() {
     std::fs::write(&short_blob, &std::fs::read(&blob).unwrap()[..20]).unwrap();
     let test8 = npy_f32("test8.npy", &[6, 8], None);
 
+    let scratch = tmp("flag.pam");
+    let flag = |name, extra: &[&str], expect: &[&'static str]| {
+        let mut args = vec!["quantize", s(&good), "--calib", s(&calib8), "-o", s(&scratch)];
+        args.extend_from_slice(extra);
+        case(name, &args, 2, expect)
+    };
+    let eval_case = |name, extra: &[&str], expect: &[&'static str]| {
+        let mut args = vec!["eval", s(&blob), "--onnx", s(&good), "--data", s(&test8)];
+        args.extend_from_slice(extra);
+        case(name, &args, 1, expect)
+    };
     let mut cases = vec![
         // Files that are not ONNX models, or not whole ones.
         quantize_case("garbage-onnx", &garbage, &calib8, &["garbage.onnx", "not a readable ONNX model"]),
@@ -399,31 +422,13 @@ fn sixty_malformed_or_unusual_inputs_are_refused_by_name_and_reason() {
         // BatchNorm, Clip, shapes.
         quantize_case(
             "batchnorm-variance-length",
-            &mlp("bn_var.onnx", |g| {
-                g.node.insert(1, node("BatchNormalization", "bn", &["h", "g", "bb", "m", "v"], "hn", vec![]));
-                g.node[2].input[0] = "hn".into();
-                g.initializer.extend([
-                    tensor("g", &[4], &[1.0; 4]),
-                    tensor("bb", &[4], &[0.0; 4]),
-                    tensor("m", &[4], &[0.0; 4]),
-                    tensor("v", &[3], &[1.0; 3]),
-                ]);
-            }),
+            &mlp("bn_var.onnx", |g| with_batchnorm(g, tensor("v", &[3], &[1.0; 3]))),
             &calib8,
             &["'bn' (BatchNormalization)", "variance has 3 values, the scale has 4"],
         ),
         quantize_case(
             "batchnorm-negative-variance",
-            &mlp("bn_neg.onnx", |g| {
-                g.node.insert(1, node("BatchNormalization", "bn", &["h", "g", "bb", "m", "v"], "hn", vec![]));
-                g.node[2].input[0] = "hn".into();
-                g.initializer.extend([
-                    tensor("g", &[4], &[1.0; 4]),
-                    tensor("bb", &[4], &[0.0; 4]),
-                    tensor("m", &[4], &[0.0; 4]),
-                    tensor("v", &[4], &[1.0, -2.0, 1.0, 1.0]),
-                ]);
-            }),
+            &mlp("bn_neg.onnx", |g| with_batchnorm(g, tensor("v", &[4], &[1.0, -2.0, 1.0, 1.0]))),
             &calib8,
             &["'bn' (BatchNormalization)", "channel 1: variance -2", "not positive"],
         ),
@@ -611,48 +616,13 @@ fn sixty_malformed_or_unusual_inputs_are_refused_by_name_and_reason() {
             &["obj.npy", "not a number type"],
         ),
         // Flags.
-        case(
-            "percentile-zero",
-            &["quantize", s(&good), "--calib", s(&calib8), "-o", "/tmp/x.pam", "--percentile", "0"],
-            2,
-            &["--percentile", "(0, 100]"],
-        ),
-        case(
-            "percentile-negative",
-            &["quantize", s(&good), "--calib", s(&calib8), "-o", "/tmp/x.pam", "--percentile=-5"],
-            2,
-            &["--percentile", "(0, 100]"],
-        ),
-        case(
-            "percentile-150",
-            &["quantize", s(&good), "--calib", s(&calib8), "-o", "/tmp/x.pam", "--percentile", "150"],
-            2,
-            &["--percentile", "(0, 100]"],
-        ),
-        case(
-            "percentile-nan",
-            &["quantize", s(&good), "--calib", s(&calib8), "-o", "/tmp/x.pam", "--percentile", "NaN"],
-            2,
-            &["--percentile", "(0, 100]"],
-        ),
-        case(
-            "headroom-negative",
-            &["quantize", s(&good), "--calib", s(&calib8), "-o", "/tmp/x.pam", "--headroom=-1"],
-            2,
-            &["--headroom", "from 0 to 100"],
-        ),
-        case(
-            "error-lsb-nan",
-            &["quantize", s(&good), "--calib", s(&calib8), "-o", "/tmp/x.pam", "--error-lsb", "nan"],
-            2,
-            &["--error-lsb"],
-        ),
-        case(
-            "act-bits-12",
-            &["quantize", s(&good), "--calib", s(&calib8), "-o", "/tmp/x.pam", "--act-bits", "12"],
-            2,
-            &["--act-bits", "must be 8 or 16"],
-        ),
+        flag("percentile-zero", &["--percentile", "0"], &["--percentile", "(0, 100]"]),
+        flag("percentile-negative", &["--percentile=-5"], &["--percentile", "(0, 100]"]),
+        flag("percentile-150", &["--percentile", "150"], &["--percentile", "(0, 100]"]),
+        flag("percentile-nan", &["--percentile", "NaN"], &["--percentile", "(0, 100]"]),
+        flag("headroom-negative", &["--headroom=-1"], &["--headroom", "from 0 to 100"]),
+        flag("error-lsb-nan", &["--error-lsb", "nan"], &["--error-lsb"]),
+        flag("act-bits-12", &["--act-bits", "12"], &["--act-bits", "must be 8 or 16"]),
         case(
             "output-dir-missing",
             &["quantize", s(&good), "--calib", s(&calib8), "-o", "/nonexistent/dir/x.pam"],
@@ -708,109 +678,39 @@ fn sixty_malformed_or_unusual_inputs_are_refused_by_name_and_reason() {
             )
         },
         // eval: data, labels and targets that do not fit the model.
-        case(
+        eval_case(
             "eval-labels-out-of-range",
-            &[
-                "eval",
-                s(&blob),
-                "--onnx",
-                s(&good),
-                "--data",
-                s(&test8),
-                "--labels",
-                s(&labels("l_range.npy", &[0, 1, 2, 3, 9, 0])),
-            ],
-            1,
+            &["--labels", s(&labels("l_range.npy", &[0, 1, 2, 3, 9, 0]))],
             &["l_range.npy", "label 4 is 9, outside the model's 4 classes"],
         ),
-        case(
+        eval_case(
             "eval-negative-label",
-            &[
-                "eval",
-                s(&blob),
-                "--onnx",
-                s(&good),
-                "--data",
-                s(&test8),
-                "--labels",
-                s(&labels("l_neg.npy", &[0, -1, 2, 3, 1, 0])),
-            ],
-            1,
+            &["--labels", s(&labels("l_neg.npy", &[0, -1, 2, 3, 1, 0]))],
             &["l_neg.npy", "label 1 is -1"],
         ),
-        case(
+        eval_case(
             "eval-label-count",
-            &[
-                "eval",
-                s(&blob),
-                "--onnx",
-                s(&good),
-                "--data",
-                s(&test8),
-                "--labels",
-                s(&labels("l_count.npy", &[0, 1])),
-            ],
-            1,
+            &["--labels", s(&labels("l_count.npy", &[0, 1]))],
             &["l_count.npy", "2 labels for the 6 samples"],
         ),
-        case(
+        eval_case(
             "eval-labels-float",
-            &[
-                "eval",
-                s(&blob),
-                "--onnx",
-                s(&good),
-                "--data",
-                s(&test8),
-                "--labels",
-                s(&npy_f32("l_f.npy", &[6], None)),
-            ],
-            1,
+            &["--labels", s(&npy_f32("l_f.npy", &[6], None))],
             &["l_f.npy", "int64 or int32"],
         ),
-        case(
+        eval_case(
             "eval-labels-2d",
-            &[
-                "eval",
-                s(&blob),
-                "--onnx",
-                s(&good),
-                "--data",
-                s(&test8),
-                "--labels",
-                s(&npy_raw("l_2d.npy", "<i8", &[6, 2], &[0; 96])),
-            ],
-            1,
+            &["--labels", s(&npy_raw("l_2d.npy", "<i8", &[6, 2], &[0; 96]))],
             &["l_2d.npy", "1-D array"],
         ),
-        case(
+        eval_case(
             "eval-targets-shape",
-            &[
-                "eval",
-                s(&blob),
-                "--onnx",
-                s(&good),
-                "--data",
-                s(&test8),
-                "--targets",
-                s(&npy_f32("t_shape.npy", &[6, 3], None)),
-            ],
-            1,
+            &["--targets", s(&npy_f32("t_shape.npy", &[6, 3], None))],
             &["t_shape.npy", "have 3 values, the model output has 4"],
         ),
-        case(
+        eval_case(
             "eval-targets-count",
-            &[
-                "eval",
-                s(&blob),
-                "--onnx",
-                s(&good),
-                "--data",
-                s(&test8),
-                "--targets",
-                s(&npy_f32("t_count.npy", &[2, 4], None)),
-            ],
-            1,
+            &["--targets", s(&npy_f32("t_count.npy", &[2, 4], None))],
             &["t_count.npy", "2 targets for the 6 samples"],
         ),
         case(
@@ -846,6 +746,7 @@ fn sixty_malformed_or_unusual_inputs_are_refused_by_name_and_reason() {
         1,
         &["other.pam.json", "does not describe this ONNX model"],
     ));
+    println!("{} malformed or unusual inputs", cases.len());
     assert!(cases.len() >= 60, "only {} cases", cases.len());
     let mut names: Vec<&str> = cases.iter().map(|c| c.name).collect();
     names.sort_unstable();
