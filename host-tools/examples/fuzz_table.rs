@@ -55,7 +55,9 @@ fn main() -> anyhow::Result<()> {
         let rss = stat(&log, "stat::peak_rss_mb:").unwrap_or(0);
         let cov = stat(&log, "cov:").unwrap_or(0);
         let corpus_files = std::fs::read_dir(fuzz.join(&corpus))?.count();
-        writeln!(t, "| `{name}` | {what} | {runs} | {secs} s | {cov} | {corpus_files} files | {rss} MB | 0 |")?;
+        let row = format!("| `{name}` | {what} | {runs} | {secs} s | {cov} | {corpus_files} files | {rss} MB | 0 |");
+        eprintln!("{row}");
+        writeln!(t, "{row}")?;
     }
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../BENCHMARKS.md");
     let text = std::fs::read_to_string(&path)?;

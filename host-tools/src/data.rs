@@ -23,9 +23,9 @@ pub struct NpyHeader {
 impl NpyHeader {
     /// Bytes per element of the declared type (`None` for non-numeric types).
     pub fn item_size(&self) -> Option<usize> {
-        let code = self.descr.trim_start_matches(['<', '>', '|', '=']);
-        let (kind, size) = code.split_at(code.len().min(1));
-        matches!(kind, "f" | "i" | "u" | "b").then(|| size.parse().ok()).flatten()
+        let mut code = self.descr.trim_start_matches(['<', '>', '|', '=']).chars();
+        let kind = code.next()?;
+        matches!(kind, 'f' | 'i' | 'u' | 'b').then(|| code.as_str().parse().ok()).flatten()
     }
 }
 
