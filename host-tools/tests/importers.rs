@@ -86,6 +86,19 @@ fn cases() -> Vec<Case> {
     v.push(unary("Selu", vec![]));
     v.push(unary("LeakyRelu", vec![float("alpha", 0.2)]));
     v.push(Case { opset: 18, ..unary("Mish", vec![]) });
+    // A convolution straight from a multi-channel NCHW graph input, as
+    // PyTorch exports nn.Conv2d (the importer stores it channels last).
+    v.push(Case {
+        name: "conv from an NCHW graph input",
+        nodes: vec![
+            n("Conv", &["x", "k"], "b", vec![ints("pads", &[1, 1, 1, 1])]),
+            n("Transpose", &["b"], "y", vec![ints("perm", &[0, 2, 3, 1])]),
+        ],
+        inits: vec![weight("k", &[3, 2, 3, 3], 7)],
+        input: vec![1, 2, 5, 5],
+        output: vec![1, 5, 5, 3],
+        opset: 17,
+    });
     for op in ["Tan", "Atan", "Sinh", "Cosh", "Asinh", "Sign", "Round", "Floor", "Ceil"] {
         v.push(unary(op, vec![]));
     }
