@@ -6,8 +6,9 @@
 //! exact polynomial (symbolic) → exact rational (symbolic, PAU) → fitted
 //! piecewise polynomial (smallest coefficient budget that certifies).
 
-use crate::expr::{Expr, Side};
+use crate::expr::{Bin, Expr, Side, Un};
 use anyhow::{bail, Result};
+use polyact::activation::DenMode;
 use polyact::certify::{certify, Certificate};
 use polyact::writer::{encode_poly, encode_rational, kernel_io, local_poly_from_real, segment_center, KernelDef};
 use polyact::{DType, Model, Quant};
@@ -90,7 +91,7 @@ fn coef_bytes(k: &KernelDef) -> usize {
     match k {
         KernelDef::Table { io, entries } => entries.len() * io.out_dtype.size(),
         KernelDef::Poly(p) => p.coefs.len() * 4,
-        KernelDef::Rational(r) => (r.num.len() + r.den.len()) * 4,
+        KernelDef::Rational(r) => r.num.len() * 4 + r.den.len() * 8,
         KernelDef::PRelu { neg, .. } => neg.len() * 8,
         _ => 0,
     }
@@ -211,10 +212,73 @@ fn exact_rational(f: &Expr, in_t: (DType, Quant), out_t: (DType, Quant)) -> Opti
         }
         // In units of t = x_q − zp: x = s_in·t; numerator in output LSBs.
         nums.push(pp.iter().enumerate().map(|(k, c)| c * s_in.powi(k as i32) / s_out).collect::<Vec<f64>>());
-        dens.push(q.iter().enumerate().map(|(k, c)| c * s_in.powi(k as i32)).collect::<Vec<f64>>());
+        // `[floor, d0, d1..]`: the constant is the floor, D(|t|) has none.
+        let mut den = vec![q[0], 0.0];
+        den.extend(q.iter().enumerate().skip(1).map(|(k, c)| c * s_in.powi(k as i32)));
+        dens.push(den);
     }
     let io = kernel_io(in_t.0, in_t.1, out_t.0, out_t.1, channels);
-    Some(encode_rational(io, &nums, &dens).map(KernelDef::Rational).map_err(|e| anyhow::anyhow!("{e}")))
+    Some(encode_rational(io, &nums, &dens, DenMode::Safe).map(KernelDef::Rational).map_err(|e| anyhow::anyhow!("{e}")))
+}
+
+/// `e` as a polynomial in `x` (the same on both sides of zero), channel `ch`.
+fn polynomial(e: &Expr, ch: usize) -> Option<Vec<f64>> {
+    let (n, d) = e.rational(Side::Pos, ch)?;
+    let (nn, dn) = e.rational(Side::Neg, ch)?;
+    let same = n.len() == nn.len() && n.iter().zip(&nn).all(|(a, b)| (a - b).abs() <= 1e-12 * (1.0 + a.abs()));
+    (same && d.len() == 1 && dn == d && d[0] != 0.0).then(|| n.iter().map(|c| c / d[0]).collect())
+}
+
+/// `(P, c, Q)` with `f = P(x) / (c + |Q(x)|)`, `c > 0`, if `f` has that form
+/// (a version-B rational, possibly scaled by a constant).
+fn version_b_parts(f: &Expr, ch: usize) -> Option<(Vec<f64>, f64, Vec<f64>)> {
+    let scaled = |(p, c, q): (Vec<f64>, f64, Vec<f64>), k: f64| (p.iter().map(|v| v * k).collect(), c, q);
+    match f {
+        Expr::Binary(Bin::Div, n, d) => {
+            if let Some(k) = (!d.has_x()).then(|| d.eval(0.0, ch)) {
+                return version_b_parts(n, ch).map(|parts| scaled(parts, 1.0 / k));
+            }
+            let (c, q) = match d.as_ref() {
+                Expr::Binary(Bin::Add, a, b) => match (a.as_ref(), b.as_ref()) {
+                    (Expr::Unary(Un::Abs, q), c) | (c, Expr::Unary(Un::Abs, q)) if !c.has_x() => (c.eval(0.0, ch), q),
+                    _ => return None,
+                },
+                _ => return None,
+            };
+            (c > 0.0 && c.is_finite()).then_some(())?;
+            Some((polynomial(n, ch)?, c, polynomial(q, ch)?))
+        }
+        Expr::Binary(Bin::Mul, a, b) => match (a.has_x(), b.has_x()) {
+            (false, true) => version_b_parts(b, ch).map(|parts| scaled(parts, a.eval(0.0, ch))),
+            (true, false) => version_b_parts(a, ch).map(|parts| scaled(parts, b.eval(0.0, ch))),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Exact version-B rational `P(x) / (c + |Q(x)|)`, if `f` is one.
+fn exact_version_b(f: &Expr, in_t: (DType, Quant), out_t: (DType, Quant)) -> Option<Result<KernelDef>> {
+    let channels = f.channels();
+    let (s_in, s_out) = (in_t.1.scale as f64, out_t.1.scale as f64);
+    let (mut nums, mut dens) = (Vec::new(), Vec::new());
+    for ch in 0..channels {
+        let (p, c, q) = version_b_parts(f, ch)?;
+        if p.len() > 8 || q.len() > 8 || q.len() < 2 {
+            return None;
+        }
+        // Divide through by c (floor 1); in units of t = x_q − zp (x = s_in·t).
+        nums.push(p.iter().enumerate().map(|(k, v)| v / c * s_in.powi(k as i32) / s_out).collect::<Vec<f64>>());
+        let mut den = vec![1.0];
+        den.extend(q.iter().enumerate().map(|(k, v)| v / c * s_in.powi(k as i32)));
+        dens.push(den);
+    }
+    let io = kernel_io(in_t.0, in_t.1, out_t.0, out_t.1, channels);
+    Some(
+        encode_rational(io, &nums, &dens, DenMode::AbsPoly)
+            .map(KernelDef::Rational)
+            .map_err(|e| anyhow::anyhow!("{e}")),
+    )
 }
 
 /// Least-squares fit of every segment (the shared fitter in the writer).
@@ -355,6 +419,12 @@ pub fn lower(
     }
     if let Some(Ok(k)) = exact_rational(f, in_t, out_t) {
         let l = finish(k, "exact rational".into(), f, in_q, out_q)?;
+        if consider(l.clone(), &mut best) {
+            return Ok(l);
+        }
+    }
+    if let Some(Ok(k)) = exact_version_b(f, in_t, out_t) {
+        let l = finish(k, "exact rational (version B)".into(), f, in_q, out_q)?;
         if consider(l.clone(), &mut best) {
             return Ok(l);
         }

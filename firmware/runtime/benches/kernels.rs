@@ -3,6 +3,7 @@
 //! `cargo xtask bench` (= `cargo bench -p polyact --features std --bench kernels`)
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use polyact::activation::DenMode;
 use polyact::writer::samples::{exact_poly_kernel, piecewise_poly_kernel, requant_per_channel, Rng};
 use polyact::writer::{encode_rational, kernel_io, ConvGeom, KernelDef, ModelBuilder, WeightedDef};
 use polyact::{DType, Interpreter, Model, Quant};
@@ -45,7 +46,8 @@ fn activations(c: &mut Criterion) {
     let rat = encode_rational(
         kernel_io(t16.0, t16.1, t16.0, t16.1, 1),
         &[vec![0.0, 1.0, 1e-5, 1e-10, 0.0, 1e-20]],
-        &[vec![1.0, 1e-5, 1e-10, 0.0, 1e-19]],
+        &[vec![1.0, 0.0, 1e-5, 1e-10, 0.0, 1e-19]],
+        DenMode::Safe,
     )
     .unwrap();
     let cases: Vec<(&str, KernelDef)> = vec![

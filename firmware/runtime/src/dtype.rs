@@ -104,6 +104,16 @@ pub fn le_i32(buf: &[u8], i: usize) -> i32 {
     }
 }
 
+/// Little-endian `i64` element `i` of `buf` (0 past the end: callers validate
+/// lengths at decode, so this never happens on a validated blob).
+#[inline(always)]
+pub fn le_i64(buf: &[u8], i: usize) -> i64 {
+    match buf.get(8 * i..8 * i + 8) {
+        Some(b) => i64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]),
+        None => 0,
+    }
+}
+
 /// Read little-endian `u16` at byte offset `at` (0 if out of range).
 #[inline(always)]
 pub fn le_u16_at(buf: &[u8], at: usize) -> u16 {

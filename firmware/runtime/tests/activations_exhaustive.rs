@@ -10,6 +10,7 @@
 mod common;
 
 use common::*;
+use polyact::activation::DenMode;
 use polyact::certify::{certify, Certificate};
 use polyact::writer::samples::{exact_poly_kernel, piecewise_poly_kernel};
 use polyact::writer::{encode_rational, kernel_io, KernelDef};
@@ -168,10 +169,10 @@ fn pau_rational_5_4_int16() {
     let out_q = q(1.0 / 4096.0, 0);
     let s = in_q.scale as f64;
     let num: Vec<f64> = p.iter().enumerate().map(|(k, c)| c * s.powi(k as i32) / out_q.scale as f64).collect();
-    let mut den = vec![1.0];
+    let mut den = vec![1.0, 0.0];
     den.extend(b.iter().enumerate().map(|(k, c)| c.abs() * s.powi(k as i32 + 1)));
     let io = kernel_io(DType::I16, in_q, DType::I16, out_q, 1);
-    let k = KernelDef::Rational(encode_rational(io, &[num], &[den]).unwrap());
+    let k = KernelDef::Rational(encode_rational(io, &[num], &[den], DenMode::Safe).unwrap());
     let c = cert_of(&k, 0, in_q, out_q, &f);
     assert!(c.max_err <= 0.5 + 1.0 / 64.0, "{c:?}");
 }

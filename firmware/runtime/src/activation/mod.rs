@@ -12,7 +12,7 @@ pub(crate) mod relu;
 mod table;
 
 pub use poly::{horner_step, locate, Poly, MAX_DEGREE, MAX_STEP_SHIFT};
-pub use rational::Rational;
+pub use rational::{DenMode, Rational, DEN_LIMIT};
 pub use relu::{Leaky, LinearClamp, PRelu};
 pub use table::Table;
 

@@ -5,8 +5,9 @@ use crate::error::Error;
 
 /// First four bytes of every model blob.
 pub const MAGIC: [u8; 4] = *b"PACT";
-/// The format version this runtime reads and writes.
-pub const FORMAT_VERSION: u16 = 1;
+/// The format version this runtime reads and writes (2: the rational kernel
+/// gained its version-B denominator and 64-bit denominator coefficients).
+pub const FORMAT_VERSION: u16 = 2;
 /// Header size in bytes.
 pub const HEADER_LEN: usize = 48;
 /// Byte offset of the CRC field (read as zero when computing the CRC).

@@ -1,4 +1,4 @@
-//! The model blob format (version 1), read zero-copy from `&[u8]`.
+//! The model blob format (version 2: 64-bit rational denominators), read zero-copy from `&[u8]`.
 //!
 //! ```text
 //! header (48 bytes) | tensor table (28 B each) | op records | kernel records | constant data

@@ -1,6 +1,6 @@
 //! Owned descriptions of activation kernels, serialized into kernel records.
 
-use crate::activation::{KernelIo, KernelKind, MAX_DEGREE};
+use crate::activation::{DenMode, KernelIo, KernelKind, MAX_DEGREE};
 use crate::dtype::DType;
 use crate::format::Quant;
 use alloc::vec::Vec;
@@ -32,10 +32,12 @@ pub struct RationalDef {
     pub pre_shift: u32,
     pub num_shifts: [u32; MAX_DEGREE],
     pub den_shifts: [u32; MAX_DEGREE],
+    /// Safe (`D(|t|)`, coefficients `≥ 0`) or version B (`|D(t)|`).
+    pub mode: DenMode,
     /// `[channel][p0..=pm]`.
     pub num: Vec<i32>,
-    /// `[channel][q0..=qn]`, `q0 >= 1`, others `>= 0`.
-    pub den: Vec<i32>,
+    /// `[channel][floor, d0..=dn]`, `floor >= 1`.
+    pub den: Vec<i64>,
 }
 
 /// Any activation kernel.
@@ -196,11 +198,13 @@ impl KernelDef {
                 push_i32(&d.coefs, &mut p);
             }
             KernelDef::Rational(d) => {
-                p.extend([d.deg_p as i32, d.deg_q as i32, d.pre_shift as i32]);
+                p.extend([d.deg_p as i32, d.deg_q as i32, d.pre_shift as i32, d.mode as i32]);
                 p.extend(d.num_shifts.iter().map(|&s| s as i32));
                 p.extend(d.den_shifts.iter().map(|&s| s as i32));
                 push_i32(&d.num, &mut p);
-                push_i32(&d.den, &mut p);
+                let bytes: Vec<u8> = d.den.iter().flat_map(|x| x.to_le_bytes()).collect();
+                let (o, l) = push(&bytes);
+                p.extend([o, l]);
             }
         }
         p

@@ -7,7 +7,7 @@
 //! format permits.
 
 use super::kernels::{PolyDef, RationalDef};
-use crate::activation::{KernelIo, MAX_DEGREE, MAX_STEP_SHIFT};
+use crate::activation::{DenMode, KernelIo, DEN_LIMIT, MAX_DEGREE, MAX_STEP_SHIFT};
 use crate::dtype::DType;
 use crate::format::Quant;
 use alloc::vec::Vec;
@@ -77,20 +77,20 @@ pub fn local_poly_from_real(coefs: &[f64], in_q: Quant, out_q: Quant, q_center: 
 const MAX_FORMAT: i32 = 400;
 
 /// Largest fractional-bit count that keeps `bound · 2^F` (with a relative
-/// margin and a few ulps of rounding slack) inside an `i32`.
-fn cap_bits(bound: f64) -> i32 {
+/// margin and a few ulps of rounding slack) below `limit`.
+fn cap_bits(bound: f64, limit: f64) -> i32 {
     if bound <= 0.0 {
         return MAX_FORMAT;
     }
-    let room = (i32::MAX as f64 - 64.0) / (bound * (1.0 + 1.0 / 1024.0));
+    let room = (limit - 64.0) / (bound * (1.0 + 1.0 / 1024.0));
     (room.log2().floor() as i32).min(MAX_FORMAT)
 }
 
 /// Fixed-point formats `F_j` for Horner steps with magnitude bounds `bounds[j]`:
-/// `F_j ≤ cap(bound_j)`, `F_j ≤ F_{j+1} ≤ F_j + 46`, `F_0 ≤ f0_cap`. The largest
+/// `F_j ≤ cap(bound_j)` (below `limit`), `F_j ≤ F_{j+1} ≤ F_j + 46`, `F_0 ≤ f0_cap`. The largest
 /// such formats, found by lowering until all constraints hold.
-fn solve_formats(bounds: &[f64], f0_cap: i32) -> Result<Vec<i32>, EncodeError> {
-    let mut f: Vec<i32> = bounds.iter().map(|&b| cap_bits(b)).collect();
+fn solve_formats(bounds: &[f64], f0_cap: i32, limit: f64) -> Result<Vec<i32>, EncodeError> {
+    let mut f: Vec<i32> = bounds.iter().map(|&b| cap_bits(b, limit)).collect();
     f[0] = f[0].min(f0_cap);
     loop {
         let mut changed = false;
@@ -126,6 +126,9 @@ fn horner_bounds(sets: &[Vec<f64>], r: f64) -> Vec<f64> {
     }
     b
 }
+
+/// Steps of the 32-bit Horner recurrences.
+const I32_LIMIT: f64 = i32::MAX as f64;
 
 fn round_coefs(sets: &[Vec<f64>], formats: &[i32]) -> Result<Vec<i32>, EncodeError> {
     let mut out = Vec::with_capacity(sets.len() * formats.len());
@@ -173,7 +176,7 @@ pub fn encode_poly(io: KernelIo, seg_bits: u32, segments: &[Vec<f64>]) -> Result
     let degree = check_sets(segments)?;
     let local = io.in_dtype.bits() - seg_bits;
     let r = if local == 0 { 0.0 } else { 2f64.powi(local as i32 - 1) };
-    let f = solve_formats(&horner_bounds(segments, r), 31)?;
+    let f = solve_formats(&horner_bounds(segments, r), 31, I32_LIMIT)?;
     Ok(PolyDef {
         io,
         seg_bits,
@@ -184,35 +187,64 @@ pub fn encode_poly(io: KernelIo, seg_bits: u32, segments: &[Vec<f64>]) -> Result
     })
 }
 
-/// Encode a rational kernel. Per channel set: `num[c]` are the coefficients of
-/// `P(t)` in output LSBs (without the output zero point) and `den[c]` those of
-/// `Q(|t|)` (dimensionless, `den[c][0] > 0`, others `≥ 0`), `t = x − zp_in`.
-pub fn encode_rational(io: KernelIo, num: &[Vec<f64>], den: &[Vec<f64>]) -> Result<RationalDef, EncodeError> {
+/// Encode a rational kernel `P(t) / (floor + |D(u)|)` (see
+/// `activation::rational`). Per channel set: `num[c]` are the coefficients of
+/// `P(t)` in output LSBs (without the output zero point); `den[c]` is
+/// `[floor, d0, ..., dn]` (dimensionless, `floor > 0`; in [`DenMode::Safe`]
+/// every `d ≥ 0` and `u = |t|`), `t = x − zp_in`.
+pub fn encode_rational(
+    io: KernelIo,
+    num: &[Vec<f64>],
+    den: &[Vec<f64>],
+    mode: DenMode,
+) -> Result<RationalDef, EncodeError> {
     if num.len() != io.channels || den.len() != io.channels {
         return Err(EncodeError::Shape("need one numerator and denominator per channel set"));
     }
     let deg_p = check_sets(num)?;
-    let deg_q = check_sets(den)?;
-    if den.iter().any(|d| d[0] <= 0.0 || d[1..].iter().any(|&b| b < 0.0)) {
+    if den.iter().any(|d| d.len() < 2) {
+        return Err(EncodeError::Shape("a denominator needs a floor and at least one coefficient"));
+    }
+    let polys: Vec<Vec<f64>> = den.iter().map(|d| d[1..].to_vec()).collect();
+    let deg_q = check_sets(&polys)?;
+    let unsafe_den =
+        |d: &Vec<f64>| !(d[0] > 0.0 && d[0].is_finite()) || (mode == DenMode::Safe && d[1..].iter().any(|&b| b < 0.0));
+    if den.iter().any(unsafe_den) {
         return Err(EncodeError::UnsafeDenominator);
     }
     let zp = io.in_zp as f64;
     let r = (zp - io.in_dtype.min() as f64).max(io.in_dtype.max() as f64 - zp);
-    let den_bounds = horner_bounds(den, r);
-    let mut g = solve_formats(&den_bounds, MAX_FORMAT)?;
-    let f = solve_formats(&horner_bounds(num, r), 31.min(g[0]))?;
+    // Step 0's bound includes the floor: the denominator `floor + |d|` must fit too.
+    let with_floor: Vec<Vec<f64>> =
+        den.iter().map(|d| core::iter::once(d[0] + d[1].abs()).chain(d[2..].iter().copied()).collect()).collect();
+    let den_bounds = horner_bounds(&with_floor, r);
+    let den_limit = DEN_LIMIT as f64;
+    let mut g = solve_formats(&den_bounds, MAX_FORMAT, den_limit)?;
+    let f = solve_formats(&horner_bounds(num, r), 31.min(g[0]), I32_LIMIT)?;
     if g[0] - f[0] > 31 {
-        g = solve_formats(&den_bounds, f[0] + 31)?;
+        g = solve_formats(&den_bounds, f[0] + 31, den_limit)?;
     }
-    let den_q = round_coefs(den, &g)?;
-    if den_q.chunks(deg_q + 1).any(|d| d[0] < 1) {
-        return Err(EncodeError::TooLarge("denominator range (constant term rounds to 0)"));
+    let mut den_q = Vec::with_capacity(den.len() * (deg_q + 2));
+    for d in den {
+        let floor = (d[0] * 2f64.powi(g[0])).round();
+        if !(1.0..=den_limit).contains(&floor) {
+            return Err(EncodeError::TooLarge("denominator range (its floor rounds to 0)"));
+        }
+        den_q.push(floor as i64);
+        for (a, &gj) in d[1..].iter().zip(&g) {
+            let v = (a * 2f64.powi(gj)).round();
+            if !v.is_finite() || v.abs() > den_limit {
+                return Err(EncodeError::TooLarge("denominator coefficient"));
+            }
+            den_q.push(v as i64);
+        }
     }
     Ok(RationalDef {
         io,
         deg_p,
         deg_q,
         pre_shift: (g[0] - f[0]) as u32,
+        mode,
         num_shifts: step_shifts(&f),
         den_shifts: step_shifts(&g),
         num: round_coefs(num, &f)?,

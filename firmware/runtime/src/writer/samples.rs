@@ -147,7 +147,8 @@ pub fn every_op(seed: u64) -> Result<Vec<u8>, Error> {
     let rat = super::poly_encode::encode_rational(
         kernel_io(DType::I16, t16.1, DType::I16, t16.1, 1),
         &[alloc::vec![0.0, 1.0, 0.0005]],
-        &[alloc::vec![1.0, 0.0001, 0.0]],
+        &[alloc::vec![1.0, 0.0, 0.0001, 0.0]],
+        crate::activation::DenMode::Safe,
     )
     .map_err(|_| Error::BadField { what: "sample kernel", value: 2 })?;
     let k_rat = b.kernel(&KernelDef::Rational(rat));
