@@ -352,6 +352,10 @@ impl Expr {
                 } else {
                     let (nb, db) = b.rational(side, ch)?;
                     match op {
+                        // A shared denominator stays one: λ₁x/(x²+d²) + λ₂/(x²+d²)
+                        // is a (1, 2) rational, not a (3, 4) one.
+                        Bin::Add if da == db => (padd(&na, &nb), da),
+                        Bin::Sub if da == db => (padd(&na, &pscale(&nb, -1.0)), da),
                         Bin::Add => (padd(&pmul(&na, &db), &pmul(&nb, &da)), pmul(&da, &db)),
                         Bin::Sub => (padd(&pmul(&na, &db), &pscale(&pmul(&nb, &da), -1.0)), pmul(&da, &db)),
                         Bin::Mul => (pmul(&na, &nb), pmul(&da, &db)),
@@ -430,5 +434,16 @@ mod tests {
         assert_eq!(e.rational(Side::Pos, 0), Some((vec![0.0, 0.0, 1.0], vec![1.0, 0.5])));
         assert_eq!(e.rational(Side::Neg, 0), Some((vec![0.0, 0.0, 1.0], vec![1.0, -0.5])));
         assert!(Expr::un(Un::Tanh, Expr::X).rational(Side::Pos, 0).is_none());
+    }
+
+    #[test]
+    fn fractions_over_one_denominator_keep_it() {
+        let den = || Expr::bin(Bin::Add, Expr::bin(Bin::Mul, Expr::X, Expr::X), Expr::c(0.25));
+        let a = Expr::bin(Bin::Div, Expr::bin(Bin::Mul, Expr::c(2.0), Expr::X), den());
+        let b = Expr::bin(Bin::Div, Expr::c(3.0), den());
+        let sum = Expr::bin(Bin::Add, a.clone(), b.clone());
+        assert_eq!(sum.rational(Side::Pos, 0), Some((vec![3.0, 2.0], vec![0.25, 0.0, 1.0])));
+        let diff = Expr::bin(Bin::Sub, a, b);
+        assert_eq!(diff.rational(Side::Neg, 0), Some((vec![-3.0, 2.0], vec![0.25, 0.0, 1.0])));
     }
 }

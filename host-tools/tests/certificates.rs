@@ -6,10 +6,10 @@
 
 use polyact::DType;
 use polyact_tools::expr_parse::parse;
-use polyact_tools::lower::{lower, LowerOpts};
+use polyact_tools::lower::{lower, LowerOpts, Lowered};
 use polyact_tools::quantize::quant_for;
 
-fn certify(function: &str, range: (f64, f64), max_bytes: usize) -> f64 {
+fn certify(function: &str, range: (f64, f64), max_bytes: usize) -> Lowered {
     let f = parse(function).unwrap();
     let t = DType::I16;
     let in_q = quant_for(t, range.0, range.1);
@@ -24,7 +24,7 @@ fn certify(function: &str, range: (f64, f64), max_bytes: usize) -> f64 {
     );
     assert!(l.max_err <= 0.5 + 1.0 / 64.0, "{function}: {}", l.max_err);
     assert!(l.coef_bytes <= max_bytes, "{function}: {} bytes", l.coef_bytes);
-    l.max_err
+    l
 }
 
 #[test]
@@ -48,14 +48,40 @@ fn pau_is_lowered_exactly_as_a_rational() {
         (-4.0, 4.0),
         64,
     );
-    assert!(e <= 0.51);
+    assert_eq!(e.method, "exact rational");
+    assert!(e.max_err <= 0.51);
+}
+
+/// XNet's Cauchy activation `λ₁x/(x²+d²) + λ₂/(x²+d²)` with a sharp peak
+/// (d² = 0.01 on ±20): its denominator spans 15 bits over the input, which a
+/// 32-bit denominator could not round correctly (0.774 LSB, refused, before
+/// the rational kernel's 48-bit denominator steps).
+#[test]
+fn cauchy_is_an_exact_rational_with_a_sharp_peak() {
+    for f in ["(1.7*x - 0.4)/(x^2 + 0.01)", "1.7*x/(x^2 + 0.01) - 0.4/(x^2 + 0.01)"] {
+        let l = certify(f, (-20.0, 20.0), 128);
+        assert_eq!(l.method, "exact rational", "{f}");
+    }
+}
+
+/// PAU's version B, `P(x) / (1 + |Q(x)|)` (the joint-rational activations):
+/// the denominator's kinks where `Q(x) = 0` are evaluated exactly.
+#[test]
+fn version_b_rational_is_exact() {
+    for f in [
+        "(0.5 + x + 0.3*x^2)/(1 + abs(0.7*x - 0.2*x^2))",
+        "2*(0.1 + x - 0.3*x^2 + 0.05*x^3)/(0.5 + abs(x + 0.4*x^2 - 0.1*x^3 + 0.02*x^4))",
+    ] {
+        let l = certify(f, (-6.0, 6.0), 128);
+        assert_eq!(l.method, "exact rational (version B)", "{f}");
+    }
 }
 
 #[test]
 fn polyrelu_is_an_exact_two_segment_polynomial() {
     let f = "0.05 + 0.8*relu(x) + 0.3*relu(x)^2 - 0.04*relu(x)^3";
     let e = certify(f, (-4.0, 4.0), 32);
-    assert!(e <= 0.5 + 1e-3);
+    assert!(e.max_err <= 0.5 + 1e-3);
 }
 
 #[test]

@@ -177,6 +177,52 @@ fn pau_rational_5_4_int16() {
     assert!(c.max_err <= 0.5 + 1.0 / 64.0, "{c:?}");
 }
 
+/// Real coefficients of `Σ c_k x^k` in units of `t = x_q − zp` (`x = s·t`),
+/// divided by `out` (1 for a dimensionless denominator).
+fn in_t_units(c: &[f64], s: f64, out: f64) -> Vec<f64> {
+    c.iter().enumerate().map(|(k, v)| v * s.powi(k as i32) / out).collect()
+}
+
+#[test]
+fn version_b_rational_int16() {
+    // P(x) / (1 + |Q(x)|), Q changing sign inside the input range (x = 3.5).
+    let p = [0.5, 1.0, 0.3];
+    let b = [0.0, 0.7, -0.2];
+    let poly = |c: &[f64], x: f64| c.iter().enumerate().map(|(k, v)| v * x.powi(k as i32)).sum::<f64>();
+    let f = |x: f64| poly(&p, x) / (1.0 + poly(&b, x).abs());
+    let (in_q, out_q) = (I16_IN, q(1.0 / 2048.0, 0)); // y in [-16, 16)
+    let s = in_q.scale as f64;
+    let mut den = vec![1.0];
+    den.extend(in_t_units(&b, s, 1.0));
+    let io = kernel_io(DType::I16, in_q, DType::I16, out_q, 1);
+    let num = in_t_units(&p, s, out_q.scale as f64);
+    let k = KernelDef::Rational(encode_rational(io, &[num.clone()], &[den.clone()], DenMode::AbsPoly).unwrap());
+    let c = cert_of(&k, 0, in_q, out_q, &f);
+    assert!(c.max_err <= 0.5 + 1.0 / 64.0, "{c:?}");
+    // The safe mode refuses the negative coefficient instead of misreading it.
+    assert!(encode_rational(io, &[num], &[den], DenMode::Safe).is_err());
+}
+
+#[test]
+fn cauchy_rational_with_a_sharp_peak_int16() {
+    // XNet's Cauchy activation with d² = 0.01 on ±20: the denominator spans
+    // 15 bits; with a 32-bit denominator `polyact fit` certified this function
+    // on this range at 0.774 LSB.
+    let f = |x: f64| (1.7 * x - 0.4) / (x * x + 0.01);
+    let in_q = q(20.0 / 32767.0, 0);
+    let (lo, hi) = (-32768..=32767)
+        .map(|t| f(t as f64 * in_q.scale as f64))
+        .fold((0.0f64, 0.0f64), |(a, b), y| (a.min(y), b.max(y)));
+    let out_q = q(((hi - lo) / 65535.0) as f32, (-32768.0 - lo * 65535.0 / (hi - lo)).round() as i32);
+    let s = in_q.scale as f64;
+    let io = kernel_io(DType::I16, in_q, DType::I16, out_q, 1);
+    let num = in_t_units(&[-0.4, 1.7], s, out_q.scale as f64);
+    let den = [vec![0.01], in_t_units(&[0.0, 0.0, 1.0], s, 1.0)].concat();
+    let k = KernelDef::Rational(encode_rational(io, &[num], &[den], DenMode::Safe).unwrap());
+    let c = cert_of(&k, 0, in_q, out_q, &f);
+    assert!(c.max_err <= 0.5 + 1.0 / 64.0, "{c:?}");
+}
+
 #[test]
 fn kernels_saturate_instead_of_wrapping() {
     // x^3 over [-8, 8) into a [-1, 1) output: most inputs saturate.
