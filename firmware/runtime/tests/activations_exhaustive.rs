@@ -196,7 +196,9 @@ fn version_b_rational_int16() {
     den.extend(in_t_units(&b, s, 1.0));
     let io = kernel_io(DType::I16, in_q, DType::I16, out_q, 1);
     let num = in_t_units(&p, s, out_q.scale as f64);
-    let k = KernelDef::Rational(encode_rational(io, &[num.clone()], &[den.clone()], DenMode::AbsPoly).unwrap());
+    let k = KernelDef::Rational(
+        encode_rational(io, std::slice::from_ref(&num), std::slice::from_ref(&den), DenMode::AbsPoly).unwrap(),
+    );
     let c = cert_of(&k, 0, in_q, out_q, &f);
     assert!(c.max_err <= 0.5 + 1.0 / 64.0, "{c:?}");
     // The safe mode refuses the negative coefficient instead of misreading it.
