@@ -104,6 +104,16 @@ pub fn le_i32(buf: &[u8], i: usize) -> i32 {
     }
 }
 
+/// Little-endian `i16` element `i` of `buf` (0 past the end: callers validate
+/// lengths at decode).
+#[inline(always)]
+pub fn le_i16(buf: &[u8], i: usize) -> i16 {
+    match buf.get(2 * i..2 * i + 2) {
+        Some(b) => i16::from_le_bytes([b[0], b[1]]),
+        None => 0,
+    }
+}
+
 /// Little-endian `i64` element `i` of `buf` (0 past the end: callers validate
 /// lengths at decode, so this never happens on a validated blob).
 #[inline(always)]

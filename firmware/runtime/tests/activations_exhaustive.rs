@@ -6,20 +6,22 @@
 //! - fitted polynomial: ≤ 0.5 LSB + fit error + 2^-10, here ≤ 0.51 LSB;
 //! - ReLU family at equal scales: exact (0 LSB); with rescaling: requantization
 //!   error ≤ 0.5 + 2^-(right_shift+1) LSB (TFLite's double rounding);
-//! - rational: ≤ 0.5 + 2^-6 LSB for the PAU tested here.
+//! - rational: ≤ 0.5 + 2^-6 LSB for the PAU tested here;
+//! - knot polynomial: as the polynomial kernel; on uniform knots it *is* it.
 mod common;
 
 use common::*;
 use polyact::activation::DenMode;
 use polyact::certify::{certify, Certificate};
 use polyact::writer::samples::{exact_poly_kernel, piecewise_poly_kernel};
-use polyact::writer::{encode_rational, kernel_io, KernelDef};
+use polyact::writer::{encode_knot_poly, encode_rational, fit_knots, fit_piecewise, kernel_io, KernelDef};
 use polyact::{DType, Model, Quant};
 
 /// The documented Horner rounding allowance of a polynomial kernel.
 fn horner_slack(k: &KernelDef) -> f64 {
     match k {
         KernelDef::Poly(p) => (p.degree + 1) as f64 * 2f64.powi(-(p.final_shift as i32)),
+        KernelDef::KnotPoly(p) => (p.degree + 1) as f64 * 2f64.powi(-(p.final_shift as i32)),
         _ => 0.0,
     }
 }
@@ -231,4 +233,57 @@ fn kernels_saturate_instead_of_wrapping() {
     let k = exact_poly_kernel(&[0.0, 0.0, 0.0, 1.0], (DType::I16, I16_IN), (DType::I16, I16_UNIT)).unwrap();
     let c = cert_of(&k, 0, I16_IN, I16_UNIT, &|x| x * x * x);
     assert!(c.max_err <= 0.5 + horner_slack(&k), "{c:?}");
+}
+
+/// The raw int16 inputs where each of `2^seg_bits` uniform segments starts.
+fn uniform_knots(seg_bits: u32) -> Vec<i32> {
+    (0..1i32 << seg_bits).map(|s| -32768 + (s << (16 - seg_bits))).collect()
+}
+
+fn eval_all(k: &KernelDef, in_q: Quant, out_q: Quant) -> Vec<i32> {
+    let blob = kernel_blob(k, 1, in_q, out_q);
+    let model = Model::from_bytes(&blob).unwrap();
+    let kernel = model.kernel(0).unwrap();
+    (-32768..=32767).map(|x| kernel.eval(x, 0)).collect()
+}
+
+#[test]
+fn knot_poly_on_uniform_knots_is_the_uniform_kernel_bit_for_bit() {
+    let f = |x: f64, _: usize| x.tanh();
+    let (in_t, out_t) = ((DType::I16, I16_IN), (DType::I16, I16_UNIT));
+    for (seg_bits, degree) in [(0u32, 3usize), (3, 2), (6, 3)] {
+        let uniform = KernelDef::Poly(fit_piecewise(&f, 1, in_t, out_t, seg_bits, degree).unwrap());
+        let knots = KernelDef::KnotPoly(fit_knots(&f, 1, in_t, out_t, &uniform_knots(seg_bits), degree).unwrap());
+        assert_eq!(eval_all(&uniform, I16_IN, I16_UNIT), eval_all(&knots, I16_IN, I16_UNIT), "{seg_bits} bits");
+    }
+}
+
+#[test]
+fn hardswish_on_its_own_knots_is_exact_int16() {
+    // x·relu6(x + 3)/6 on [-8, 8): 0, then x(x+3)/6, then x — knots at x = ∓3.
+    let hs = |x: f64| x * (x + 3.0).clamp(0.0, 6.0) / 6.0;
+    let (in_t, out_t) = ((DType::I16, I16_IN), (DType::I16, I16_WIDE));
+    let k = KernelDef::KnotPoly(fit_knots(&|x, _| hs(x), 1, in_t, out_t, &[-32768, -3 * 4096, 3 * 4096], 2).unwrap());
+    let c = cert_of(&k, 0, I16_IN, I16_WIDE, &hs);
+    assert_eq!(c.inputs, 65536);
+    assert!(c.max_err <= 0.5 + horner_slack(&k), "{c:?}");
+    // A knot 64 inputs off puts the kink inside a segment, and it shows.
+    let off = KernelDef::KnotPoly(fit_knots(&|x, _| hs(x), 1, in_t, out_t, &[-32768, -3 * 4096 - 64, 3 * 4096], 2).unwrap());
+    assert!(cert_of(&off, 0, I16_IN, I16_WIDE, &hs).max_err > 0.5 + horner_slack(&k));
+}
+
+#[test]
+fn knot_poly_refuses_knots_that_do_not_start_at_the_minimum_or_do_not_increase() {
+    let io = kernel_io(DType::I16, I16_IN, DType::I16, I16_UNIT, 1);
+    let seg = vec![vec![0.0, 1.0]; 3];
+    assert!(encode_knot_poly(io, &[vec![-32767, 0, 10]], &seg).is_err());
+    assert!(encode_knot_poly(io, &[vec![-32768, 10, 10]], &seg).is_err());
+    let good = encode_knot_poly(io, &[vec![-32768, 0, 10]], &seg).unwrap();
+    // Corrupt the stored knots behind the encoder's back: the runtime refuses them.
+    for bad in [vec![-32767, 0, 10], vec![-32768, 10, 0]] {
+        let k = KernelDef::KnotPoly(polyact::writer::KnotPolyDef { knots: bad, ..good.clone() });
+        // The writer validates what it wrote with the runtime's own decoder.
+        let err = polyact::writer::kernel_model(&k, 1, I16_IN, I16_UNIT).unwrap_err();
+        assert!(format!("{err}").contains("knot"), "{err}");
+    }
 }

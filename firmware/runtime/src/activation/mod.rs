@@ -6,11 +6,13 @@
 //! 1 for one shared function, or the tensor's channel count for per-channel
 //! coefficient sets (channel = index modulo the innermost dimension).
 
+mod knot_poly;
 mod poly;
 mod rational;
 pub(crate) mod relu;
 mod table;
 
+pub use knot_poly::{knot_centre, KnotPoly, MAX_KNOTS};
 pub use poly::{horner_step, locate, Poly, MAX_DEGREE, MAX_STEP_SHIFT};
 pub use rational::{DenMode, Rational, DEN_LIMIT};
 pub use relu::{Leaky, LinearClamp, PRelu};
@@ -32,6 +34,7 @@ pub enum KernelKind {
     Table = 6,
     Poly = 7,
     Rational = 8,
+    KnotPoly = 9,
 }
 
 impl KernelKind {
@@ -46,6 +49,7 @@ impl KernelKind {
             6 => KernelKind::Table,
             7 => KernelKind::Poly,
             8 => KernelKind::Rational,
+            9 => KernelKind::KnotPoly,
             _ => return Err(Error::BadTag { what: "activation kernel", value: tag as i64 }),
         })
     }
@@ -61,8 +65,23 @@ impl KernelKind {
             KernelKind::Table => "table",
             KernelKind::Poly => "piecewise_poly",
             KernelKind::Rational => "rational",
+            KernelKind::KnotPoly => "knot_poly",
         }
     }
+}
+
+/// Read the `MAX_DEGREE` Horner step shifts starting at param `at` of a
+/// polynomial of `degree`: each `0..=46`, and `0` past the degree.
+pub(super) fn read_step_shifts(rec: &Record, at: usize, degree: usize) -> Result<[u8; MAX_DEGREE], &'static str> {
+    let mut out = [0u8; MAX_DEGREE];
+    for (j, s) in out.iter_mut().enumerate() {
+        let v = rec.param(at + j);
+        if v < 0 || v as u32 > MAX_STEP_SHIFT || (j >= degree && v != 0) {
+            return Err("step shift must be 0..=46 (and 0 past the degree)");
+        }
+        *s = v as u8;
+    }
+    Ok(out)
 }
 
 /// Number of common parameters at the start of every kernel record.
@@ -95,6 +114,7 @@ enum Imp<'a> {
     Table(Table<'a>),
     Poly(Poly<'a>),
     Rational(Rational<'a>),
+    KnotPoly(KnotPoly<'a>),
 }
 
 impl<'a> Activation<'a> {
@@ -131,6 +151,7 @@ impl<'a> Activation<'a> {
             KernelKind::Table => Imp::Table(Table::decode(rec, &io).map_err(bad)?),
             KernelKind::Poly => Imp::Poly(Poly::decode(rec, &io).map_err(bad)?),
             KernelKind::Rational => Imp::Rational(Rational::decode(rec, &io).map_err(bad)?),
+            KernelKind::KnotPoly => Imp::KnotPoly(KnotPoly::decode(rec, &io).map_err(bad)?),
         };
         Ok(Activation { kind, io, imp })
     }
@@ -149,6 +170,7 @@ impl<'a> Activation<'a> {
             Imp::Table(k) => k.eval(x, c, &self.io),
             Imp::Poly(k) => k.eval(x, c, &self.io),
             Imp::Rational(k) => k.eval(x, c, &self.io),
+            Imp::KnotPoly(k) => k.eval(x, c, &self.io),
         };
         self.io.out_dtype.saturate(y)
     }
@@ -166,6 +188,7 @@ impl<'a> Activation<'a> {
             Imp::Table(k) => k.constant_bytes(),
             Imp::Poly(k) => k.constant_bytes(),
             Imp::Rational(k) => k.constant_bytes(),
+            Imp::KnotPoly(k) => k.constant_bytes(),
         }
     }
 

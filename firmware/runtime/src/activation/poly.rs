@@ -75,14 +75,7 @@ impl<'a> Poly<'a> {
         if !(0..=31).contains(&final_shift) {
             return Err("final shift must be 0..=31");
         }
-        let mut shifts = [0u8; MAX_DEGREE];
-        for (j, s) in shifts.iter_mut().enumerate() {
-            let v = rec.param(P + 3 + j);
-            if v < 0 || v as u32 > MAX_STEP_SHIFT || (j >= degree as usize && v != 0) {
-                return Err("step shift must be 0..=46 (and 0 past the degree)");
-            }
-            *s = v as u8;
-        }
+        let shifts = super::read_step_shifts(rec, P + 3, degree as usize)?;
         let coefs = rec.data(P + 3 + MAX_DEGREE, "polynomial coefficients").map_err(|_| "coefficients outside data")?;
         let want = io.channels * (1usize << seg_bits) * (degree as usize + 1) * 4;
         if coefs.len() != want {

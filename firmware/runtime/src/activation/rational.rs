@@ -19,7 +19,7 @@
 //! `i64`. The division is an unsigned 64-bit division rounded half away from
 //! zero; on Cortex-M0 (no divider) it is the exact compiler-builtins routine.
 
-use super::{KernelIo, COMMON_PARAMS, MAX_DEGREE, MAX_STEP_SHIFT};
+use super::{read_step_shifts, KernelIo, COMMON_PARAMS, MAX_DEGREE};
 use crate::arith::{clamp_i64, round_div_i64, rshr_i64, sat_i32};
 use crate::dtype::{le_i32, le_i64};
 use crate::format::Record;
@@ -53,18 +53,6 @@ pub struct Rational<'a> {
     num: &'a [u8],
     /// `[channel][floor, d0..=dn]`, `i64`.
     den: &'a [u8],
-}
-
-fn read_shifts(rec: &Record, at: usize, degree: usize) -> Result<[u8; MAX_DEGREE], &'static str> {
-    let mut out = [0u8; MAX_DEGREE];
-    for (j, s) in out.iter_mut().enumerate() {
-        let v = rec.param(at + j);
-        if v < 0 || v as u32 > MAX_STEP_SHIFT || (j >= degree && v != 0) {
-            return Err("step shift must be 0..=46 (and 0 past the degree)");
-        }
-        *s = v as u8;
-    }
-    Ok(out)
 }
 
 #[inline(always)]
@@ -110,8 +98,8 @@ impl<'a> Rational<'a> {
             1 => DenMode::AbsPoly,
             _ => return Err("denominator mode must be 0 (safe) or 1 (version B)"),
         };
-        let num_shifts = read_shifts(rec, P + 4, deg_p)?;
-        let den_shifts = read_shifts(rec, P + 4 + MAX_DEGREE, deg_q)?;
+        let num_shifts = read_step_shifts(rec, P + 4, deg_p)?;
+        let den_shifts = read_step_shifts(rec, P + 4 + MAX_DEGREE, deg_q)?;
         let refs = P + 4 + 2 * MAX_DEGREE;
         let num = rec.data(refs, "numerator coefficients").map_err(|_| "numerator outside data")?;
         let den = rec.data(refs + 2, "denominator coefficients").map_err(|_| "denominator outside data")?;

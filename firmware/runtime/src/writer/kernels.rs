@@ -40,6 +40,26 @@ pub struct RationalDef {
     pub den: Vec<i64>,
 }
 
+/// Piecewise polynomial on knots (see `activation::knot_poly`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct KnotPolyDef {
+    pub io: KernelIo,
+    pub degree: usize,
+    pub final_shift: u32,
+    pub shifts: [u32; MAX_DEGREE],
+    /// `[channel][knot]`, each within the input type (stored as `i16`).
+    pub knots: Vec<i32>,
+    /// `[channel][segment][c0..=cd]`.
+    pub coefs: Vec<i32>,
+}
+
+impl KnotPolyDef {
+    /// Knots (= segments) per channel set.
+    pub fn n_knots(&self) -> usize {
+        self.knots.len() / self.io.channels.max(1)
+    }
+}
+
 /// Any activation kernel.
 #[derive(Clone, Debug, PartialEq)]
 pub enum KernelDef {
@@ -74,6 +94,7 @@ pub enum KernelDef {
     },
     Poly(PolyDef),
     Rational(RationalDef),
+    KnotPoly(KnotPolyDef),
 }
 
 fn rescale(in_q: Quant, out_q: Quant, factor: f64) -> (i32, i32) {
@@ -145,6 +166,7 @@ impl KernelDef {
             KernelDef::Table { .. } => KernelKind::Table,
             KernelDef::Poly(_) => KernelKind::Poly,
             KernelDef::Rational(_) => KernelKind::Rational,
+            KernelDef::KnotPoly(_) => KernelKind::KnotPoly,
         }
     }
 
@@ -159,6 +181,7 @@ impl KernelDef {
             | KernelDef::Table { io, .. } => io,
             KernelDef::Poly(p) => &p.io,
             KernelDef::Rational(r) => &r.io,
+            KernelDef::KnotPoly(k) => &k.io,
         }
     }
 
@@ -203,6 +226,16 @@ impl KernelDef {
                 p.extend(d.den_shifts.iter().map(|&s| s as i32));
                 push_i32(&d.num, &mut p);
                 let bytes: Vec<u8> = d.den.iter().flat_map(|x| x.to_le_bytes()).collect();
+                let (o, l) = push(&bytes);
+                p.extend([o, l]);
+            }
+            KernelDef::KnotPoly(d) => {
+                p.extend([d.n_knots() as i32, d.degree as i32, d.final_shift as i32]);
+                p.extend(d.shifts.iter().map(|&s| s as i32));
+                let bytes: Vec<u8> = d.knots.iter().flat_map(|&k| crate::arith::sat_i16(k).to_le_bytes()).collect();
+                let (o, l) = push(&bytes);
+                p.extend([o, l]);
+                let bytes: Vec<u8> = d.coefs.iter().flat_map(|x| x.to_le_bytes()).collect();
                 let (o, l) = push(&bytes);
                 p.extend([o, l]);
             }

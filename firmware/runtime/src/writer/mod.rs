@@ -14,10 +14,10 @@ mod quant;
 pub mod samples;
 
 pub use builder::{kernel_model, ConvGeom, ModelBuilder, PoolGeom, TensorId, WeightedDef};
-pub use fit::fit_piecewise;
+pub use fit::{fit_knots, fit_piecewise};
 #[cfg(feature = "std")]
 pub use float::FloatLayer;
-pub use kernels::{KernelDef, KernelId, PolyDef, RationalDef};
+pub use kernels::{KernelDef, KernelId, KnotPolyDef, PolyDef, RationalDef};
 pub use planner::{plan_arena, Lifetime};
-pub use poly_encode::{encode_poly, encode_rational, local_poly_from_real, segment_center, EncodeError};
+pub use poly_encode::{encode_knot_poly, encode_poly, encode_rational, local_poly_from_real, segment_center, EncodeError};
 pub use quant::{kernel_io, quantize_value, requant_params};

@@ -6,8 +6,8 @@
 //! only guarantees that a given polynomial is represented as exactly as the
 //! format permits.
 
-use super::kernels::{PolyDef, RationalDef};
-use crate::activation::{DenMode, KernelIo, DEN_LIMIT, MAX_DEGREE, MAX_STEP_SHIFT};
+use super::kernels::{KnotPolyDef, PolyDef, RationalDef};
+use crate::activation::{DenMode, KernelIo, DEN_LIMIT, MAX_DEGREE, MAX_KNOTS, MAX_STEP_SHIFT};
 use crate::dtype::DType;
 use crate::format::Quant;
 use alloc::vec::Vec;
@@ -114,11 +114,13 @@ fn solve_formats(bounds: &[f64], f0_cap: i32, limit: f64) -> Result<Vec<i32>, En
     Ok(f)
 }
 
-/// Horner bounds `Σ_{i≥j} |a_i| R^{i−j}` maximized over all coefficient sets.
-fn horner_bounds(sets: &[Vec<f64>], r: f64) -> Vec<f64> {
+/// Horner bounds `Σ_{i≥j} |a_i| R^{i−j}` maximized over all coefficient sets,
+/// set `k` evaluated for `|r| ≤ radius(k)`.
+fn horner_bounds(sets: &[Vec<f64>], radius: impl Fn(usize) -> f64) -> Vec<f64> {
     let d1 = sets.first().map_or(1, |s| s.len());
     let mut b = alloc::vec![0.0f64; d1];
-    for s in sets {
+    for (k, s) in sets.iter().enumerate() {
+        let r = radius(k);
         for (j, bj) in b.iter_mut().enumerate() {
             let v: f64 = s[j..].iter().enumerate().map(|(i, a)| a.abs() * r.powi(i as i32)).sum();
             *bj = bj.max(v);
@@ -176,13 +178,47 @@ pub fn encode_poly(io: KernelIo, seg_bits: u32, segments: &[Vec<f64>]) -> Result
     let degree = check_sets(segments)?;
     let local = io.in_dtype.bits() - seg_bits;
     let r = if local == 0 { 0.0 } else { 2f64.powi(local as i32 - 1) };
-    let f = solve_formats(&horner_bounds(segments, r), 31, I32_LIMIT)?;
+    let f = solve_formats(&horner_bounds(segments, |_| r), 31, I32_LIMIT)?;
     Ok(PolyDef {
         io,
         seg_bits,
         degree,
         final_shift: f[0] as u32,
         shifts: step_shifts(&f),
+        coefs: round_coefs(segments, &f)?,
+    })
+}
+
+/// Encode a piecewise polynomial on knots (see `activation::knot_poly`).
+/// `knots[c]` are the segment starts of channel set `c` (the first is the
+/// input minimum, strictly increasing, the same count in every set);
+/// `segments[c · S + s]` holds segment `s` as [`encode_poly`] takes it, in the
+/// local coordinate around [`crate::activation::knot_centre`].
+pub fn encode_knot_poly(io: KernelIo, knots: &[Vec<i32>], segments: &[Vec<f64>]) -> Result<KnotPolyDef, EncodeError> {
+    let n = knots.first().map_or(0, |k| k.len());
+    if knots.len() != io.channels || n == 0 || n > MAX_KNOTS || knots.iter().any(|k| k.len() != n) {
+        return Err(EncodeError::Shape("need 1..=4096 knots, the same count in every channel set"));
+    }
+    let (lo, hi) = (io.in_dtype.min(), io.in_dtype.max());
+    if knots.iter().any(|k| k[0] != lo || k.windows(2).any(|w| w[1] <= w[0]) || k[n - 1] > hi) {
+        return Err(EncodeError::Shape("knots must start at the input minimum and increase strictly within the input"));
+    }
+    if segments.len() != io.channels * n {
+        return Err(EncodeError::Shape("need channels × knots segments"));
+    }
+    let degree = check_sets(segments)?;
+    let radius = |k: usize| {
+        let (c, s) = (k / n, k % n);
+        let end = if s + 1 < n { knots[c][s + 1] } else { hi + 1 };
+        ((end - knots[c][s]) >> 1) as f64
+    };
+    let f = solve_formats(&horner_bounds(segments, radius), 31, I32_LIMIT)?;
+    Ok(KnotPolyDef {
+        io,
+        degree,
+        final_shift: f[0] as u32,
+        shifts: step_shifts(&f),
+        knots: knots.iter().flatten().copied().collect(),
         coefs: round_coefs(segments, &f)?,
     })
 }
@@ -217,10 +253,10 @@ pub fn encode_rational(
     // Step 0's bound includes the floor: the denominator `floor + |d|` must fit too.
     let with_floor: Vec<Vec<f64>> =
         den.iter().map(|d| core::iter::once(d[0] + d[1].abs()).chain(d[2..].iter().copied()).collect()).collect();
-    let den_bounds = horner_bounds(&with_floor, r);
+    let den_bounds = horner_bounds(&with_floor, |_| r);
     let den_limit = DEN_LIMIT as f64;
     let mut g = solve_formats(&den_bounds, MAX_FORMAT, den_limit)?;
-    let f = solve_formats(&horner_bounds(num, r), 31.min(g[0]), I32_LIMIT)?;
+    let f = solve_formats(&horner_bounds(num, |_| r), 31.min(g[0]), I32_LIMIT)?;
     if g[0] - f[0] > 31 {
         g = solve_formats(&den_bounds, f[0] + 31, den_limit)?;
     }
