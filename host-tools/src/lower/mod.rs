@@ -96,6 +96,7 @@ fn coef_bytes(k: &KernelDef) -> usize {
         KernelDef::Table { io, entries } => entries.len() * io.out_dtype.size(),
         KernelDef::Poly(p) => p.coefs.len() * 4,
         KernelDef::Rational(r) => r.num.len() * 4 + r.den.len() * 8,
+        KernelDef::KnotPoly(k) => k.knots.len() * 2 + k.coefs.len() * 4,
         KernelDef::PRelu { neg, .. } => neg.len() * 8,
         _ => 0,
     }
@@ -224,6 +225,10 @@ pub fn lower_calibrated(
     Ok((f, l))
 }
 
+/// Most kinks a function may have for kink-aware lowering (a staircase of
+/// more steps is left to the uniform fit).
+const MAX_KINKS: usize = 1024;
+
 /// Finest segment grid of the fitter (`seg_bits` up to 10).
 const FINEST_SEG_BITS: u32 = 10;
 
@@ -303,11 +308,20 @@ pub fn lower(
         }
     }
     let channels = f.channels();
+    // A function with kinks off the power-of-two grid: segments at its kinks.
+    let kinks = kinks::knots_of(f, in_t, MAX_KINKS);
+    let smooth = kinks.as_ref().is_some_and(|k| k.len() == 1);
+    let on_kinks = match &kinks {
+        Some(k) if !smooth => knots::lower_on_knots(f, in_t, out_t, k, opts, &mut progress)?,
+        _ => None,
+    };
     let mut candidates: Vec<(usize, u32, usize)> = Vec::new();
     for degree in 1..=opts.max_degree.clamp(1, polyact::activation::MAX_DEGREE) {
         for seg_bits in 0..=10u32 {
             let bytes = (1usize << seg_bits) * (degree + 1) * 4;
-            if bytes <= opts.max_bytes {
+            // Uniform segments only where they are cheaper than the knots.
+            let cheaper = on_kinks.as_ref().is_none_or(|k| bytes * channels < k.coef_bytes);
+            if bytes <= opts.max_bytes && cheaper {
                 candidates.push((bytes, seg_bits, degree));
             }
         }
@@ -320,6 +334,15 @@ pub fn lower(
         };
         let l = finish(k, format!("fit {}x{degree}", 1 << seg_bits), f, in_q, out_q)?;
         if consider(l.clone(), &mut best) {
+            return Ok(l);
+        }
+    }
+    if let Some(l) = on_kinks {
+        return Ok(l);
+    }
+    // Smooth but uneven (a sharp peak, a steep edge): segments where it needs them.
+    if smooth {
+        if let Some(l) = knots::lower_on_knots(f, in_t, out_t, &[in_t.0.min()], opts, &mut progress)? {
             return Ok(l);
         }
     }
