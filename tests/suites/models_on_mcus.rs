@@ -166,3 +166,28 @@ fn profile_counts_instructions_deterministically() {
     assert_eq!(a.op_ticks.len(), Model::from_bytes(&blob).unwrap().n_ops());
     assert!(a.mean_ticks > 0 && a.op_ticks.iter().sum::<u64>() <= a.mean_ticks);
 }
+
+/// Issue 13's knot polynomials at int16, as `polyact quantize` lowers them
+/// (HardSwish on MobileNetV3's calibrated range, a Floor staircase): a
+/// binary search over `i16` knots, then Horner, on every core. 1000 inputs of
+/// 64 values sweep the whole range, so nearly every raw input is run.
+#[test]
+fn knot_polynomial_kernels_on_m0_and_m4() {
+    use polyact_tools::expr_parse::parse;
+    use polyact_tools::lower::{fit_function, LowerOpts};
+    for (function, range) in [("hardswish(x)", (-5.0, 7.0)), ("floor(3*x) + 0.1*x", (-4.0, 4.0))] {
+        let f = parse(function).unwrap();
+        let fitted = fit_function(f, DType::I16, range, DType::I16, None, &LowerOpts::default(), |_| {}).unwrap();
+        let k = &fitted.lowered.kernel;
+        assert_eq!(k.kind(), polyact::activation::KernelKind::KnotPoly, "{function}: {}", fitted.lowered.method);
+        let n = 64;
+        let blob = polyact::writer::kernel_model(k, n, fitted.in_t.1, fitted.out_t.1).unwrap();
+        let span = (range.1 - range.0) as f32;
+        let inputs: Vec<Vec<f32>> = (0..1000)
+            .map(|i| (0..n).map(|j| range.0 as f32 + span * ((i * n + j) as f32 / (1000 * n) as f32)).collect())
+            .collect();
+        let targets: Vec<Qemu> = M0_M4.iter().map(|b| Qemu::new(b, Mode::Partition)).collect();
+        let targets: Vec<&dyn ModelTarget> = targets.iter().map(|t| t as &dyn ModelTarget).collect();
+        assert_same_bits(function, &blob, &inputs, &targets);
+    }
+}

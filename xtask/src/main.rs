@@ -255,6 +255,7 @@ fn main() {
         "bench" => run("cargo", &["bench", "-p", "polyact", "--features", "std", "--bench", "kernels"]),
         "models-table" => run("cargo", &["run", "--release", "-p", "polyact-tools", "--example", "models_table"]),
         "cortex-table" => run("cargo", &["run", "--release", "-p", "polyact-tools", "--example", "cortex_table"]),
+        "lowering-table" => run("cargo", &["run", "--release", "-p", "polyact-tools", "--example", "lowering_table"]),
         "fuzz-table" => run("cargo", &["run", "--release", "-p", "polyact-tools", "--example", "fuzz_table"]),
         _ => {
             eprintln!("usage: cargo xtask <setup|test|thumb|demo|bench|models-table|cortex-table|fuzz-table>");

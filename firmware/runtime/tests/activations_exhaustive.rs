@@ -268,7 +268,8 @@ fn hardswish_on_its_own_knots_is_exact_int16() {
     assert_eq!(c.inputs, 65536);
     assert!(c.max_err <= 0.5 + horner_slack(&k), "{c:?}");
     // A knot 64 inputs off puts the kink inside a segment, and it shows.
-    let off = KernelDef::KnotPoly(fit_knots(&|x, _| hs(x), 1, in_t, out_t, &[-32768, -3 * 4096 - 64, 3 * 4096], 2).unwrap());
+    let off =
+        KernelDef::KnotPoly(fit_knots(&|x, _| hs(x), 1, in_t, out_t, &[-32768, -3 * 4096 - 64, 3 * 4096], 2).unwrap());
     assert!(cert_of(&off, 0, I16_IN, I16_WIDE, &hs).max_err > 0.5 + horner_slack(&k));
 }
 

@@ -138,4 +138,3 @@ pub(super) fn exact_version_b(f: &Expr, in_t: (DType, Quant), out_t: (DType, Qua
             .map_err(|e| anyhow::anyhow!("{e}")),
     )
 }
-

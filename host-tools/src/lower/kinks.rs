@@ -11,7 +11,15 @@ use polyact::{DType, Quant};
 
 /// The piece of a unary op's argument value `v`, for the non-smooth ops.
 fn unary_piece(op: Un, v: f64) -> Option<i64> {
-    let three = |t: f64, lo: f64, hi: f64| if t <= lo { 0 } else if t >= hi { 2 } else { 1 };
+    let three = |t: f64, lo: f64, hi: f64| {
+        if t <= lo {
+            0
+        } else if t >= hi {
+            2
+        } else {
+            1
+        }
+    };
     Some(match op {
         Un::Abs | Un::Relu | Un::LeakyRelu(_) | Un::Elu(_) | Un::Selu(..) | Un::Celu(_) => (v >= 0.0) as i64,
         Un::Sign => (v > 0.0) as i64 - (v < 0.0) as i64,
@@ -47,7 +55,13 @@ fn pieces(e: &Expr, x: f64, ch: usize, out: &mut Vec<i64>) {
         Expr::Clip(a, lo, hi) => {
             pieces(a, x, ch, out);
             let v = a.eval(x, ch);
-            out.push(if v < *lo { 0 } else if v > *hi { 2 } else { 1 });
+            out.push(if v < *lo {
+                0
+            } else if v > *hi {
+                2
+            } else {
+                1
+            });
         }
     }
 }

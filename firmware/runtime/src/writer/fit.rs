@@ -5,8 +5,8 @@
 
 use super::kernels::{KnotPolyDef, PolyDef};
 use super::poly_encode::{encode_knot_poly, encode_poly, segment_center, EncodeError};
-use crate::activation::knot_centre;
 use super::quant::kernel_io;
+use crate::activation::knot_centre;
 use crate::dtype::DType;
 use crate::format::Quant;
 use alloc::vec;

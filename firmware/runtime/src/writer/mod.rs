@@ -19,5 +19,7 @@ pub use fit::{fit_knots, fit_piecewise};
 pub use float::FloatLayer;
 pub use kernels::{KernelDef, KernelId, KnotPolyDef, PolyDef, RationalDef};
 pub use planner::{plan_arena, Lifetime};
-pub use poly_encode::{encode_knot_poly, encode_poly, encode_rational, local_poly_from_real, segment_center, EncodeError};
+pub use poly_encode::{
+    encode_knot_poly, encode_poly, encode_rational, local_poly_from_real, segment_center, EncodeError,
+};
 pub use quant::{kernel_io, quantize_value, requant_params};
