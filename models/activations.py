@@ -112,3 +112,36 @@ class PolyNorm(nn.Module):
                 p = p * x
             y = y + self.w[i] * self.norm(p)
         return y
+
+
+class PAUVersionB(nn.Module):
+    """Padé activation unit, version B: P(x) / (1 + |sum_k b_k x^k|), the
+    joint-rational units' form (the denominator's sign is free, its kinks
+    are where Q(x) = 0)."""
+
+    def __init__(self, m: int = 3, n: int = 2):
+        super().__init__()
+        self.p = nn.Parameter(torch.tensor([0.02, 0.8, 0.4, 0.05, 0.0, 0.0][: m + 1]))
+        self.q = nn.Parameter(torch.tensor([0.3, 0.2, 0.02, 0.0][:n]))
+
+    def forward(self, x):
+        num = self.p[-1] * torch.ones_like(x)
+        for c in reversed(list(self.p[:-1])):
+            num = num * x + c
+        q = torch.zeros_like(x)
+        for c in reversed(list(self.q)):
+            q = (q + c) * x
+        return num / (1.0 + torch.abs(q))
+
+
+class XATLU(nn.Module):
+    """Expanded-gating arctan unit (xATLU): x * ((1 + 2a)(atan(x)/pi + 1/2) - a),
+    with a learned gate expansion a."""
+
+    def __init__(self):
+        super().__init__()
+        self.alpha = nn.Parameter(torch.tensor(0.1))
+
+    def forward(self, x):
+        gate = torch.atan(x) / torch.pi + 0.5
+        return x * ((1.0 + 2.0 * self.alpha) * gate - self.alpha)

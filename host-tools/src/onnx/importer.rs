@@ -265,7 +265,9 @@ impl Importer {
             }
         }
         let Some((r, layout, dims)) = root else {
-            bail!("elementwise operator on constants only (constant folding is the exporter's job)");
+            let c = fold_constants(&consts, build)?;
+            self.vals.insert(n.output[0].clone(), Val::Const(c));
+            return Ok(());
         };
         let mut operands: Vec<(usize, Expr)> = exprs;
         for (i, c) in consts {
@@ -364,4 +366,57 @@ fn check_tensor_proto(t: &TensorProto) -> Result<()> {
         bail!("shape {:?} needs {count} values, the tensor stores {stored}", t.dims);
     }
     Ok(())
+}
+
+/// An elementwise operation on constants only, folded at import with NumPy
+/// broadcasting: TorchScript leaves some to the importer (a learned
+/// coefficient added to `zeros_like(x)` folded to a constant, say).
+fn fold_constants(
+    consts: &[(usize, Constant)],
+    build: impl FnOnce(&mut Vec<Expr>) -> Result<Expr>,
+) -> Result<Constant> {
+    let rank = consts.iter().map(|(_, c)| c.dims.len()).max().unwrap_or(0);
+    let mut dims = vec![1usize; rank];
+    for (_, c) in consts {
+        for (k, &d) in c.dims.iter().enumerate() {
+            let o = &mut dims[rank - c.dims.len() + k];
+            if *o != d && *o != 1 && d != 1 {
+                bail!(
+                    "constant operands of shapes that do not broadcast ({:?})",
+                    consts.iter().map(|(_, c)| &c.dims).collect::<Vec<_>>()
+                );
+            }
+            *o = if d == 1 { *o } else { d };
+        }
+    }
+    let total: usize = dims
+        .iter()
+        .try_fold(1usize, |a, &d| a.checked_mul(d))
+        .filter(|&t| t <= 1 << 24)
+        .ok_or_else(|| anyhow::anyhow!("folded constant of shape {dims:?} is too large"))?;
+    // Each operand spread over the result, one value per element: the
+    // expression's per-channel constants then give every element its value.
+    let mut list: Vec<Expr> = consts
+        .iter()
+        .map(|(_, c)| {
+            let off = rank - c.dims.len();
+            let values = (0..total).map(|flat| {
+                let (mut rem, mut at, mut stride) = (flat, 0, 1);
+                for k in (0..rank).rev() {
+                    let i = rem % dims[k];
+                    rem /= dims[k];
+                    if k >= off && c.dims[k - off] != 1 {
+                        at += i * stride;
+                    }
+                    if k >= off {
+                        stride *= c.dims[k - off];
+                    }
+                }
+                c.data.get(at).copied().unwrap_or(0.0)
+            });
+            Expr::Const(values.collect())
+        })
+        .collect();
+    let e = build(&mut list)?;
+    Ok(Constant { data: (0..total).map(|i| e.eval(0.0, i)).collect(), dims })
 }

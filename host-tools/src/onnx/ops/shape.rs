@@ -24,6 +24,8 @@ pub const OPS: &[(&str, Import)] = &[
     ("Transpose", Import::Node(transpose)),
     ("Concat", Import::Node(concat)),
     ("Split", Import::Node(split)),
+    ("Squeeze", Import::Node(squeeze)),
+    ("Unsqueeze", Import::Node(squeeze)),
     ("Slice", Import::Node(slice)),
 ];
 
@@ -86,6 +88,19 @@ pub fn reshape(imp: &mut Importer, n: &NodeProto) -> Result<()> {
             .ok_or_else(|| anyhow!("shape {t:?} holds more elements than the input's {total}"))?;
         t.iter().map(|&v| if v < 0 { total / known.max(1) } else { v as usize }).collect()
     };
+    reshape_to(imp, n, (x, layout, &dims), target)
+}
+
+/// Reshape tensor `x` (with `layout` and ONNX `dims`) to `target`: a new
+/// name for the same bytes when the stored order does not change, else a
+/// Reshape layer.
+fn reshape_to(
+    imp: &mut Importer,
+    n: &NodeProto,
+    (x, layout, dims): (usize, Layout, &[usize]),
+    target: Vec<usize>,
+) -> Result<()> {
+    let total: usize = dims.iter().product();
     if target.iter().product::<usize>() != total || target.first() != Some(&1) {
         bail!("reshape to {target:?} does not keep the element count with batch 1");
     }
@@ -109,6 +124,55 @@ pub fn reshape(imp: &mut Importer, n: &NodeProto) -> Result<()> {
         imp.layer(n, Op::layer_of(ReshapeDef), vec![x], new_layout, target);
     }
     Ok(())
+}
+
+/// Squeeze / Unsqueeze: drop or insert axes of extent 1 (axes from the
+/// second input, opset 13+, or the attribute). Constants fold; a tensor is
+/// reshaped, which moves nothing unless its layout says otherwise.
+pub fn squeeze(imp: &mut Importer, n: &NodeProto) -> Result<()> {
+    let axes: Option<Vec<i64>> = match n.input.get(1).filter(|s| !s.is_empty()) {
+        Some(s) => Some(imp.constant(s)?.data.iter().map(|&v| v as i64).collect()),
+        None => attr_ints(n, "axes"),
+    };
+    let val = imp.val(input(n, 0)?)?;
+    let dims = match &val {
+        Val::Const(c) => c.dims.clone(),
+        Val::Act { dims, .. } => dims.clone(),
+        Val::Stat { .. } => bail!("{} of a row statistic", n.op_type),
+    };
+    let target = if n.op_type == "Squeeze" {
+        let axes = match axes {
+            Some(a) => a.iter().map(|&a| axis_in(a, dims.len())).collect::<Result<Vec<_>>>()?,
+            None => (0..dims.len()).filter(|&i| dims[i] == 1).collect(),
+        };
+        if let Some(&a) = axes.iter().find(|&&a| dims[a] != 1) {
+            bail!("cannot squeeze axis {a} of extent {} (shape {dims:?})", dims[a]);
+        }
+        dims.iter().enumerate().filter(|(i, _)| !axes.contains(i)).map(|(_, &d)| d).collect::<Vec<_>>()
+    } else {
+        let axes = axes.ok_or_else(|| anyhow!("Unsqueeze without axes"))?;
+        let rank = dims.len() + axes.len();
+        let mut axes = axes.iter().map(|&a| axis_in(a, rank)).collect::<Result<Vec<_>>>()?;
+        axes.sort_unstable();
+        if axes.windows(2).any(|w| w[0] == w[1]) {
+            bail!("Unsqueeze axes {axes:?} repeat");
+        }
+        let mut rest = dims.iter();
+        (0..rank)
+            .map(|i| if axes.contains(&i) { Some(1) } else { rest.next().copied() })
+            .collect::<Option<Vec<_>>>()
+            .ok_or_else(|| anyhow!("Unsqueeze axes {axes:?} do not fit rank {rank}"))?
+    };
+    match val {
+        Val::Const(c) => {
+            imp.vals.insert(output(n)?.to_string(), Val::Const(Constant { dims: target, data: c.data }));
+            Ok(())
+        }
+        _ => {
+            let (x, layout, dims) = imp.tensor_input(input(n, 0)?)?;
+            reshape_to(imp, n, (x, layout, &dims), target)
+        }
+    }
 }
 
 /// Transpose: between channels-last and channels-first a layout change (no
@@ -213,7 +277,8 @@ fn slice_to(imp: &mut Importer, name: &str, out: &str, axis: usize, (start, len)
 pub fn split(imp: &mut Importer, n: &NodeProto) -> Result<()> {
     let dims = match imp.val(input(n, 0)?)? {
         Val::Act { dims, .. } => dims,
-        _ => bail!("split of a constant"),
+        Val::Const(c) => return split_constant(imp, n, &c),
+        _ => bail!("split of a row statistic"),
     };
     let rank = dims.len() as i64;
     let axis = attr_i(n, "axis", 0);
@@ -241,6 +306,47 @@ pub fn split(imp: &mut Importer, n: &NodeProto) -> Result<()> {
     let mut start = 0;
     for (out, &len) in n.output.iter().zip(&sizes) {
         slice_to(imp, input(n, 0)?, out, axis as usize, (start, len))?;
+        start += len;
+    }
+    Ok(())
+}
+
+/// Split of a constant, folded at import: a learned coefficient vector
+/// iterated in Python (`for c in self.p`) exports as a Split of the
+/// parameter into its elements.
+fn split_constant(imp: &mut Importer, n: &NodeProto, c: &Constant) -> Result<()> {
+    let rank = c.dims.len() as i64;
+    let axis = attr_i(n, "axis", 0);
+    let axis = if axis < 0 { axis + rank } else { axis };
+    if axis < 0 || axis >= rank {
+        bail!("split axis {axis} is outside the constant's rank {rank}");
+    }
+    let axis = axis as usize;
+    let extent = c.dims[axis];
+    let sizes: Vec<usize> = match n.input.get(1).filter(|s| !s.is_empty()) {
+        Some(s) => imp.constant(s)?.data.iter().map(|&v| v.max(0.0) as usize).collect(),
+        None => match attr_ints(n, "split") {
+            Some(v) => v.iter().map(|&v| v.max(0) as usize).collect(),
+            None if n.output.is_empty() || extent % n.output.len() != 0 => {
+                bail!("axis of extent {extent} does not split into {} equal parts", n.output.len())
+            }
+            None => vec![extent / n.output.len(); n.output.len()],
+        },
+    };
+    if sizes.len() != n.output.len() || sizes.iter().try_fold(0usize, |a, &b| a.checked_add(b)) != Some(extent) {
+        bail!("split sizes {sizes:?} do not cover axis {axis} of extent {extent} with {} outputs", n.output.len());
+    }
+    let (outer, inner) = (c.dims[..axis].iter().product::<usize>(), c.dims[axis + 1..].iter().product::<usize>());
+    let mut start = 0;
+    for (out, &len) in n.output.iter().zip(&sizes) {
+        let mut data = Vec::with_capacity(outer * len * inner);
+        for o in 0..outer {
+            let at = (o * extent + start) * inner;
+            data.extend_from_slice(&c.data[at..at + len * inner]);
+        }
+        let mut dims = c.dims.clone();
+        dims[axis] = len;
+        imp.vals.insert(out.clone(), Val::Const(Constant { dims, data }));
         start += len;
     }
     Ok(())

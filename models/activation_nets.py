@@ -1,0 +1,83 @@
+"""Issue 13's networks: a MobileNetV3-style convolutional network on MNIST
+(BatchNorm, HardSwish, inverted residual blocks with residual adds), MLPs on
+digits with version-B rational and xATLU activations, and a Conv1D network on
+BasicMotions. All are written as their papers' reference code writes them and
+take their input in PyTorch's own layout (NCHW / NCW / [N, features]): the
+exported files are imported unmodified.
+"""
+from torch import nn
+
+from activations import XATLU, PAUVersionB
+
+
+def conv_bn(cin, cout, k, stride=1, groups=1, act=True):
+    layers = [nn.Conv2d(cin, cout, k, stride=stride, padding=k // 2, groups=groups, bias=False), nn.BatchNorm2d(cout)]
+    if act:
+        layers.append(nn.Hardswish())
+    return nn.Sequential(*layers)
+
+
+class InvertedResidual(nn.Module):
+    """MobileNetV3's bneck without squeeze-excite: expand 1x1, depthwise 3x3,
+    project 1x1 (linear), a residual add when the shape allows."""
+
+    def __init__(self, cin, expand, cout, stride):
+        super().__init__()
+        self.block = nn.Sequential(
+            conv_bn(cin, expand, 1),
+            conv_bn(expand, expand, 3, stride=stride, groups=expand),
+            conv_bn(expand, cout, 1, act=False),
+        )
+        self.residual = stride == 1 and cin == cout
+
+    def forward(self, x):
+        y = self.block(x)
+        return x + y if self.residual else y
+
+
+class MobileNetV3Mnist(nn.Module):
+    """Stem 3x3/2 to 14x14, three bnecks (two with residual adds), global
+    average pool, the V3 head (Linear, HardSwish, Linear). Input [N, 1, 28, 28]."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = conv_bn(1, 16, 3, stride=2)
+        self.blocks = nn.Sequential(
+            InvertedResidual(16, 32, 16, 1),
+            InvertedResidual(16, 48, 24, 2),
+            InvertedResidual(24, 48, 24, 1),
+        )
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.head = nn.Sequential(nn.Linear(24, 32), nn.Hardswish(), nn.Linear(32, 10))
+
+    def forward(self, x):
+        x = self.pool(self.blocks(self.stem(x)))
+        return self.head(x.flatten(1))
+
+
+def digits_mlp(act_factory, hidden=32):
+    return nn.Sequential(nn.Linear(64, hidden), act_factory(), nn.Linear(hidden, hidden), act_factory(), nn.Linear(hidden, 10))
+
+
+class MotionNetNCW(nn.Module):
+    """The Conv1D classifier as PyTorch users write it: input [N, C, T] =
+    [N, 6, 100], nn.Conv1d straight on it, no transposes."""
+
+    def __init__(self):
+        super().__init__()
+        self.c1 = nn.Conv1d(6, 16, 5, stride=2, padding=2)
+        self.c2 = nn.Conv1d(16, 16, 5, stride=2, padding=2)
+        self.act = nn.SiLU()
+        self.fc = nn.Linear(16, 4)
+
+    def forward(self, x):
+        x = self.act(self.c1(x))
+        x = self.act(self.c2(x))
+        return self.fc(x.mean(dim=2))
+
+
+# name: (constructor, activation description, dynamo exporter)
+DIGITS = {
+    "digits_pau_version_b": (lambda: digits_mlp(lambda: PAUVersionB(3, 2)), "PAU version B (3,2): P(x)/(1+|Q(x)|)", False),
+    "digits_xatlu": (lambda: digits_mlp(XATLU), "xATLU x((1+2a)(atan(x)/pi+1/2)-a)", True),
+}
