@@ -18,16 +18,15 @@ def conv_bn(cin, cout, k, stride=1, groups=1, act=True):
 
 
 class InvertedResidual(nn.Module):
-    """MobileNetV3's bneck without squeeze-excite: expand 1x1, depthwise 3x3,
-    project 1x1 (linear), a residual add when the shape allows."""
+    """MobileNetV3's bneck without squeeze-excite: expand 1x1 (skipped when
+    the expansion is 1, as torchvision does), depthwise 3x3, project 1x1
+    (linear), and a residual add when the shape allows."""
 
     def __init__(self, cin, expand, cout, stride):
         super().__init__()
-        self.block = nn.Sequential(
-            conv_bn(cin, expand, 1),
-            conv_bn(expand, expand, 3, stride=stride, groups=expand),
-            conv_bn(expand, cout, 1, act=False),
-        )
+        layers = [] if expand == cin else [conv_bn(cin, expand, 1)]
+        layers += [conv_bn(expand, expand, 3, stride=stride, groups=expand), conv_bn(expand, cout, 1, act=False)]
+        self.block = nn.Sequential(*layers)
         self.residual = stride == 1 and cin == cout
 
     def forward(self, x):
@@ -36,14 +35,16 @@ class InvertedResidual(nn.Module):
 
 
 class MobileNetV3Mnist(nn.Module):
-    """Stem 3x3/2 to 14x14, three bnecks (two with residual adds), global
+    """A MobileNetV3-Small-shaped network sized for a 16 KB-RAM Cortex-M0:
+    stem 3x3/2 to 14x14, four bnecks (two with residual adds), global
     average pool, the V3 head (Linear, HardSwish, Linear). Input [N, 1, 28, 28]."""
 
     def __init__(self):
         super().__init__()
-        self.stem = conv_bn(1, 16, 3, stride=2)
+        self.stem = conv_bn(1, 8, 3, stride=2)
         self.blocks = nn.Sequential(
-            InvertedResidual(16, 32, 16, 1),
+            InvertedResidual(8, 8, 16, 2),
+            InvertedResidual(16, 24, 16, 1),
             InvertedResidual(16, 48, 24, 2),
             InvertedResidual(24, 48, 24, 1),
         )

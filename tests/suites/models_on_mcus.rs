@@ -167,6 +167,29 @@ fn profile_counts_instructions_deterministically() {
     assert!(a.mean_ticks > 0 && a.op_ticks.iter().sum::<u64>() <= a.mean_ticks);
 }
 
+/// Issue 13's networks, imported from PyTorch's own layouts: the
+/// MobileNetV3-style MNIST net (NCHW input transposed on the device,
+/// HardSwish, residual adds), the version-B rational and xATLU MLPs, the NCW
+/// Conv1D. int16 runs the knot (HardSwish), version-B rational and fitted
+/// (xATLU) kernels on the M0 too.
+#[test]
+fn activation_networks_on_m0_and_m4() {
+    for name in polyact_tools::model_zoo::ACTIVATION_NETS {
+        for act in [DType::I8, DType::I16] {
+            differential(name, act, &M0_M4);
+        }
+    }
+}
+
+#[test]
+fn compiled_activation_networks_on_m0_and_m4() {
+    for name in polyact_tools::model_zoo::ACTIVATION_NETS {
+        for act in [DType::I8, DType::I16] {
+            differential_in(name, act, &M0_M4, Mode::Compiled);
+        }
+    }
+}
+
 /// Issue 13's knot polynomials at int16, as `polyact quantize` lowers them
 /// (HardSwish on MobileNetV3's calibrated range, a Floor staircase): a
 /// binary search over `i16` knots, then Horner, on every core. 1000 inputs of
