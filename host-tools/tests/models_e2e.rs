@@ -208,3 +208,30 @@ fn saturation_is_reported_and_headroom_removes_it() {
     assert_eq!(seen[1].0, 0, "headroom 0.25 still saturates");
     assert!(seen[1].1 < 2.0, "max output error {} with headroom", seen[1].1);
 }
+
+/// The int16 kernels issue 13's networks get, as `polyact quantize` lowers
+/// them: HardSwish on its own knots (exact: 3 segments), the version-B units
+/// as exact version-B rationals, xATLU's atan gate fitted — all certified.
+#[test]
+fn activation_networks_get_their_exact_kernels_at_int16() {
+    for (name, want) in [
+        ("mnist_mobilenetv3", "knots 3x2"),
+        ("digits_pau_version_b", "exact rational (version B)"),
+        ("digits_xatlu", "fit"),
+    ] {
+        let (_, q) = model_zoo::quantize_example(&dir(name), DType::I16).unwrap();
+        let acts: Vec<_> = q.report.layers.iter().filter_map(|l| l.activation.as_ref()).collect();
+        let of_interest: Vec<_> = acts.iter().filter(|a| a.method.starts_with(want)).collect();
+        for a in &acts {
+            println!("{name}: {} → {} ({} B, {:?} LSB)", a.function, a.method, a.coef_bytes, a.max_err_lsb);
+        }
+        assert!(
+            of_interest.len() >= 2,
+            "{name}: no {want} kernel among {:?}",
+            acts.iter().map(|a| &a.method).collect::<Vec<_>>()
+        );
+        for a in of_interest {
+            assert!(a.max_err_lsb.is_some_and(|e| e <= LowerOpts::default().error_lsb), "{name}: {a:?}");
+        }
+    }
+}
