@@ -215,8 +215,8 @@ impl CoreSpec {
                 Ok(CoreSpec::Relu(spec))
             }
             None => Err(Unsupported(format!(
-                "{} kernels have no HDL core yet (piecewise polynomials, tables and the ReLU family do); \
-                 lower the function with `polyact fit` to get a piecewise polynomial",
+                "{} kernels have no HDL core yet (uniform piecewise polynomials, tables and the ReLU family do); \
+                 `polyact hdl --fit` lowers a function to uniform segments",
                 act.kind.name()
             ))),
         }

@@ -16,7 +16,7 @@ fn main() -> anyhow::Result<()> {
     println!("|---|---|---|");
     for (name, range) in [("gelu(x)", (-8.0, 8.0)), ("tanh(x)", (-4.0, 4.0))] {
         let f = parse(name)?;
-        let opts = LowerOpts { max_degree: 2, ..LowerOpts::default() };
+        let opts = LowerOpts { max_degree: 2, knots: false, ..LowerOpts::default() };
         let fitted = fit_function(f.clone(), DType::I16, range, DType::I16, None, &opts, |_| {})?;
         let ((ti, iq), (to, oq)) = (fitted.in_t, fitted.out_t);
         const N: i64 = 1024;

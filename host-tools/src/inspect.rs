@@ -36,6 +36,7 @@ pub fn describe(blob: &[u8], report: Option<&Report>) -> Result<String> {
         m.arena_size()
     )?;
     writeln!(s, "input  {:?} [{}] scale {:e} zp {}", ti.dtype, dims(&ti), ti.quant.scale, ti.quant.zero_point)?;
+    writeln!(s, "       layout: {}", input_layout(&m)?)?;
     writeln!(s, "output {:?} [{}] scale {:e} zp {}", to.dtype, dims(&to), to.quant.scale, to.quant.zero_point)?;
     writeln!(s, "{:<3} {:<17} {:<28} {:>13} {:>9} {:>9}  activation", "#", "op", "name", "output", "MACs", "weights")?;
     let (mut macs, mut wbytes) = (0, 0);
@@ -87,6 +88,25 @@ fn short(f: &str) -> String {
     } else {
         format!("{}…", f.chars().take(MAX - 1).collect::<String>())
     }
+}
+
+/// How the device input is laid out: always row-major in the dims shown,
+/// which are the ONNX graph input's without the batch axis. When the model
+/// convolves a channels-first (NCW/NCHW) input, its first op is the
+/// transpose to channels-last, run on the device: samples are fed in the
+/// model's own layout either way.
+fn input_layout(m: &Model) -> Result<String> {
+    let first = m.op_records().next().transpose().map_err(|e| anyhow!("{e}"))?;
+    let transposed = first.is_some_and(|rec| {
+        polyact::OpKind::from_tag(rec.tag).is_ok_and(|k| k == polyact::OpKind::Transpose)
+            && rec.n_tensors() > 0
+            && m.tensor(rec.tensor(0)).is_ok_and(|t| Some(t) == m.input().ok())
+    });
+    Ok(if transposed {
+        "channels first (NCW/NCHW), as the model was exported; op 0 moves it to channels last on the device. Feed .npy samples in the model's own layout".into()
+    } else {
+        "row-major in these dims, the ONNX graph input's own layout without the batch axis. Feed .npy samples in the model's own layout".into()
+    })
 }
 
 fn out_tensor(m: &Model, op: usize) -> Result<String> {

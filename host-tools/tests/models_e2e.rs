@@ -235,3 +235,20 @@ fn activation_networks_get_their_exact_kernels_at_int16() {
         }
     }
 }
+
+/// `inspect` says how the device input is laid out: an NCHW / NCW model
+/// keeps its exported layout (the transpose to channels-last runs on the
+/// device), so the user's own `.npy` samples feed `eval` and `flash` as they are.
+#[test]
+fn inspect_states_the_input_layout() {
+    for (name, want) in [
+        ("mnist_mobilenetv3", "channels first (NCW/NCHW)"),
+        ("motion_conv1d_ncw", "channels first (NCW/NCHW)"),
+        ("digits_xatlu", "row-major in these dims"),
+    ] {
+        let (_, q) = model_zoo::quantize_example(&dir(name), DType::I8).unwrap();
+        let text = polyact_tools::inspect::describe(&q.blob, Some(&q.report)).unwrap();
+        let line = text.lines().find(|l| l.trim_start().starts_with("layout:")).unwrap_or_default();
+        assert!(line.contains(want), "{name}: {line}");
+    }
+}

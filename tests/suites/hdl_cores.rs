@@ -23,7 +23,7 @@ fn job(name: &str, report: Vec<Device>) -> HdlJob {
 }
 
 fn fit(f: &str, bits: DType, range: (f64, f64)) -> FittedFunction {
-    let opts = LowerOpts { max_degree: 2, ..LowerOpts::default() };
+    let opts = LowerOpts { max_degree: 2, knots: false, ..LowerOpts::default() };
     fit_function(parse(f).unwrap(), bits, range, bits, None, &opts, |_| {}).unwrap()
 }
 

@@ -38,6 +38,9 @@ pub struct FitArgs {
     /// Highest polynomial degree to fit.
     #[arg(long, default_value_t = LowerOpts::default().max_degree)]
     pub max_degree: usize,
+    /// Only uniform segments (no knots at the function's kinks), as an HDL core takes.
+    #[arg(long)]
+    pub uniform: bool,
 }
 
 /// Lower `function` as `q` says, with a progress spinner.
@@ -50,7 +53,7 @@ pub fn fit_cmd(function: &str, q: &FitArgs) -> Result<FittedFunction> {
         q.range,
         dtype(q.out_bits.unwrap_or(q.in_bits)),
         q.out_range,
-        &LowerOpts { error_lsb: q.error_lsb, max_degree: q.max_degree, ..LowerOpts::default() },
+        &LowerOpts { error_lsb: q.error_lsb, max_degree: q.max_degree, knots: !q.uniform, ..LowerOpts::default() },
         |m| pb.set_message(m.to_string()),
     )?;
     pb.finish_and_clear();

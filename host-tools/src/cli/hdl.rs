@@ -105,6 +105,8 @@ pub fn run(Args { model, layer, channel, fit, q, out, name, chunk_bits, no_check
                 out_bits: q.out_bits,
                 error_lsb: q.error_lsb,
                 max_degree: q.max_degree,
+                // The HDL core implements uniform segments.
+                uniform: true,
             };
             let fitted = fit_cmd(&function, &args)?;
             let l = &fitted.lowered;

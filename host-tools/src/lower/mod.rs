@@ -27,13 +27,16 @@ pub struct LowerOpts {
     /// Highest degree a fitted polynomial may have: each degree is a
     /// multiply per element on a CPU, a DSP-block stage on an FPGA.
     pub max_degree: usize,
+    /// Whether knot polynomials may be chosen (segments at the function's
+    /// kinks). Off for HDL cores, which implement uniform segments only.
+    pub knots: bool,
 }
 
 impl Default for LowerOpts {
     fn default() -> Self {
         // Correct rounding (0.5) plus a documented allowance for the kernel's
         // internal rounding (Horner steps, requantization).
-        LowerOpts { error_lsb: 0.5 + 1.0 / 64.0, max_bytes: 16 * 1024, max_degree: 5 }
+        LowerOpts { error_lsb: 0.5 + 1.0 / 64.0, max_bytes: 16 * 1024, max_degree: 5, knots: true }
     }
 }
 
@@ -309,7 +312,7 @@ pub fn lower(
     }
     let channels = f.channels();
     // A function with kinks off the power-of-two grid: segments at its kinks.
-    let kinks = kinks::knots_of(f, in_t, MAX_KINKS);
+    let kinks = if opts.knots { kinks::knots_of(f, in_t, MAX_KINKS) } else { None };
     let smooth = kinks.as_ref().is_some_and(|k| k.len() == 1);
     let on_kinks = match &kinks {
         Some(k) if !smooth => knots::lower_on_knots(f, in_t, out_t, k, opts, &mut progress)?,

@@ -129,6 +129,7 @@ pub fn every_op(seed: u64) -> Result<Vec<u8>, Error> {
     let h16 = b.tensor(DType::I16, &[16], q(1.0 / 2048.0, 0));
     let a_poly = b.tensor(DType::I16, &[16], q(1.0 / 2048.0, 0));
     let a_rat = b.tensor(DType::I16, &[16], q(1.0 / 2048.0, 0));
+    let a_knot = b.tensor(DType::I16, &[16], q(1.0 / 2048.0, 0));
     let a_prelu = b.tensor(DType::I16, &[16], q(1.0 / 2048.0, 0));
     let normed = b.tensor(DType::I16, &[16], q(1.0 / 4096.0, 0));
     let logits = b.tensor(DType::I16, &[5], q(1.0 / 1024.0, 0));
@@ -152,6 +153,13 @@ pub fn every_op(seed: u64) -> Result<Vec<u8>, Error> {
     )
     .map_err(|_| Error::BadField { what: "sample kernel", value: 2 })?;
     let k_rat = b.kernel(&KernelDef::Rational(rat));
+    // A clipped unit on its kinks: 0 below −2, quadratic up to 0, linear after.
+    let knots = alloc::vec![-32768, -4096, 0];
+    let knot_segs = [alloc::vec![0.0, 0.0, 0.0], alloc::vec![-1024.0, 0.5, 0.0002], alloc::vec![1024.0, 1.0, 0.0]];
+    let knot =
+        super::poly_encode::encode_knot_poly(kernel_io(DType::I16, t16.1, DType::I16, t16.1, 1), &[knots], &knot_segs)
+            .map_err(|_| Error::BadField { what: "sample kernel", value: 3 })?;
+    let k_knot = b.kernel(&KernelDef::KnotPoly(knot));
     let alphas: Vec<f64> = (0..16).map(|c| 0.01 * c as f64).collect();
     let k_prelu = b.kernel(&KernelDef::prelu(t16, t16, &alphas));
 
@@ -195,7 +203,8 @@ pub fn every_op(seed: u64) -> Result<Vec<u8>, Error> {
     b.dense(cat, h16, &wd);
     b.activation(h16, a_poly, k_poly);
     b.activation(a_poly, a_rat, k_rat);
-    b.activation(a_rat, a_prelu, k_prelu);
+    b.activation(a_rat, a_knot, k_knot);
+    b.activation(a_knot, a_prelu, k_prelu);
     let gains = r.i8s(16, 127);
     b.rms_norm(a_prelu, normed, &gains, 1.0 / 64.0, 1e-5);
     let w = r.i8s(16 * 5, 127);
