@@ -80,7 +80,7 @@ fn refine(
                     let want = ideal(x, in_t.1, out_t.0, out_t.1, &|v| f.eval(v, ch));
                     let err = (kernel.eval(x, ch) as f64 - want).abs();
                     // NaN (f undefined) fails too.
-                    failing[seg] |= !(err <= opts.error_lsb);
+                    failing[seg] |= err.is_nan() || err > opts.error_lsb;
                 }
             }
             failing
