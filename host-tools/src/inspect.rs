@@ -77,6 +77,14 @@ pub fn describe(blob: &[u8], report: Option<&Report>) -> Result<String> {
         wbytes += op.weight_bytes();
     }
     writeln!(s, "total: {macs} MACs, {wbytes} bytes of weights and requantization constants")?;
+    if let Some(errors) = report.and_then(|r| r.layer_errors.as_ref()) {
+        writeln!(s, "per-layer error on the calibration samples: SNR against the float model (dB), and the floor")?;
+        writeln!(
+            s,
+            "rounding and saturation alone leave at each layer's width (far below it: weights or requantization)"
+        )?;
+        writeln!(s, "{}", crate::layer_error::table(errors))?;
+    }
     Ok(s)
 }
 

@@ -14,6 +14,7 @@ pub mod fuzzing;
 pub mod hdl;
 pub mod inspect;
 pub mod ir;
+pub mod layer_error;
 pub mod layers;
 pub mod lower;
 pub mod model_zoo;

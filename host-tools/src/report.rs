@@ -126,12 +126,24 @@ pub struct Report {
     pub arena_bytes: usize,
     pub input: QuantJson,
     pub output: QuantJson,
+    /// Each layer against the float model on the calibration samples
+    /// (`polyact quantize` measures it; `inspect` shows it).
+    #[serde(default)]
+    pub layer_errors: Option<Vec<crate::layer_error::LayerError>>,
 }
 
 impl Report {
     pub fn new(act: DType) -> Self {
         let q = QuantJson { scale: 1.0, zero_point: 0 };
-        Report { act_bits: act.bits(), layers: Vec::new(), blob_bytes: 0, arena_bytes: 0, input: q, output: q }
+        Report {
+            act_bits: act.bits(),
+            layers: Vec::new(),
+            blob_bytes: 0,
+            arena_bytes: 0,
+            input: q,
+            output: q,
+            layer_errors: None,
+        }
     }
 }
 

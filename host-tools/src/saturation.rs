@@ -33,10 +33,10 @@ fn representable(dtype: DType, q: QuantJson) -> (f64, f64) {
     (s * (dtype.min() - q.zero_point) as f64, s * (dtype.max() - q.zero_point) as f64)
 }
 
-/// The tensors of `g`, as quantized in `report`, that hold values past their
-/// range on `samples` (every checked tensor is listed, hits or not).
-pub fn range_hits(g: &Graph, report: &Report, samples: &[Vec<f32>]) -> Result<Vec<RangeHits>> {
-    let dtype = if report.act_bits == 8 { DType::I8 } else { DType::I16 };
+/// For each op of the blob `report` describes, in order: the graph node it
+/// was written from and the graph tensor its output holds (a fused
+/// activation's output when one is fused into it).
+pub fn written_layers(g: &Graph, report: &Report) -> Result<Vec<(usize, usize)>> {
     let fused = fusion_plan(g);
     let written: Vec<usize> = (0..g.nodes.len()).filter(|&i| !fused.contains(&Some(i))).collect();
     if written.len() != report.layers.len()
@@ -44,11 +44,18 @@ pub fn range_hits(g: &Graph, report: &Report, samples: &[Vec<f32>]) -> Result<Ve
     {
         bail!("the quantization report does not describe this ONNX model's layers (was the blob quantized from another file?)");
     }
+    Ok(written.iter().map(|&i| (i, fused[i].map_or(g.nodes[i].output, |a| g.nodes[a].output))).collect())
+}
+
+/// The tensors of `g`, as quantized in `report`, that hold values past their
+/// range on `samples` (every checked tensor is listed, hits or not).
+pub fn range_hits(g: &Graph, report: &Report, samples: &[Vec<f32>]) -> Result<Vec<RangeHits>> {
+    let dtype = if report.act_bits == 8 { DType::I8 } else { DType::I16 };
+    let fused = fusion_plan(g);
     // (layer, which tensor, graph tensor, range)
     let mut checks = Vec::new();
-    for (&i, l) in written.iter().zip(&report.layers) {
+    for (&(i, out), l) in written_layers(g, report)?.iter().zip(&report.layers) {
         let n = &g.nodes[i];
-        let out = fused[i].map_or(n.output, |a| g.nodes[a].output);
         if let Some(q) = l.output_quant {
             checks.push((l.name.clone(), "output", out, representable(dtype, q)));
         }

@@ -252,3 +252,80 @@ fn inspect_states_the_input_layout() {
         assert!(line.contains(want), "{name}: {line}");
     }
 }
+
+/// The per-layer error report on real samples: every layer is compared
+/// (same element order in the float graph and the runtime), int16 is closer
+/// to float than int8 at every layer, and no layer beats its own rounding
+/// floor by more than rounding noise allows.
+#[test]
+fn per_layer_error_explains_where_accuracy_goes() {
+    for name in ["mnist_mobilenetv3", "digits_pau_version_b"] {
+        let d = dir(name);
+        let mut snr = Vec::new();
+        for act in [DType::I8, DType::I16] {
+            let (g, q) = model_zoo::quantize_example(&d, act).unwrap();
+            let samples = polyact_tools::data::read_samples(&d.join("test_x.npy"), g.tensors[g.input].len()).unwrap();
+            let errs = polyact_tools::layer_error::layer_errors(&g, &q.report, &q.blob, &samples[..100]).unwrap();
+            for e in &errs {
+                println!(
+                    "{name} {act:?} {:<40} snr {:6.1} dB  floor {:6.1} dB  max {:.4}",
+                    e.layer, e.snr_db, e.floor_snr_db, e.max_abs
+                );
+                assert!(e.values > 0, "{name}: layer {} not compared", e.layer);
+            }
+            snr.push(errs);
+        }
+        // (A layer exact at int8 — pixels k/255 on a 1/255 scale — is only
+        // at float precision: it has nothing to gain.)
+        for (a, b) in snr[0].iter().zip(&snr[1]).filter(|(a, _)| a.snr_db < 100.0) {
+            assert!(b.snr_db > a.snr_db, "{name} {}: int16 {} dB vs int8 {} dB", a.layer, b.snr_db, a.snr_db);
+        }
+    }
+}
+
+/// The command line shows the per-layer error: `quantize` measures it on
+/// the calibration samples and `inspect` prints it from the report; `eval`
+/// measures it on the user's data (table and JSON).
+#[test]
+fn quantize_inspect_and_eval_show_the_per_layer_error() {
+    use std::process::Command;
+    let bin = env!("CARGO_BIN_EXE_polyact");
+    let d = dir("digits_pau_version_b");
+    let out = std::env::temp_dir().join(format!("polyact_layer_error_{}.pam", std::process::id()));
+    let arg = |p: &Path| p.to_str().unwrap().to_string();
+    let run = |args: Vec<String>| {
+        let o = Command::new(bin).args(&args).env("POLYACT_NO_PROGRESS", "1").output().unwrap();
+        assert!(o.status.success(), "{args:?}: {}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    let q = [
+        "quantize",
+        &arg(&d.join("model.onnx")),
+        "--calib",
+        &arg(&d.join("calib.npy")),
+        "--act-bits",
+        "16",
+        "-o",
+        &arg(&out),
+    ];
+    run(q.iter().map(|s| s.to_string()).collect());
+    let inspect = run(vec!["inspect".into(), arg(&out)]);
+    assert!(inspect.contains("per-layer error on the calibration samples"), "{inspect}");
+    assert_eq!(
+        inspect.lines().filter(|l| l.contains("/Gemm") && l.trim_start().starts_with(char::is_numeric)).count(),
+        6,
+        "{inspect}"
+    );
+    let e =
+        ["eval", &arg(&out), "--onnx", &arg(&d.join("model.onnx")), "--data", &arg(&d.join("test_x.npy")), "--json"];
+    let json: serde_json::Value = serde_json::from_str(&run(e.iter().map(|s| s.to_string()).collect())).unwrap();
+    let layers = json["layers"].as_array().unwrap();
+    assert_eq!(layers.len(), 3);
+    // On the test data the middle layer's values pass its calibrated range
+    // (its floor drops with the saturation): no layer beats its floor.
+    let db = |l: &serde_json::Value, k: &str| l[k].as_f64().unwrap();
+    assert!(
+        layers.iter().all(|l| db(l, "snr_db") > 20.0 && db(l, "snr_db") <= db(l, "floor_snr_db") + 1.0),
+        "{layers:?}"
+    );
+}

@@ -2,6 +2,7 @@
 
 use super::progress::bar;
 use anyhow::{bail, Context, Result};
+use polyact_tools::layer_error::layer_errors;
 use polyact_tools::report::{read_report, report_path};
 use polyact_tools::{data, eval, saturation};
 use std::path::PathBuf;
@@ -56,15 +57,17 @@ pub fn run(Args { model, onnx, data: data_path, labels, targets, json }: Args) -
     )
     .with_context(|| labels.as_ref().map_or(String::new(), |(p, _)| p.display().to_string()))?;
     let rp = report_path(&model);
-    let hits = match read_report(&model)? {
+    let (hits, layers) = match read_report(&model)? {
         Some(report) => {
             let g = polyact_tools::onnx::import(&onnx)?;
-            Some(saturation::range_hits(&g, &report, &samples).with_context(|| format!("{}", rp.display()))?)
+            let hits = saturation::range_hits(&g, &report, &samples).with_context(|| format!("{}", rp.display()))?;
+            let layers = layer_errors(&g, &report, &blob, &samples).with_context(|| format!("{}", rp.display()))?;
+            (Some(hits), Some(layers))
         }
-        None => None,
+        None => (None, None),
     };
     if json {
-        let v = serde_json::json!({ "comparison": c, "saturation": hits });
+        let v = serde_json::json!({ "comparison": c, "saturation": hits, "layers": layers });
         out!("{}", serde_json::to_string_pretty(&v)?);
         return Ok(());
     }
@@ -84,6 +87,11 @@ pub fn run(Args { model, onnx, data: data_path, labels, targets, json }: Args) -
         );
     }
     out!("output error       max {:.6}  mean {:.6}", c.max_abs_error, c.mean_abs_error);
+    if let Some(layers) = &layers {
+        out!("per-layer error    each layer's output against the float model on these samples (SNR, dB), next to");
+        out!("                   the floor rounding and saturation alone leave at its width; far below: weights or requantization");
+        out!("{}", polyact_tools::layer_error::table(layers));
+    }
     match hits {
         None => out!("saturation         not checked: no quantization report {}", rp.display()),
         Some(h) => {

@@ -33,6 +33,9 @@ pub struct Args {
     pub output: PathBuf,
 }
 
+/// Calibration samples the per-layer error report runs on.
+const MAX_ERROR_SAMPLES: usize = 256;
+
 pub fn run(Args { model, calib, act_bits, error_lsb, percentile, headroom, output }: Args) -> Result<()> {
     let g = onnx::import(&model)?;
     let samples = data::read_samples(&calib, g.tensors[g.input].len())?;
@@ -46,8 +49,11 @@ pub fn run(Args { model, calib, act_bits, error_lsb, percentile, headroom, outpu
     let lower = LowerOpts { error_lsb, ..LowerOpts::default() };
     let opts = QuantOpts { act: dtype(act_bits), range: mode, headroom, lower };
     let spin = bar(0, "lowering");
-    let q = quantize(&g, &cal, &opts, |m| spin.set_message(m.to_string()))?;
+    let mut q = quantize(&g, &cal, &opts, |m| spin.set_message(m.to_string()))?;
     spin.finish_and_clear();
+    // Where the error goes, layer by layer, on (up to 256 of) the calibration samples.
+    let measured = &samples[..samples.len().min(MAX_ERROR_SAMPLES)];
+    q.report.layer_errors = Some(polyact_tools::layer_error::layer_errors(&g, &q.report, &q.blob, measured)?);
     std::fs::write(&output, &q.blob).with_context(|| format!("writing {}", output.display()))?;
     let rp = report_path(&output);
     std::fs::write(&rp, serde_json::to_string_pretty(&q.report)?)
