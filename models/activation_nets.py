@@ -5,6 +5,9 @@ BasicMotions. All are written as their papers' reference code writes them and
 take their input in PyTorch's own layout (NCHW / NCW / [N, features]): the
 exported files are imported unmodified.
 """
+import math
+
+import torch
 from torch import nn
 
 from activations import XATLU, PAUVersionB
@@ -82,3 +85,37 @@ DIGITS = {
     "digits_pau_version_b": (lambda: digits_mlp(lambda: PAUVersionB(3, 2)), "PAU version B (3,2): P(x)/(1+|Q(x)|)", False),
     "digits_xatlu": (lambda: digits_mlp(XATLU), "xATLU x((1+2a)(atan(x)/pi+1/2)-a)", True),
 }
+
+
+class Sine(nn.Module):
+    def __init__(self, w0):
+        super().__init__()
+        self.w0 = w0
+
+    def forward(self, x):
+        return torch.sin(self.w0 * x)
+
+
+def siren_linear(cin, cout, first, w0=30.0):
+    """SIREN's initialisation (Sitzmann et al. 2020): U(-1/n, 1/n) for the
+    first layer, U(-sqrt(6/n)/w0, sqrt(6/n)/w0) after it."""
+    lin = nn.Linear(cin, cout)
+    bound = 1.0 / cin if first else math.sqrt(6.0 / cin) / w0
+    with torch.no_grad():
+        lin.weight.uniform_(-bound, bound)
+    return lin
+
+
+class Siren(nn.Module):
+    """SIREN: sin(30 (W x + b)) layers on pixel coordinates, a linear output."""
+
+    def __init__(self, hidden=64, layers=3, w0=30.0):
+        super().__init__()
+        mods = [siren_linear(2, hidden, True), Sine(w0)]
+        for _ in range(layers - 1):
+            mods += [siren_linear(hidden, hidden, False), Sine(w0)]
+        mods.append(siren_linear(hidden, 1, False))
+        self.net = nn.Sequential(*mods)
+
+    def forward(self, x):
+        return self.net(x)

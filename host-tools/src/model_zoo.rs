@@ -23,6 +23,10 @@ pub struct Meta {
     pub exporter: String,
     #[serde(default)]
     pub baseline: Option<serde_json::Value>,
+    /// Dense weight width the model is quantized with (`--weight-bits`;
+    /// default 8).
+    #[serde(default)]
+    pub weight_bits: Option<u32>,
 }
 
 /// A model taken through quantization and evaluation at one activation width.
@@ -64,9 +68,10 @@ pub const MULTIPLICATIVE_MODELS: [&str; 5] = [
 /// Issue 13's networks (`models/activation_nets.py`), each imported from
 /// PyTorch's own input layout: MobileNetV3-style MNIST (NCHW, BatchNorm,
 /// HardSwish, residual adds), version-B rational and xATLU MLPs on digits,
-/// the Conv1D BasicMotions network on its NCW input.
-pub const ACTIVATION_NETS: [&str; 4] =
-    ["digits_pau_version_b", "digits_xatlu", "mnist_mobilenetv3", "motion_conv1d_ncw"];
+/// the Conv1D BasicMotions network on its NCW input, a SIREN fitting an
+/// image (16-bit Dense weights).
+pub const ACTIVATION_NETS: [&str; 5] =
+    ["digits_pau_version_b", "digits_xatlu", "mnist_mobilenetv3", "motion_conv1d_ncw", "siren_image"];
 
 pub fn read_meta(dir: &Path) -> Result<Meta> {
     let p = dir.join("meta.json");
@@ -92,7 +97,8 @@ pub fn quantize_file(dir: &Path, file: &str, act: DType) -> Result<(Graph, Quant
     let g = onnx::import(&dir.join(file))?;
     let calib = data::read_samples(&dir.join("calib.npy"), g.tensors[g.input].len())?;
     let cal = calibrate(&g, &calib, RangeMode::MinMax, || {})?;
-    let q = quantize(&g, &cal, &QuantOpts::new(act), |_| {})?;
+    let bits = read_meta(dir)?.weight_bits.unwrap_or(8);
+    let q = quantize(&g, &cal, &QuantOpts { dense_weight_bits: bits, ..QuantOpts::new(act) }, |_| {})?;
     Ok((g, q))
 }
 

@@ -421,3 +421,34 @@ fn inconsistent_layers_are_refused_with_the_op_named() {
     b.set_input(x).set_output(y);
     assert!(matches!(b.finish().unwrap_err(), Error::InvalidOp { op: 0, .. }));
 }
+
+/// Dense with 16-bit weights: 16×16 (and 8×16) products in an i64, the bias
+/// scaled by 2^bias_shift, one rounding in the output stage — within the
+/// requantization bound of the exact real result, on both input widths.
+#[test]
+fn dense_w16_is_the_rounded_real_product() {
+    let mut r = Rng(11);
+    let (n_in, n_out, bias_shift) = (48, 10, 9u32);
+    let w: Vec<i16> = (0..n_in * n_out).map(|_| r.int(-32767, 32767) as i16).collect();
+    let ws: Vec<f64> = (0..n_out).map(|i| 1e-5 * (1.0 + i as f64 / 5.0)).collect();
+    let bias = r.i32s(n_out, 1 << 20);
+    for (dt_in, qx, bound) in [(DType::I16, q(1.0 / 4096.0, 0), 0.5 + 1e-9), (DType::I8, q(0.02, 5), 0.5 + 1e-9)] {
+        let qy = q(1.0 / 2048.0, 3);
+        let (m, s) = requant_per_channel(qx.scale as f64, &ws, qy.scale as f64);
+        let mut b = ModelBuilder::new();
+        let x = b.tensor(dt_in, &[n_in], qx);
+        let y = b.tensor(DType::I16, &[n_out], qy);
+        let wd = WeightedDef { weights: &[], bias: &bias, multipliers: &m, shifts: &s, clamp: None, kernel: None };
+        b.dense_w16(x, y, &w, &wd, bias_shift).set_input(x).set_output(y);
+        let xin = random_input(&mut r, n_in, dt_in);
+        let want: Vec<f64> = (0..n_out)
+            .map(|o| {
+                let acc: f64 = (0..n_in).map(|i| (xin[i] - qx.zero_point) as f64 * w[o * n_in + i] as f64).sum::<f64>()
+                    + bias[o] as f64 * (1u64 << bias_shift) as f64;
+                acc * qx.scale as f64 * ws[o] / qy.scale as f64 + qy.zero_point as f64
+            })
+            .collect();
+        let e = max_err(&run(&b.finish().unwrap(), &xin), &want, DType::I16);
+        assert!(e <= bound + 1e-6, "{dt_in:?}: {e}");
+    }
+}

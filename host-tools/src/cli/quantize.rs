@@ -29,14 +29,23 @@ pub struct Args {
     /// 25 % more range, a quarter less resolution), for inputs larger than any calibration sample.
     #[arg(long, default_value_t = 0.0, value_parser = parse_headroom)]
     pub headroom: f64,
+    /// Dense weight width: 8 (16×8 at int16), or 16 (16×16 products) for
+    /// models whose int8 weights dominate the error — the per-layer report
+    /// shows it as layers far below their floor (a SIREN).
+    #[arg(long, default_value_t = 8, value_parser = parse_weight_bits)]
+    pub weight_bits: u32,
     #[arg(short, long)]
     pub output: PathBuf,
+}
+
+fn parse_weight_bits(s: &str) -> Result<u32, String> {
+    parse_bits(s).map_err(|_| format!("'{s}': weight width must be 8 or 16"))
 }
 
 /// Calibration samples the per-layer error report runs on.
 const MAX_ERROR_SAMPLES: usize = 256;
 
-pub fn run(Args { model, calib, act_bits, error_lsb, percentile, headroom, output }: Args) -> Result<()> {
+pub fn run(Args { model, calib, act_bits, error_lsb, percentile, headroom, weight_bits, output }: Args) -> Result<()> {
     let g = onnx::import(&model)?;
     let samples = data::read_samples(&calib, g.tensors[g.input].len())?;
     if samples.is_empty() {
@@ -47,7 +56,7 @@ pub fn run(Args { model, calib, act_bits, error_lsb, percentile, headroom, outpu
     let cal = calibrate(&g, &samples, mode, || pb.inc(1))?;
     pb.finish_and_clear();
     let lower = LowerOpts { error_lsb, ..LowerOpts::default() };
-    let opts = QuantOpts { act: dtype(act_bits), range: mode, headroom, lower };
+    let opts = QuantOpts { act: dtype(act_bits), range: mode, headroom, lower, dense_weight_bits: weight_bits };
     let spin = bar(0, "lowering");
     let mut q = quantize(&g, &cal, &opts, |m| spin.set_message(m.to_string()))?;
     spin.finish_and_clear();

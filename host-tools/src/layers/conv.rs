@@ -71,7 +71,7 @@ impl FloatLayer for Conv {
 
     fn write(&self, node: &Node, cx: &mut WriteCtx) -> Result<()> {
         let g = &self.geom;
-        write_weighted(node, cx, (&self.w, &self.b), self.depth_multiplier.is_some(), |b, x, y, wd| {
+        write_weighted(node, cx, (&self.w, &self.b), self.depth_multiplier.is_some(), 8, |b, x, y, wd, _| {
             match (self.depth_multiplier, self.one_d) {
                 (Some(dm), _) => b.depthwise_conv2d(x, y, wd, g, dm),
                 (None, true) => b.conv1d(x, y, wd, g),

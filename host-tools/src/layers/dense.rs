@@ -40,8 +40,14 @@ impl FloatLayer for Dense {
     }
 
     fn write(&self, node: &Node, cx: &mut WriteCtx) -> Result<()> {
-        write_weighted(node, cx, (&self.w, &self.b), false, |b, x, y, wd| {
-            b.dense(x, y, wd);
+        let bits = cx.dense_weight_bits;
+        write_weighted(node, cx, (&self.w, &self.b), false, bits, |b, x, y, wd, wide| match wide {
+            Some(w16) => {
+                b.dense_w16(x, y, w16.weights, wd, w16.bias_shift);
+            }
+            None => {
+                b.dense(x, y, wd);
+            }
         })
     }
 }

@@ -28,6 +28,8 @@ pub struct WriteCtx<'q> {
     pub cal: &'q Calibration,
     pub act: DType,
     pub lower: &'q LowerOpts,
+    /// 8 or 16 (see `QuantOpts::dense_weight_bits`).
+    pub dense_weight_bits: u32,
     pub progress: &'q mut dyn FnMut(&str),
     /// What the report says about this layer.
     pub report: &'q mut LayerReport,

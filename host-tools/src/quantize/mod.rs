@@ -37,12 +37,16 @@ pub struct QuantOpts {
     /// (0 = the calibrated range exactly; each end costs that much resolution).
     pub headroom: f64,
     pub lower: LowerOpts,
+    /// Dense weights: 8 bits (16×8 at int16, TFLite's scheme) or 16 bits
+    /// (16×16 products, for layers whose int8 weights dominate the error:
+    /// the per-layer report shows which).
+    pub dense_weight_bits: u32,
 }
 
 impl QuantOpts {
     /// Min/max calibration, no headroom, default lowering.
     pub fn new(act: DType) -> Self {
-        QuantOpts { act, range: RangeMode::MinMax, headroom: 0.0, lower: LowerOpts::default() }
+        QuantOpts { act, range: RangeMode::MinMax, headroom: 0.0, lower: LowerOpts::default(), dense_weight_bits: 8 }
     }
 }
 
@@ -120,6 +124,7 @@ pub fn quantize(g: &Graph, cal: &Calibration, opts: &QuantOpts, mut progress: im
             cal,
             act,
             lower: &opts.lower,
+            dense_weight_bits: opts.dense_weight_bits,
             progress: &mut progress,
             report: &mut layer,
             fused: fused_into[i].map(|a| &g.nodes[a]),

@@ -39,6 +39,26 @@ pub fn is_clamp_relu(f: &Expr) -> Option<Option<f64>> {
     }
 }
 
+/// Symmetric per-channel int16 weights (`±32767`), for 16×16 layers: their
+/// bias is scaled by a shift instead (see `dense_w16`), so no channel's
+/// scale is coarsened for it.
+pub fn weight_quant_16(w: &[f32], channels: usize) -> (Vec<i16>, Vec<f64>) {
+    let per = w.len() / channels.max(1);
+    let scales: Vec<f64> = (0..channels)
+        .map(|c| {
+            let m = w[c * per..(c + 1) * per].iter().fold(0.0f64, |a, &v| a.max(v.abs() as f64));
+            if m > 0.0 {
+                m / 32767.0
+            } else {
+                1.0
+            }
+        })
+        .collect();
+    let q =
+        w.iter().enumerate().map(|(i, &v)| (v as f64 / scales[i / per.max(1)]).round().clamp(-32767.0, 32767.0) as i16);
+    (q.collect(), scales)
+}
+
 /// Symmetric per-channel int8 weights. A channel whose weights are tiny next
 /// to its bias gets a coarser scale so the bias still fits comfortably in the
 /// int32 bias field (`|bias_q| ≤ 2^29`).
@@ -71,7 +91,7 @@ pub fn weight_quant(w: &[f32], bias: &[f32], s_in: f64, depthwise: bool) -> (Vec
 /// Expected output shift that weight rounding introduces, per output channel:
 /// `Σ (w_q·s − w) · E[x]` over the channel's weights (bias correction, so the
 /// quantized layer is unbiased on the calibration distribution).
-pub fn bias_correction(w: &[f32], wq: &[i8], ws: &[f64], mean_in: &[f64], depthwise: bool) -> Vec<f64> {
+pub fn bias_correction(w: &[f32], wq: &[i32], ws: &[f64], mean_in: &[f64], depthwise: bool) -> Vec<f64> {
     let cout = ws.len();
     let cin = mean_in.len().max(1);
     let per = w.len() / cout;

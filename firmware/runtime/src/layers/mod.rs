@@ -15,6 +15,7 @@ pub mod concat;
 pub mod constant;
 pub mod conv;
 pub mod dense;
+pub mod dense_w16;
 pub mod depthwise;
 pub mod div;
 pub(crate) mod dot;
@@ -154,4 +155,5 @@ crate::op_table! { 'a;
     24 => Div             "div"              div::Div,                               in_place: false;
     25 => Slice           "slice"            slice::Slice,                           in_place: false;
     26 => ReduceMin       "reduce_min"       reduce::Reduce,                         in_place: false;
+    27 => DenseW16        "dense_w16"        dense_w16::DenseW16<'a>,                in_place: false;
 }

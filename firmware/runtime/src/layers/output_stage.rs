@@ -124,6 +124,13 @@ impl<'a> Weighted<'a> {
         Ok(Weighted { weights, bias, stage })
     }
 
+    /// Requantize the accumulator as an `i64` whatever the input width (for
+    /// layers whose products exceed 16×8 bits).
+    pub fn with_wide_accumulator(mut self) -> Self {
+        self.stage.wide_acc = true;
+        self
+    }
+
     /// Bytes of weights, bias, multipliers and shifts.
     pub fn constant_bytes(&self) -> usize {
         self.weights.len() + self.bias.len() + self.stage.mult.len() + self.stage.shift.len()

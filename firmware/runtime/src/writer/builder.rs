@@ -173,8 +173,13 @@ impl ModelBuilder {
 
     pub(crate) fn weighted_params(&mut self, y: TensorId, w: &WeightedDef) -> Vec<i32> {
         let wb: Vec<u8> = w.weights.iter().map(|&v| v as u8).collect();
+        self.weighted_params_with(y, w, &wb)
+    }
+
+    /// [`Self::weighted_params`] with the weight array given as its bytes.
+    pub(crate) fn weighted_params_with(&mut self, y: TensorId, w: &WeightedDef, weight_bytes: &[u8]) -> Vec<i32> {
         let mut p = Vec::new();
-        let (o, l) = self.push_data(&wb);
+        let (o, l) = self.push_data(weight_bytes);
         p.extend([o, l]);
         let (o, l) = self.push_i32s(w.bias);
         p.extend([o, l]);
