@@ -74,6 +74,13 @@ pub enum Bin {
     Min,
     /// `PRelu(x, slope)`
     PRelu,
+    /// Comparisons, 1 where true and 0 where false (ONNX Greater,
+    /// GreaterOrEqual, Less, LessOrEqual: masks such as a B-spline basis's
+    /// `(x >= g_j) & (x < g_j+1)`).
+    Gt,
+    Ge,
+    Lt,
+    Le,
 }
 
 /// An expression in one variable `x`.
@@ -288,6 +295,10 @@ impl Expr {
                     Bin::Pow => u.powf(v),
                     Bin::Max => u.max(v),
                     Bin::Min => u.min(v),
+                    Bin::Gt => (u > v) as u8 as f64,
+                    Bin::Ge => (u >= v) as u8 as f64,
+                    Bin::Lt => (u < v) as u8 as f64,
+                    Bin::Le => (u <= v) as u8 as f64,
                     Bin::PRelu => {
                         if u >= 0.0 {
                             u
@@ -406,6 +417,10 @@ impl fmt::Display for Expr {
                     Bin::Max => return write!(f, "max({a}, {b})"),
                     Bin::Min => return write!(f, "min({a}, {b})"),
                     Bin::PRelu => return write!(f, "prelu({a}, {b})"),
+                    Bin::Gt => ">",
+                    Bin::Ge => ">=",
+                    Bin::Lt => "<",
+                    Bin::Le => "<=",
                 };
                 write!(f, "({a} {s} {b})")
             }

@@ -181,7 +181,11 @@ fn every_unary_operator_certifies_at_int8_and_int16() {
     use polyact_tools::expr::{Expr, Un};
     let steps = ["sign(x)", "round(x)", "floor(x)", "ceil(x)"].map(|f| parse(f).unwrap());
     let more = [Un::ThresholdedRelu(1.0), Un::Shrink(0.0, 0.5), Un::Shrink(0.5, 0.5)].map(|u| Expr::un(u, Expr::X));
-    for f in steps.iter().chain(&more) {
+    // Masks (comparisons imported from Greater, GreaterOrEqual, Less, LessOrEqual).
+    use polyact_tools::expr::Bin;
+    let masked = |op, c: f64| Expr::bin(Bin::Mul, Expr::X, Expr::bin(op, Expr::X, Expr::c(c)));
+    let masks = [masked(Bin::Ge, 0.3), masked(Bin::Gt, -1.1), masked(Bin::Lt, 0.7), masked(Bin::Le, 2.05)];
+    for f in steps.iter().chain(&more).chain(&masks) {
         let l = lowered_expr(f, DType::I8, (-4.0, 4.0)).unwrap();
         println!("{f:<24} I8  {:<18} max {:.4} LSB", l.method, l.max_err);
         assert!(l.max_err <= 0.5, "{f}: {}", l.max_err);

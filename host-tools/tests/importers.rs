@@ -115,6 +115,53 @@ fn cases() -> Vec<Case> {
         v.push(with_const(op));
     }
     v.push(flat("pow", vec![n("Pow", &["x", "p"], "y", vec![])], vec![tensor("p", &[], &[3.0])], &[1, 6]));
+    // Masks as PyTorch writes them: comparisons, logic, casts back to float
+    // (a B-spline basis's `((x >= g0) & (x < g1)).to(x.dtype)`).
+    let f32_cast = || vec![int("to", 1)];
+    v.push(flat(
+        "mask",
+        vec![
+            n("GreaterOrEqual", &["x", "lo"], "a", vec![]),
+            n("Less", &["x", "hi"], "b", vec![]),
+            n("And", &["a", "b"], "m", vec![]),
+            n("Cast", &["m"], "mf", f32_cast()),
+            n("Mul", &["x", "mf"], "y", vec![]),
+        ],
+        vec![tensor("lo", &[6], &[-0.5, -0.2, 0.0, 0.1, -1.0, 0.3]), tensor("hi", &[], &[0.4])],
+        &[1, 6],
+    ));
+    v.push(flat(
+        "mask or not",
+        vec![
+            n("Greater", &["x", "lo"], "a", vec![]),
+            n("LessOrEqual", &["x", "hi"], "b", vec![]),
+            n("Not", &["a"], "na", vec![]),
+            n("Or", &["na", "b"], "m", vec![]),
+            n("Cast", &["m"], "y", f32_cast()),
+        ],
+        vec![tensor("lo", &[], &[0.2]), tensor("hi", &[], &[-0.3])],
+        &[1, 6],
+    ));
+    v.push(flat(
+        "cast to int and back",
+        vec![
+            n("Mul", &["x", "k"], "t", vec![]),
+            n("Cast", &["t"], "i", vec![int("to", 6)]),
+            n("Cast", &["i"], "y", f32_cast()),
+        ],
+        vec![tensor("k", &[], &[3.0])],
+        &[1, 6],
+    ));
+    v.push(flat(
+        "unsqueeze, squeeze",
+        vec![
+            n("Unsqueeze", &["x", "ax"], "u", vec![]),
+            n("Relu", &["u"], "r", vec![]),
+            n("Squeeze", &["r", "ax"], "y", vec![]),
+        ],
+        vec![int64s("ax", &[2])],
+        &[1, 6],
+    ));
     v.push(flat(
         "clip",
         vec![n("Clip", &["x", "lo", "hi"], "y", vec![])],

@@ -1,7 +1,7 @@
 //! Where a function's pieces change, found from its expression on the exact
 //! input grid: every non-smooth node (ReLU, Abs, Clip, Min/Max, HardSigmoid,
-//! HardSwish, Sign, Round/Floor/Ceil, Shrink, thresholds, the negative side
-//! of ELU-like units) says which of its pieces its argument falls in, and a
+//! HardSwish, Sign, Round/Floor/Ceil, Shrink, thresholds, comparisons, the
+//! negative side of ELU-like units) says which of its pieces its argument falls in, and a
 //! knot goes wherever any node's piece differs from the previous input's.
 //! Between two knots the function is one smooth expression, so a polynomial
 //! there is either exact (HardSwish is 0, x(x+3)/6, x) or a smooth fit.
@@ -48,6 +48,8 @@ fn pieces(e: &Expr, x: f64, ch: usize, out: &mut Vec<i64>) {
             pieces(b, x, ch, out);
             match op {
                 Bin::Max | Bin::Min => out.push((a.eval(x, ch) < b.eval(x, ch)) as i64),
+                // A comparison's value is its piece.
+                Bin::Gt | Bin::Ge | Bin::Lt | Bin::Le => out.push(e.eval(x, ch) as i64),
                 Bin::PRelu => out.push((a.eval(x, ch) >= 0.0) as i64),
                 _ => {}
             }

@@ -3,9 +3,9 @@
 //! tensors (residual connections, gates, normalisations), and Clip.
 
 use super::Import::{self, Node};
-use crate::expr::{Bin, Expr};
+use crate::expr::{Bin, Expr, Un};
 use crate::ir::Op;
-use crate::onnx::attrs::input;
+use crate::onnx::attrs::{attr_i, input};
 use crate::onnx::importer::{Importer, Val};
 use anyhow::{bail, Result};
 use polyact::layers::add::AddDef;
@@ -24,6 +24,14 @@ pub const OPS: &[(&str, Import)] = &[
     ("Max", Node(binary)),
     ("Min", Node(binary)),
     ("PRelu", Node(binary)),
+    ("Greater", Node(binary)),
+    ("GreaterOrEqual", Node(binary)),
+    ("Less", Node(binary)),
+    ("LessOrEqual", Node(binary)),
+    ("And", Node(binary)),
+    ("Or", Node(binary)),
+    ("Not", Node(not)),
+    ("Cast", Node(cast)),
     ("Clip", Node(clip)),
 ];
 
@@ -38,6 +46,13 @@ pub fn binary(imp: &mut Importer, n: &NodeProto) -> Result<()> {
         "Pow" => Bin::Pow,
         "Max" => Bin::Max,
         "Min" => Bin::Min,
+        "Greater" => Bin::Gt,
+        "GreaterOrEqual" => Bin::Ge,
+        "Less" => Bin::Lt,
+        "LessOrEqual" => Bin::Le,
+        // Booleans are 0 and 1: `and` is their product, `or` their maximum.
+        "And" => Bin::Mul,
+        "Or" => Bin::Max,
         _ => Bin::PRelu,
     };
     if n.input.len() != 2 {
@@ -104,6 +119,32 @@ pub fn binary(imp: &mut Importer, n: &NodeProto) -> Result<()> {
     // tensor's pending expression; `passes::fold_affine` later moves an
     // affine prefix into the layer before it.
     imp.elementwise(n, |l| Ok(Expr::bin(op, l.remove(0), l.remove(0))))
+}
+
+/// `Not` of a boolean (0 or 1): `1 − a`.
+pub fn not(imp: &mut Importer, n: &NodeProto) -> Result<()> {
+    imp.elementwise(n, |a| Ok(Expr::bin(Bin::Sub, Expr::c(1.0), a.remove(0))))
+}
+
+/// `Cast`: to a float type the same value (every tensor here is real
+/// valued); to bool `a ≠ 0`; to an integer type truncation toward zero
+/// (the value is assumed to fit the type, as the exporter's own code does).
+pub fn cast(imp: &mut Importer, n: &NodeProto) -> Result<()> {
+    const FLOAT: i64 = 1;
+    const BOOL: i64 = 9;
+    const FLOAT16: i64 = 10;
+    const DOUBLE: i64 = 11;
+    const BFLOAT16: i64 = 16;
+    let integer = [2, 3, 4, 5, 6, 7, 12, 13];
+    match attr_i(n, "to", 0) {
+        FLOAT | FLOAT16 | DOUBLE | BFLOAT16 => super::shape::identity(imp, n),
+        BOOL => imp.elementwise(n, |a| Ok(Expr::bin(Bin::Gt, Expr::un(Un::Abs, a.remove(0)), Expr::c(0.0)))),
+        t if integer.contains(&t) => imp.elementwise(n, |a| {
+            let a = a.remove(0);
+            Ok(Expr::bin(Bin::Mul, Expr::un(Un::Sign, a.clone()), Expr::un(Un::Floor, Expr::un(Un::Abs, a))))
+        }),
+        t => bail!("Cast to ONNX element type {t} is not supported (float, bool and integer types are)"),
+    }
 }
 
 /// `Clip(x, min, max)` with optional bounds (inputs or attributes).
