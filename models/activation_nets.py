@@ -84,6 +84,7 @@ class MotionNetNCW(nn.Module):
 DIGITS = {
     "digits_pau_version_b": (lambda: digits_mlp(lambda: PAUVersionB(3, 2)), "PAU version B (3,2): P(x)/(1+|Q(x)|)", False),
     "digits_xatlu": (lambda: digits_mlp(XATLU), "xATLU x((1+2a)(atan(x)/pi+1/2)-a)", True),
+    "digits_kan": (lambda: DigitsKAN(), "KAN (efficient-kan style: SiLU base + cubic B-splines, G=5)", False),
 }
 
 
@@ -119,3 +120,50 @@ class Siren(nn.Module):
 
     def forward(self, x):
         return self.net(x)
+
+
+class KANLinear(nn.Module):
+    """A Kolmogorov-Arnold layer as efficient-kan writes it: a SiLU base
+    branch plus cubic B-splines on a uniform grid (G intervals on [-r, r],
+    extended by k on each side), evaluated with the Cox-de Boor recursion,
+    each with its own learned coefficients and a per-edge spline scaler."""
+
+    def __init__(self, cin, cout, grid_size=5, spline_order=3, grid_range=(-1.0, 1.0)):
+        super().__init__()
+        self.cin, self.cout, self.k = cin, cout, spline_order
+        h = (grid_range[1] - grid_range[0]) / grid_size
+        grid = torch.arange(-spline_order, grid_size + spline_order + 1, dtype=torch.float32) * h + grid_range[0]
+        self.register_buffer("grid", grid.expand(cin, -1).contiguous())
+        self.base_weight = nn.Parameter(torch.empty(cout, cin))
+        self.spline_weight = nn.Parameter(torch.randn(cout, cin, grid_size + spline_order) * 0.1)
+        self.spline_scaler = nn.Parameter(torch.ones(cout, cin))
+        nn.init.kaiming_uniform_(self.base_weight, a=math.sqrt(5))
+
+    def b_splines(self, x):
+        """Bases of shape [batch, cin, grid_size + k]."""
+        grid = self.grid
+        x = x.unsqueeze(-1)
+        bases = ((x >= grid[:, :-1]) & (x < grid[:, 1:])).to(x.dtype)
+        for k in range(1, self.k + 1):
+            bases = (x - grid[:, : -(k + 1)]) / (grid[:, k:-1] - grid[:, : -(k + 1)]) * bases[:, :, :-1] + (
+                grid[:, k + 1 :] - x
+            ) / (grid[:, k + 1 :] - grid[:, 1:(-k)]) * bases[:, :, 1:]
+        return bases
+
+    def forward(self, x):
+        base = nn.functional.linear(nn.functional.silu(x), self.base_weight)
+        scaled = self.spline_weight * self.spline_scaler.unsqueeze(-1)
+        spline = nn.functional.linear(self.b_splines(x).view(x.size(0), -1), scaled.view(self.cout, -1))
+        return base + spline
+
+
+class DigitsKAN(nn.Module):
+    """64 -> 16 -> 10 KAN on digits (pixels in [0, 1], the grid on [-1, 1])."""
+
+    def __init__(self):
+        super().__init__()
+        self.l1 = KANLinear(64, 16, grid_range=(-1.0, 1.0))
+        self.l2 = KANLinear(16, 10, grid_range=(-2.0, 2.0))
+
+    def forward(self, x):
+        return self.l2(self.l1(x))

@@ -311,6 +311,18 @@ impl Expr {
         }
     }
 
+    /// The expression with every constant vector replaced by `f(vector)`
+    /// (re-indexing per-channel constants: a slice of a basis).
+    pub fn map_consts(&self, f: &mut impl FnMut(&[f64]) -> Vec<f64>) -> Expr {
+        match self {
+            Expr::X => Expr::X,
+            Expr::Const(v) => Expr::Const(f(v)),
+            Expr::Unary(op, a) => Expr::Unary(*op, Box::new(a.map_consts(f))),
+            Expr::Binary(op, a, b) => Expr::Binary(*op, Box::new(a.map_consts(f)), Box::new(b.map_consts(f))),
+            Expr::Clip(a, lo, hi) => Expr::Clip(Box::new(a.map_consts(f)), *lo, *hi),
+        }
+    }
+
     /// The constant value in channel `ch` if the expression has no `x`.
     fn constant(&self, ch: usize) -> Option<f64> {
         (!self.has_x()).then(|| self.eval(0.0, ch))

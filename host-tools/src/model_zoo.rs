@@ -69,9 +69,10 @@ pub const MULTIPLICATIVE_MODELS: [&str; 5] = [
 /// PyTorch's own input layout: MobileNetV3-style MNIST (NCHW, BatchNorm,
 /// HardSwish, residual adds), version-B rational and xATLU MLPs on digits,
 /// the Conv1D BasicMotions network on its NCW input, a SIREN fitting an
-/// image (16-bit Dense weights).
-pub const ACTIVATION_NETS: [&str; 5] =
-    ["digits_pau_version_b", "digits_xatlu", "mnist_mobilenetv3", "motion_conv1d_ncw", "siren_image"];
+/// image (16-bit Dense weights), a KAN (efficient-kan style: SiLU base plus
+/// cubic B-splines, the basis imported as per-channel kernels).
+pub const ACTIVATION_NETS: [&str; 6] =
+    ["digits_pau_version_b", "digits_xatlu", "mnist_mobilenetv3", "motion_conv1d_ncw", "siren_image", "digits_kan"];
 
 pub fn read_meta(dir: &Path) -> Result<Meta> {
     let p = dir.join("meta.json");

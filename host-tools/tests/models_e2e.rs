@@ -166,6 +166,15 @@ fn siren_image_within_1_db_at_int16() {
     check("siren_image", 10f64.powf(3.5), 10f64.powf(0.1));
 }
 
+/// A Kolmogorov–Arnold network as efficient-kan writes it (SiLU base branch,
+/// cubic B-splines on a uniform grid by the Cox–de Boor recursion over
+/// slices, spline scalers), from both exporters: the basis subgraph becomes
+/// one Expand and one per-channel activation per layer.
+#[test]
+fn kan_digits() {
+    check_both_exporters("digits_kan", 1.0, 0.2);
+}
+
 #[test]
 fn every_model_directory_is_tested() {
     // Each name has its own test function above.

@@ -35,6 +35,14 @@ pub enum Val {
         src: usize,
         expr: Expr,
     },
+    /// `expr(root[.., i], channel j)` at `(.., i, j)` of logical `dims`
+    /// (`[.., n, m]`, the root's shape with the basis axis `m` appended):
+    /// a basis expansion, pending (see `onnx::basis`).
+    Basis {
+        root: usize,
+        expr: Expr,
+        dims: Vec<usize>,
+    },
 }
 
 /// The graph being built and what each ONNX value name stands for.
@@ -82,6 +90,10 @@ impl Importer {
                 bail!("value '{name}' is a constant; polyact needs computed tensors here")
             }
             Val::Stat { .. } => bail!("value '{name}' is a per-row statistic that is not used as an RMS normalization"),
+            Val::Basis { root, expr, dims } => {
+                let (root, expr, dims) = (*root, expr.clone(), dims.clone());
+                super::basis::materialize(self, name, root, &expr, &dims)
+            }
             Val::Act { root, expr: Expr::X, .. } => Ok(*root),
             Val::Act { root, expr, layout, dims } => {
                 let t = self.g.add_tensor(name, physical(dims, *layout));
@@ -245,6 +257,10 @@ impl Importer {
         }) {
             return self.stat_elementwise(n, src, build);
         }
+        let vals: Vec<Val> = n.input.iter().filter(|s| !s.is_empty()).map(|s| self.val(s)).collect::<Result<_>>()?;
+        if let Some(m) = super::basis::width(&vals) {
+            return super::basis::elementwise(self, n, m, build);
+        }
         let mut root: Option<(usize, Layout, Vec<usize>)> = None;
         let mut exprs = Vec::new();
         let mut consts = Vec::new();
@@ -261,7 +277,7 @@ impl Importer {
                     exprs.push((i, expr));
                 }
                 Val::Const(c) => consts.push((i, c)),
-                Val::Stat { .. } => unreachable!("handled above"),
+                Val::Stat { .. } | Val::Basis { .. } => unreachable!("handled above"),
             }
         }
         let Some((r, layout, dims)) = root else {

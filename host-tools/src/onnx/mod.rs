@@ -6,6 +6,7 @@
 //! The graph rewrites that follow import are the named [`crate::passes`].
 
 pub mod attrs;
+pub mod basis;
 pub mod build;
 pub mod importer;
 pub mod layout;

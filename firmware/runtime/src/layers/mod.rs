@@ -18,6 +18,7 @@ pub mod dense;
 pub mod dense_w16;
 pub mod depthwise;
 pub mod div;
+pub mod expand;
 pub(crate) mod dot;
 #[cfg(polyact_dsp)]
 mod dsp;
@@ -156,4 +157,5 @@ crate::op_table! { 'a;
     25 => Slice           "slice"            slice::Slice,                           in_place: false;
     26 => ReduceMin       "reduce_min"       reduce::Reduce,                         in_place: false;
     27 => DenseW16        "dense_w16"        dense_w16::DenseW16<'a>,                in_place: false;
+    28 => Expand          "expand"           expand::Expand,                         in_place: false;
 }

@@ -69,7 +69,9 @@ pub fn binary(imp: &mut Importer, n: &NodeProto) -> Result<()> {
             return super::norm::rms_norm(imp, n, ai, src, &g);
         }
     }
-    let two_tensors = match (&a, &b) {
+    // `x[.., None]` against a grid, or a basis already: one expression per basis index.
+    let basis = crate::onnx::basis::width(&[a.clone(), b.clone()]).is_some();
+    let two_tensors = !basis && match (&a, &b) {
         (Val::Act { root: ra, .. }, Val::Act { root: rb, .. }) => ra != rb,
         // A constant neither scalar nor per channel (a positional embedding)
         // becomes a tensor of its own.

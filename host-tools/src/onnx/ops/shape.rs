@@ -138,6 +138,7 @@ pub fn squeeze(imp: &mut Importer, n: &NodeProto) -> Result<()> {
     let dims = match &val {
         Val::Const(c) => c.dims.clone(),
         Val::Act { dims, .. } => dims.clone(),
+        Val::Basis { dims, .. } => dims.clone(),
         Val::Stat { .. } => bail!("{} of a row statistic", n.op_type),
     };
     let target = if n.op_type == "Squeeze" {
@@ -354,8 +355,9 @@ fn split_constant(imp: &mut Importer, n: &NodeProto, c: &Constant) -> Result<()>
 
 /// Slice with step 1 along one axis (constant starts, ends, axes).
 pub fn slice(imp: &mut Importer, n: &NodeProto) -> Result<()> {
-    let dims = match imp.val(input(n, 0)?)? {
-        Val::Act { dims, .. } => dims,
+    let (dims, basis) = match imp.val(input(n, 0)?)? {
+        Val::Act { dims, .. } => (dims, false),
+        Val::Basis { dims, .. } => (dims, true),
         _ => bail!("slice of a constant"),
     };
     let ints = |imp: &Importer, i: usize| -> Result<Option<Vec<i64>>> {
@@ -385,6 +387,9 @@ pub fn slice(imp: &mut Importer, n: &NodeProto) -> Result<()> {
     let (s0, e0) = (clampi(starts[0]), clampi(ends[0]));
     if e0 <= s0 {
         bail!("slice {s0}..{e0} of axis {axis} is empty");
+    }
+    if basis && axis == rank - 1 {
+        return crate::onnx::basis::slice(imp, input(n, 0)?, output(n)?, (s0 as usize, (e0 - s0) as usize));
     }
     slice_to(imp, input(n, 0)?, output(n)?, axis as usize, (s0 as usize, (e0 - s0) as usize))
 }
