@@ -20,6 +20,34 @@ fn bytes(n: usize, degree: usize) -> usize {
     n * (2 + 4 * (degree + 1))
 }
 
+/// Degrees in the order they are tried: cubic first (a B-spline, most smooth
+/// pieces), so its size bounds the others' refinement early.
+const DEGREE_ORDER: [usize; 7] = [3, 2, 4, 5, 1, 6, 7];
+
+/// `f` on every raw input of every channel, in real output units: the
+/// refinement evaluates it once per input, not once per round.
+struct Samples {
+    values: Vec<Vec<f64>>,
+    in_t: (DType, Quant),
+}
+
+impl Samples {
+    fn new(f: &Expr, in_t: (DType, Quant)) -> Samples {
+        let real = |q: i32| in_t.1.scale as f64 * (q - in_t.1.zero_point) as f64;
+        let values =
+            (0..f.channels()).map(|ch| (in_t.0.min()..=in_t.0.max()).map(|q| f.eval(real(q), ch)).collect()).collect();
+        Samples { values, in_t }
+    }
+
+    /// `f(x)` at a real input on the grid (the fitter only asks there: it
+    /// computes `x` from the raw input exactly as this inverts it).
+    fn at(&self, x: f64, ch: usize) -> f64 {
+        let q = (x / self.in_t.1.scale as f64).round() as i64 + self.in_t.1.zero_point as i64;
+        let i = (q - self.in_t.0.min() as i64).clamp(0, self.values[0].len() as i64 - 1) as usize;
+        self.values[ch.min(self.values.len() - 1)][i]
+    }
+}
+
 /// The smallest certified knot polynomial over degrees `1..=max_degree`
 /// starting from `kinks`, or `None` if none meets the target within the budget.
 pub(super) fn lower_on_knots(
@@ -31,12 +59,16 @@ pub(super) fn lower_on_knots(
     progress: &mut dyn FnMut(&str),
 ) -> Result<Option<Lowered>> {
     let mut best: Option<Lowered> = None;
-    for degree in 1..=opts.max_degree.clamp(1, polyact::activation::MAX_DEGREE) {
-        if best.as_ref().is_some_and(|b| b.coef_bytes <= bytes(kinks.len(), degree) * f.channels()) {
-            break;
+    let samples = Samples::new(f, in_t);
+    let max_degree = opts.max_degree.clamp(1, polyact::activation::MAX_DEGREE);
+    for degree in DEGREE_ORDER.into_iter().filter(|&d| d <= max_degree) {
+        // Per channel set: more bytes than the best found cannot win.
+        let budget = best.as_ref().map_or(opts.max_bytes, |b| (b.coef_bytes / f.channels()).saturating_sub(1));
+        if bytes(kinks.len(), degree) > budget {
+            continue;
         }
         progress(&format!("fit on {} knots x degree {degree}", kinks.len()));
-        if let Some(k) = refine(f, in_t, out_t, kinks.to_vec(), degree, opts)? {
+        if let Some(k) = refine(f, &samples, in_t, out_t, kinks.to_vec(), degree, opts.error_lsb, budget)? {
             let n = match &k {
                 KernelDef::KnotPoly(p) => p.n_knots(),
                 _ => unreachable!("refine returns knot polynomials"),
@@ -52,17 +84,20 @@ pub(super) fn lower_on_knots(
 
 /// Fit on `knots`, then split every segment with an input over the target,
 /// until none is or the budget runs out.
+#[allow(clippy::too_many_arguments)]
 fn refine(
     f: &Expr,
+    samples: &Samples,
     in_t: (DType, Quant),
     out_t: (DType, Quant),
     mut knots: Vec<i32>,
     degree: usize,
-    opts: &LowerOpts,
+    error_lsb: f64,
+    max_bytes: usize,
 ) -> Result<Option<KernelDef>> {
-    let g = |x: f64, ch: usize| f.eval(x, ch);
+    let g = |x: f64, ch: usize| samples.at(x, ch);
     for _ in 0..MAX_ROUNDS {
-        if knots.len() > MAX_KNOTS || bytes(knots.len(), degree) > opts.max_bytes {
+        if knots.len() > MAX_KNOTS || bytes(knots.len(), degree) > max_bytes {
             return Ok(None);
         }
         let Ok(def) = fit_knots(&g, f.channels(), in_t, out_t, &knots, degree) else {
@@ -77,10 +112,10 @@ fn refine(
                     while seg + 1 < knots.len() && knots[seg + 1] <= x {
                         seg += 1;
                     }
-                    let want = ideal(x, in_t.1, out_t.0, out_t.1, &|v| f.eval(v, ch));
+                    let want = ideal(x, in_t.1, out_t.0, out_t.1, &|v| samples.at(v, ch));
                     let err = (kernel.eval(x, ch) as f64 - want).abs();
                     // NaN (f undefined) fails too.
-                    failing[seg] |= err.is_nan() || err > opts.error_lsb;
+                    failing[seg] |= err.is_nan() || err > error_lsb;
                 }
             }
             failing

@@ -27,7 +27,9 @@ pub fn width(vals: &[Val]) -> Option<usize> {
     }) {
         return Some(m);
     }
-    let unsqueezed = vals.iter().any(|v| matches!(v, Val::Act { layout: Layout::Plain, dims, .. } if dims.len() >= 2 && dims.last() == Some(&1)));
+    let unsqueezed = vals.iter().any(
+        |v| matches!(v, Val::Act { layout: Layout::Plain, dims, .. } if dims.len() >= 2 && dims.last() == Some(&1)),
+    );
     let m = vals.iter().find_map(|v| match v {
         Val::Const(c) => c.dims.last().copied().filter(|&m| m > 1),
         _ => None,

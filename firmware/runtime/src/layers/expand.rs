@@ -34,7 +34,9 @@ impl<'a> Layer<'a> for Expand {
         let lead = input.rank >= k && output.rank >= 1 && input.dims[..k] == output.dims[..k];
         let shape_ok = lead && (input.rank == k || (input.rank == output.rank && input.dims[k] == 1));
         if !shape_ok || m == 0 {
-            return Err(cx.bad("expand output must be the input's shape with one more innermost axis (or its last axis of 1 widened)"));
+            return Err(cx.bad(
+                "expand output must be the input's shape with one more innermost axis (or its last axis of 1 widened)",
+            ));
         }
         Ok(Expand { input, output, m })
     }

@@ -18,10 +18,10 @@ pub mod dense;
 pub mod dense_w16;
 pub mod depthwise;
 pub mod div;
-pub mod expand;
 pub(crate) mod dot;
 #[cfg(polyact_dsp)]
 mod dsp;
+pub mod expand;
 pub mod layer_norm;
 pub mod matmul;
 pub mod minmax;

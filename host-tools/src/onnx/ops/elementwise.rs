@@ -71,15 +71,16 @@ pub fn binary(imp: &mut Importer, n: &NodeProto) -> Result<()> {
     }
     // `x[.., None]` against a grid, or a basis already: one expression per basis index.
     let basis = crate::onnx::basis::width(&[a.clone(), b.clone()]).is_some();
-    let two_tensors = !basis && match (&a, &b) {
-        (Val::Act { root: ra, .. }, Val::Act { root: rb, .. }) => ra != rb,
-        // A constant neither scalar nor per channel (a positional embedding)
-        // becomes a tensor of its own.
-        (Val::Act { layout, dims, .. }, Val::Const(c)) | (Val::Const(c), Val::Act { layout, dims, .. }) => {
-            imp.const_expr(c, dims, *layout).is_err()
-        }
-        _ => false,
-    };
+    let two_tensors = !basis
+        && match (&a, &b) {
+            (Val::Act { root: ra, .. }, Val::Act { root: rb, .. }) => ra != rb,
+            // A constant neither scalar nor per channel (a positional embedding)
+            // becomes a tensor of its own.
+            (Val::Act { layout, dims, .. }, Val::Const(c)) | (Val::Const(c), Val::Act { layout, dims, .. }) => {
+                imp.const_expr(c, dims, *layout).is_err()
+            }
+            _ => false,
+        };
     if two_tensors {
         let layer = match op {
             Bin::Add => Op::layer_of(AddDef { subtract: false }),
