@@ -85,6 +85,7 @@ DIGITS = {
     "digits_pau_version_b": (lambda: digits_mlp(lambda: PAUVersionB(3, 2)), "PAU version B (3,2): P(x)/(1+|Q(x)|)", False),
     "digits_xatlu": (lambda: digits_mlp(XATLU), "xATLU x((1+2a)(atan(x)/pi+1/2)-a)", True),
     "digits_kan": (lambda: DigitsKAN(), "KAN (efficient-kan style: SiLU base + cubic B-splines, G=5)", False),
+    "digits_fastkan": (lambda: DigitsFastKAN(), "FastKAN (LayerNorm, Gaussian RBF basis, 8 centres, SiLU base)", True),
 }
 
 
@@ -164,6 +165,35 @@ class DigitsKAN(nn.Module):
         super().__init__()
         self.l1 = KANLinear(64, 16, grid_range=(-1.0, 1.0))
         self.l2 = KANLinear(16, 10, grid_range=(-2.0, 2.0))
+
+    def forward(self, x):
+        return self.l2(self.l1(x))
+
+
+class FastKANLayer(nn.Module):
+    """FastKAN (Li 2024): Gaussian radial basis functions on a uniform grid
+    replace the B-splines, `exp(-((x - c_j) / h)^2)`, after a LayerNorm; plus
+    the SiLU base branch."""
+
+    def __init__(self, cin, cout, num_grids=8, grid_range=(-2.0, 2.0)):
+        super().__init__()
+        self.norm = nn.LayerNorm(cin)
+        self.register_buffer("grid", torch.linspace(grid_range[0], grid_range[1], num_grids))
+        self.denominator = (grid_range[1] - grid_range[0]) / (num_grids - 1)
+        self.spline = nn.Linear(cin * num_grids, cout, bias=False)
+        nn.init.trunc_normal_(self.spline.weight, std=0.1)
+        self.base = nn.Linear(cin, cout)
+
+    def forward(self, x):
+        basis = torch.exp(-(((self.norm(x)[..., None] - self.grid) / self.denominator) ** 2))
+        return self.spline(basis.view(*basis.shape[:-2], -1)) + self.base(nn.functional.silu(x))
+
+
+class DigitsFastKAN(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.l1 = FastKANLayer(64, 16)
+        self.l2 = FastKANLayer(16, 10)
 
     def forward(self, x):
         return self.l2(self.l1(x))

@@ -70,9 +70,17 @@ pub const MULTIPLICATIVE_MODELS: [&str; 5] = [
 /// HardSwish, residual adds), version-B rational and xATLU MLPs on digits,
 /// the Conv1D BasicMotions network on its NCW input, a SIREN fitting an
 /// image (16-bit Dense weights), a KAN (efficient-kan style: SiLU base plus
-/// cubic B-splines, the basis imported as per-channel kernels).
-pub const ACTIVATION_NETS: [&str; 6] =
-    ["digits_pau_version_b", "digits_xatlu", "mnist_mobilenetv3", "motion_conv1d_ncw", "siren_image", "digits_kan"];
+/// cubic B-splines, the basis imported as per-channel kernels) and a FastKAN
+/// (Gaussian radial basis).
+pub const ACTIVATION_NETS: [&str; 7] = [
+    "digits_pau_version_b",
+    "digits_xatlu",
+    "mnist_mobilenetv3",
+    "motion_conv1d_ncw",
+    "siren_image",
+    "digits_kan",
+    "digits_fastkan",
+];
 
 pub fn read_meta(dir: &Path) -> Result<Meta> {
     let p = dir.join("meta.json");

@@ -175,6 +175,13 @@ fn kan_digits() {
     check_both_exporters("digits_kan", 1.0, 0.2);
 }
 
+/// FastKAN: LayerNorm, then Gaussian radial basis functions on a uniform
+/// grid — the same basis machinery, from both exporters.
+#[test]
+fn fastkan_digits() {
+    check_both_exporters("digits_fastkan", 1.0, 0.2);
+}
+
 #[test]
 fn every_model_directory_is_tested() {
     // Each name has its own test function above.
