@@ -172,20 +172,19 @@ fn profile_counts_instructions_deterministically() {
 /// HardSwish, residual adds), the version-B rational and xATLU MLPs, the NCW
 /// Conv1D. int16 runs the knot (HardSwish), version-B rational and fitted
 /// (xATLU) kernels on the M0 too.
+/// (Each model is quantized once per width and run from the partition and
+/// compiled on both cores.)
 #[test]
 fn activation_networks_on_m0_and_m4() {
+    let targets: Vec<Qemu> = [Mode::Partition, Mode::Compiled]
+        .into_iter()
+        .flat_map(|mode| M0_M4.iter().map(move |b| Qemu::new(b, mode)))
+        .collect();
+    let targets: Vec<&dyn ModelTarget> = targets.iter().map(|t| t as &dyn ModelTarget).collect();
     for name in polyact_tools::model_zoo::ACTIVATION_NETS {
         for act in [DType::I8, DType::I16] {
-            differential(name, act, &M0_M4);
-        }
-    }
-}
-
-#[test]
-fn compiled_activation_networks_on_m0_and_m4() {
-    for name in polyact_tools::model_zoo::ACTIVATION_NETS {
-        for act in [DType::I8, DType::I16] {
-            differential_in(name, act, &M0_M4, Mode::Compiled);
+            let (blob, inputs) = quantized(name, act);
+            assert_same_bits(&format!("{name} {act:?}"), &blob, &inputs, &targets);
         }
     }
 }
