@@ -128,42 +128,44 @@ def load_ts(path):
     return np.array(xs, dtype=np.float32), ys
 
 
-class MotionNet(nn.Module):
-    """Conv1D classifier over [T, C] = [100, 6] (channels-last input)."""
-
-    def __init__(self):
-        super().__init__()
-        self.c1 = nn.Conv1d(6, 16, 5, stride=2, padding=2)
-        self.c2 = nn.Conv1d(16, 16, 5, stride=2, padding=2)
-        self.act = nn.SiLU()
-        self.fc = nn.Linear(16, 4)
+class MotionNet(MotionNetNCW):
+    """The Conv1D classifier over channels-last [T, C] = [100, 6] input."""
 
     def forward(self, x):
-        x = x.transpose(1, 2)
-        x = self.act(self.c1(x))
-        x = self.act(self.c2(x))
-        x = torch.mean(x, dim=2)
-        return self.fc(x)
+        return super().forward(x.transpose(1, 2))
 
 
-def train_motion():
+def basicmotions():
+    """The archive's own TRAIN / TEST split, NCW [N, 6, 100], class indices."""
     import os
 
-    seed_everything(0)
     xtr, ltr = load_ts(os.path.join(HERE, "data", "BasicMotions_TRAIN.ts"))
     xte, lte = load_ts(os.path.join(HERE, "data", "BasicMotions_TEST.ts"))
     classes = sorted(set(ltr))
     ytr = np.array([classes.index(v) for v in ltr])
     yte = np.array([classes.index(v) for v in lte])
-    # [N, C, T] -> channels-last [N, T, C], as the runtime lays tensors out.
-    xtr, xte = xtr.transpose(0, 2, 1).copy(), xte.transpose(0, 2, 1).copy()
-    model = train_classifier(MotionNet(), xtr, ytr, epochs=150, lr=3e-3, batch=8)
+    return xtr, ytr, xte, yte, classes
+
+
+def train_motion_model(name, model, channels_last):
+    seed_everything(0)
+    xtr, ytr, xte, yte, classes = basicmotions()
+    if channels_last:
+        # [N, C, T] -> channels-last [N, T, C], as the runtime lays tensors out.
+        xtr, xte = xtr.transpose(0, 2, 1).copy(), xte.transpose(0, 2, 1).copy()
+    model = train_classifier(model, xtr, ytr, epochs=150, lr=3e-3, batch=8)
     acc = accuracy(predict(model, xte), yte)
     majority = float(np.mean(yte == np.bincount(ytr).argmax()))
-    meta = {"data": "BasicMotions (UEA), archive TRAIN 40 / TEST 40", "activations": "SiLU", "task": "classification",
-            "metric": "accuracy", "float_metric": acc, "baseline": {"majority_class_accuracy": majority},
-            "classes": classes, "input_shape": [100, 6]}
-    export(model, "motion_conv1d", xte[:1], xtr, xte, yte, meta)
+    layout = "" if channels_last else ", NCW"
+    meta = {"data": "BasicMotions (UEA), archive TRAIN 40 / TEST 40" + layout, "activations": "SiLU",
+            "task": "classification", "metric": "accuracy", "float_metric": acc,
+            "baseline": {"majority_class_accuracy": majority}, "classes": classes,
+            "input_shape": [100, 6] if channels_last else [6, 100]}
+    export(model, name, xte[:1], xtr, xte, yte, meta, both=not channels_last)
+
+
+def train_motion():
+    train_motion_model("motion_conv1d", MotionNet(), channels_last=True)
 
 
 class MnistNet(nn.Module):
@@ -249,21 +251,7 @@ def train_mobilenet():
 
 def train_motion_ncw():
     """BasicMotions in the archive's own NCW layout [N, 6, 100]."""
-    import os
-
-    seed_everything(0)
-    xtr, ltr = load_ts(os.path.join(HERE, "data", "BasicMotions_TRAIN.ts"))
-    xte, lte = load_ts(os.path.join(HERE, "data", "BasicMotions_TEST.ts"))
-    classes = sorted(set(ltr))
-    ytr = np.array([classes.index(v) for v in ltr])
-    yte = np.array([classes.index(v) for v in lte])
-    model = train_classifier(MotionNetNCW(), xtr, ytr, epochs=150, lr=3e-3, batch=8)
-    acc = accuracy(predict(model, xte), yte)
-    majority = float(np.mean(yte == np.bincount(ytr).argmax()))
-    meta = {"data": "BasicMotions (UEA), archive TRAIN 40 / TEST 40, NCW", "activations": "SiLU",
-            "task": "classification", "metric": "accuracy", "float_metric": acc,
-            "baseline": {"majority_class_accuracy": majority}, "classes": classes, "input_shape": [6, 100]}
-    export(model, "motion_conv1d_ncw", xte[:1], xtr, xte, yte, meta, both=True)
+    train_motion_model("motion_conv1d_ncw", MotionNetNCW(), channels_last=False)
 
 
 def train_siren():

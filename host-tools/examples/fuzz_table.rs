@@ -3,7 +3,7 @@
 //! `cargo install cargo-fuzz`). Every number is parsed from libFuzzer's own
 //! final statistics; a crash fails the command and leaves the table alone.
 
-use polyact_tools::report::replace_marked;
+use polyact_tools::report::update_marked;
 use std::fmt::Write;
 use std::path::Path;
 use std::process::Command;
@@ -60,8 +60,7 @@ fn main() -> anyhow::Result<()> {
         writeln!(t, "{row}")?;
     }
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../BENCHMARKS.md");
-    let text = std::fs::read_to_string(&path)?;
-    std::fs::write(&path, replace_marked(&text, BEGIN, END, &t)?)?;
+    update_marked(&path, BEGIN, END, &t)?;
     print!("{t}");
     Ok(())
 }

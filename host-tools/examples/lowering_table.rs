@@ -7,7 +7,7 @@
 use polyact::DType;
 use polyact_tools::expr_parse::parse;
 use polyact_tools::lower::{fit_function, LowerOpts};
-use polyact_tools::report::replace_marked;
+use polyact_tools::report::update_marked;
 use std::fmt::Write;
 use std::path::Path;
 
@@ -65,8 +65,7 @@ fn main() -> anyhow::Result<()> {
         writeln!(t, "{row}")?;
     }
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../BENCHMARKS.md");
-    let text = std::fs::read_to_string(&path)?;
-    std::fs::write(&path, replace_marked(&text, BEGIN, END, &t)?)?;
+    update_marked(&path, BEGIN, END, &t)?;
     print!("{t}");
     Ok(())
 }

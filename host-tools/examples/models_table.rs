@@ -4,7 +4,7 @@
 
 use polyact::DType;
 use polyact_tools::model_zoo::{evaluate, metric};
-use polyact_tools::report::replace_marked;
+use polyact_tools::report::update_marked;
 use std::fmt::Write;
 use std::path::Path;
 
@@ -54,8 +54,7 @@ fn main() -> anyhow::Result<()> {
         eprintln!("{n}: done");
     }
     let readme = root.join("README.md");
-    let text = std::fs::read_to_string(&readme)?;
-    std::fs::write(&readme, replace_marked(&text, BEGIN, END, &t)?)?;
+    update_marked(&readme, BEGIN, END, &t)?;
     println!("{t}");
     Ok(())
 }

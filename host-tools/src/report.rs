@@ -192,3 +192,10 @@ pub fn replace_marked(text: &str, begin: &str, end: &str, body: &str) -> anyhow:
     };
     Ok(format!("{}{begin}\n{body}{}", &text[..a], &text[b..]))
 }
+
+/// Replace the marked table in the file at `path` by `body` ([`replace_marked`]).
+pub fn update_marked(path: &std::path::Path, begin: &str, end: &str, body: &str) -> anyhow::Result<()> {
+    let text = std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("reading {}: {e}", path.display()))?;
+    std::fs::write(path, replace_marked(&text, begin, end, body)?)
+        .map_err(|e| anyhow::anyhow!("writing {}: {e}", path.display()))
+}
