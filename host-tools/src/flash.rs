@@ -96,9 +96,10 @@ pub fn quantize_inputs(blob: &[u8], samples: &[Vec<f32>]) -> Result<Vec<u8>> {
     Ok(polyact::vectors::write_vectors(&data, t.bytes()))
 }
 
-/// Refuse, before flashing, a model the firmware `name` (layout `info`)
-/// cannot hold or run.
-pub fn check_fits(name: &str, info: &BoardInfo, blob: &[u8]) -> Result<()> {
+/// Refuse, before building, a model whose tensors the board `name` (layout
+/// `info`) cannot hold: its arena. A compiled image needs only this; its
+/// constants go to the image's flash, which the linker checks.
+pub fn check_arena(name: &str, info: &BoardInfo, blob: &[u8]) -> Result<()> {
     let m = polyact::Model::from_bytes(blob).map_err(|e| anyhow!("model: {e}"))?;
     if m.arena_size() > info.arena as usize {
         bail!(
@@ -107,6 +108,13 @@ pub fn check_fits(name: &str, info: &BoardInfo, blob: &[u8]) -> Result<()> {
             info.arena
         );
     }
+    Ok(())
+}
+
+/// Refuse, before flashing, a model the partition firmware `name` (layout
+/// `info`) cannot hold or run: its arena and its model partition.
+pub fn check_fits(name: &str, info: &BoardInfo, blob: &[u8]) -> Result<()> {
+    check_arena(name, info, blob)?;
     if blob.len() > info.model.1 as usize {
         bail!(
             "the model ({} bytes) does not fit {name}'s {} byte model partition — refused before flashing",
@@ -146,8 +154,10 @@ pub fn firmware(board: &Board) -> Result<Firmware> {
 /// `firmware/boards/target/compiled-<board>/polyact-fw-<crc>.elf`.
 pub fn compiled_firmware(board: &Board, blob: &[u8], name: &str) -> Result<(Firmware, crate::compile::Generated)> {
     // The board's tensor budget is the partition firmware's arena: a compiled
-    // image whose static arena exceeds it would overrun the stack.
-    check_fits(board.name, &firmware(board)?.info, blob)?;
+    // image whose static arena exceeds it would overrun the stack. The model
+    // partition is not used: the weights are in the image, and the linker
+    // says whether it fits the flash.
+    check_arena(board.name, &firmware(board)?.info, blob)?;
     build_compiled((board.package, board.target, board.name), blob, name)
 }
 
@@ -197,14 +207,34 @@ fn build_firmware(
         Some(p) => cmd.env("POLYACT_MODEL_RS", p),
         None => cmd.env_remove("POLYACT_MODEL_RS"),
     };
-    let status = cmd.status().context("running cargo to build the firmware")?;
-    if !status.success() {
-        bail!("building the {dir} firmware failed (is the {target} target installed? `cargo xtask setup`)");
+    let out = cmd.output().context("running cargo to build the firmware")?;
+    if !out.status.success() {
+        let log = String::from_utf8_lossy(&out.stderr);
+        if let Some(why) = flash_overflow(&log) {
+            bail!(
+                "the {dir} image does not fit {board}'s flash ({why}): flash the model into the partition \
+                 instead (without --compiled), or use a board with more flash"
+            );
+        }
+        let tail: Vec<&str> = log.lines().rev().take(12).collect();
+        let tail: Vec<&str> = tail.into_iter().rev().collect();
+        bail!(
+            "building the {dir} firmware failed (is the {target} target installed? `cargo xtask setup`):\n{}",
+            tail.join("\n")
+        );
     }
     let elf = target_dir.join(target).join("release").join(package);
     let info = board_info(&std::fs::read(&elf).with_context(|| format!("reading {}", elf.display()))?)
         .with_context(|| format!("{}", elf.display()))?;
     Ok(Firmware { elf, info })
+}
+
+/// The linker's complaint when an image overflows a memory region, from a
+/// failed build's output (rust-lld and GNU ld word it differently).
+pub fn flash_overflow(log: &str) -> Option<String> {
+    log.lines()
+        .find(|l| l.contains("will not fit in region") || l.contains("overflowed by"))
+        .map(|l| l.trim().trim_start_matches("error: ").trim_start_matches("rust-lld: error: ").to_string())
 }
 
 /// The layout a firmware ELF declares (`polyact::board_info`).
@@ -451,5 +481,33 @@ mod tests {
         assert!(real_board("stm32f411ceux").is_some());
         assert!(board("qemu-m0").is_ok() && board("qemu-m4").is_ok());
         assert!(board("nonexistent").unwrap_err().to_string().contains("qemu-m4"));
+    }
+
+    /// A compiled image is checked for its arena only: a blob larger than the
+    /// model partition (which a compiled image does not use) is not refused
+    /// for it, while partition mode still is.
+    #[test]
+    fn compiled_images_are_not_held_to_the_model_partition() {
+        let blob = polyact::writer::samples::mlp(polyact::DType::I8, 64, 64, 10, 1).unwrap();
+        let info = BoardInfo { model: (0x1000, 1024), vectors: (0x2000, 1024), arena: 4096 };
+        check_arena("test-board", &info, &blob).unwrap();
+        let e = check_fits("test-board", &info, &blob).unwrap_err().to_string();
+        assert!(e.contains("model partition") && e.contains("refused before flashing"), "{e}");
+        let tight = BoardInfo { arena: 8, ..info };
+        assert!(check_arena("test-board", &tight, &blob).unwrap_err().to_string().contains("arena"));
+    }
+
+    /// The linker's overflow is reported as such (both linkers' wording),
+    /// not as a missing target.
+    #[test]
+    fn a_flash_overflow_is_recognised_in_the_build_log() {
+        let lld = "   Compiling polyact-fw-qemu v0.1.0\nrust-lld: error: section '.rodata' will not fit in region 'FLASH': overflowed by 41232 bytes\nerror: could not compile";
+        assert_eq!(
+            flash_overflow(lld).as_deref(),
+            Some("section '.rodata' will not fit in region 'FLASH': overflowed by 41232 bytes")
+        );
+        let gnu = "arm-none-eabi-ld: region `FLASH' overflowed by 1024 bytes";
+        assert!(flash_overflow(gnu).is_some_and(|w| w.contains("1024 bytes")));
+        assert_eq!(flash_overflow("error[E0463]: can't find crate for `core`"), None);
     }
 }

@@ -4,7 +4,9 @@
 
 use anyhow::{bail, Result};
 use polyact::{Interpreter, Model};
-use polyact_tools::flash::{board, check_fits, compiled_firmware, firmware, quantize_inputs, run_qemu, Board};
+use polyact_tools::flash::{
+    board, check_arena, check_fits, compiled_firmware, firmware, quantize_inputs, run_qemu, Board,
+};
 use std::time::Duration;
 
 /// Something that runs a model blob on real inputs and returns the output
@@ -75,7 +77,10 @@ impl ModelTarget for Qemu {
             Mode::Partition => (firmware(b)?, blob),
             Mode::Compiled => (compiled_firmware(b, blob, model_name)?.0, &[]),
         };
-        check_fits(b.name, &fw.info, blob)?;
+        match self.mode {
+            Mode::Partition => check_fits(b.name, &fw.info, blob)?,
+            Mode::Compiled => check_arena(b.name, &fw.info, blob)?,
+        }
         let in_bytes = Model::from_bytes(blob).map_err(|e| anyhow::anyhow!("{e}"))?.input().unwrap().bytes();
         // As many inputs per boot as the board's vector partition holds.
         let per_boot = (fw.info.vectors.1 as usize - polyact::vectors::VECTORS_HEADER_LEN) / in_bytes;
