@@ -17,10 +17,9 @@
 //! On uniform knots this is the uniform kernel bit for bit. Knots are `i16`
 //! `[channel][knot]`; coefficients `i32` `[channel][segment][c0 ..= cd]`.
 
-use super::poly::horner_step;
-use super::{read_step_shifts, KernelIo, COMMON_PARAMS, MAX_DEGREE};
-use crate::arith::{rshr_i32, sat_i32};
-use crate::dtype::{le_i16, le_i32};
+use super::{horner_i32, read_horner_params, KernelIo, COMMON_PARAMS, MAX_DEGREE};
+use crate::arith::rshr_i32;
+use crate::dtype::le_i16;
 use crate::format::Record;
 
 const P: usize = COMMON_PARAMS;
@@ -58,16 +57,8 @@ impl<'a> KnotPoly<'a> {
         if !(1..=MAX_KNOTS as i32).contains(&n_knots) {
             return Err("knot count must be 1..=4096");
         }
-        let degree = rec.param(P + 1);
-        if !(0..=MAX_DEGREE as i32).contains(&degree) {
-            return Err("degree must be 0..=7");
-        }
-        let final_shift = rec.param(P + 2);
-        if !(0..=31).contains(&final_shift) {
-            return Err("final shift must be 0..=31");
-        }
-        let (n_knots, degree) = (n_knots as usize, degree as usize);
-        let shifts = read_step_shifts(rec, P + 3, degree)?;
+        let n_knots = n_knots as usize;
+        let (degree, final_shift, shifts) = read_horner_params(rec, P + 1)?;
         let refs = P + 3 + MAX_DEGREE;
         let knots = rec.data(refs, "knots").map_err(|_| "knots outside data")?;
         let coefs = rec.data(refs + 2, "knot polynomial coefficients").map_err(|_| "coefficients outside data")?;
@@ -87,7 +78,7 @@ impl<'a> KnotPoly<'a> {
                 return Err("knots must increase strictly within the input range");
             }
         }
-        Ok(KnotPoly { n_knots, degree, final_shift: final_shift as u32, shifts, in_max: hi, knots, coefs })
+        Ok(KnotPoly { n_knots, degree, final_shift, shifts, in_max: hi, knots, coefs })
     }
 
     /// Knot `s` of channel set `c`.
@@ -116,13 +107,7 @@ impl<'a> KnotPoly<'a> {
     pub(super) fn eval(&self, x: i32, c: usize, _io: &KernelIo) -> i32 {
         let (seg, r) = self.locate(x, c);
         let base = (c * self.n_knots + seg) * (self.degree + 1);
-        let mut acc = le_i32(self.coefs, base + self.degree);
-        let mut j = self.degree;
-        while j > 0 {
-            j -= 1;
-            acc = sat_i32(horner_step(acc, r, self.shifts[j] as u32, le_i32(self.coefs, base + j)));
-        }
-        rshr_i32(acc, self.final_shift)
+        rshr_i32(horner_i32(self.coefs, base, self.degree, &self.shifts, r), self.final_shift)
     }
 
     pub(super) fn constant_bytes(&self) -> usize {

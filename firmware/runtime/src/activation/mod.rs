@@ -84,6 +84,34 @@ pub(super) fn read_step_shifts(rec: &Record, at: usize, degree: usize) -> Result
     Ok(out)
 }
 
+/// The Horner parameters every polynomial kernel stores from param `at`:
+/// degree (0..=7), final shift (0..=31), then the step shifts.
+pub(super) fn read_horner_params(rec: &Record, at: usize) -> Result<(usize, u32, [u8; MAX_DEGREE]), &'static str> {
+    let degree = rec.param(at);
+    if !(0..=MAX_DEGREE as i32).contains(&degree) {
+        return Err("degree must be 0..=7");
+    }
+    let final_shift = rec.param(at + 1);
+    if !(0..=31).contains(&final_shift) {
+        return Err("final shift must be 0..=31");
+    }
+    Ok((degree as usize, final_shift as u32, read_step_shifts(rec, at + 2, degree as usize)?))
+}
+
+/// Horner over `r` of the `i32` coefficients `coefs[base ..= base + degree]`,
+/// each step `sat_i32(rshr(acc · r, shift[j]) + c[j])` — the one recurrence of
+/// the polynomial, knot and rational-numerator kernels.
+#[inline(always)]
+pub(super) fn horner_i32(coefs: &[u8], base: usize, degree: usize, shifts: &[u8; MAX_DEGREE], r: i32) -> i32 {
+    let mut acc = crate::dtype::le_i32(coefs, base + degree);
+    let mut j = degree;
+    while j > 0 {
+        j -= 1;
+        acc = crate::arith::sat_i32(horner_step(acc, r, shifts[j] as u32, crate::dtype::le_i32(coefs, base + j)));
+    }
+    acc
+}
+
 /// Number of common parameters at the start of every kernel record.
 pub const COMMON_PARAMS: usize = 5;
 

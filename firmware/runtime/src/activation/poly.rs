@@ -67,28 +67,13 @@ impl<'a> Poly<'a> {
         if seg_bits < 0 || seg_bits > in_bits as i32 {
             return Err("segment bits exceed the input width");
         }
-        let degree = rec.param(P + 1);
-        if !(0..=MAX_DEGREE as i32).contains(&degree) {
-            return Err("degree must be 0..=7");
-        }
-        let final_shift = rec.param(P + 2);
-        if !(0..=31).contains(&final_shift) {
-            return Err("final shift must be 0..=31");
-        }
-        let shifts = super::read_step_shifts(rec, P + 3, degree as usize)?;
+        let (degree, final_shift, shifts) = super::read_horner_params(rec, P + 1)?;
         let coefs = rec.data(P + 3 + MAX_DEGREE, "polynomial coefficients").map_err(|_| "coefficients outside data")?;
-        let want = io.channels * (1usize << seg_bits) * (degree as usize + 1) * 4;
+        let want = io.channels * (1usize << seg_bits) * (degree + 1) * 4;
         if coefs.len() != want {
             return Err("coefficient array must be channels × 2^seg_bits × (degree+1) i32");
         }
-        Ok(Poly {
-            seg_bits: seg_bits as u32,
-            degree: degree as usize,
-            final_shift: final_shift as u32,
-            shifts,
-            in_bits,
-            coefs,
-        })
+        Ok(Poly { seg_bits: seg_bits as u32, degree, final_shift, shifts, in_bits, coefs })
     }
 
     /// Segment index and centred local coordinate of input `x`.

@@ -21,7 +21,7 @@
 
 use super::{read_step_shifts, KernelIo, COMMON_PARAMS, MAX_DEGREE};
 use crate::arith::{clamp_i64, round_div_i64, rshr_i64, sat_i32};
-use crate::dtype::{le_i32, le_i64};
+use crate::dtype::le_i64;
 use crate::format::Record;
 
 const P: usize = COMMON_PARAMS;
@@ -53,17 +53,6 @@ pub struct Rational<'a> {
     num: &'a [u8],
     /// `[channel][floor, d0..=dn]`, `i64`.
     den: &'a [u8],
-}
-
-#[inline(always)]
-fn horner_num(coefs: &[u8], base: usize, degree: usize, shifts: &[u8; MAX_DEGREE], t: i32) -> i32 {
-    let mut acc = le_i32(coefs, base + degree);
-    let mut j = degree;
-    while j > 0 {
-        j -= 1;
-        acc = sat_i32(rshr_i64(acc as i64 * t as i64, shifts[j] as u32) + le_i32(coefs, base + j) as i64);
-    }
-    acc
 }
 
 #[inline(always)]
@@ -134,7 +123,7 @@ impl<'a> Rational<'a> {
     #[inline(always)]
     pub(super) fn eval(&self, x: i32, c: usize, io: &KernelIo) -> i32 {
         let t = x - io.in_zp;
-        let num = horner_num(self.num, c * (self.deg_p + 1), self.deg_p, &self.num_shifts, t);
+        let num = super::horner_i32(self.num, c * (self.deg_p + 1), self.deg_p, &self.num_shifts, t);
         let q = round_div_i64((num as i64) << self.pre_shift, self.denominator(t, c));
         sat_i32(io.out_zp as i64 + q)
     }
