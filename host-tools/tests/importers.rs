@@ -529,3 +529,38 @@ fn a_glu_with_split_quantizes() {
     let c = flat("glu", glu_nodes(), vec![weight("w", &[6, 8], 4)], &[1, 4]);
     assert_quantizes_close(c, &["dense", "slice", "slice", "activation", "mul"], WEIGHTED_TOL);
 }
+
+/// A basis expansion whose grid differs per input (a KAN after a grid
+/// update) is refused by name, not imported wrongly; with one shared grid the
+/// same graph agrees with tract.
+#[test]
+fn a_basis_with_a_per_input_grid_is_refused_by_name() {
+    let nodes = |_: ()| {
+        vec![
+            n("Unsqueeze", &["x", "ax"], "u", vec![]),
+            n("GreaterOrEqual", &["u", "g"], "m", vec![]),
+            n("Cast", &["m"], "mf", vec![int("to", 1)]),
+            n("Mul", &["mf", "u"], "b", vec![]),
+            n("Reshape", &["b", "shape"], "y", vec![]),
+        ]
+    };
+    let grid = |rows_differ: bool| {
+        let v: Vec<f32> = (0..18)
+            .map(|i| (i % 3) as f32 * 0.3 - 0.3 + if rows_differ { (i / 3) as f32 * 0.01 } else { 0.0 })
+            .collect();
+        tensor("g", &[6, 3], &v)
+    };
+    let inits = |differ| vec![int64s("ax", &[2]), grid(differ), int64s("shape", &[1, 18])];
+    let p = write_model_opset(nodes(()), inits(true), ("x", &[1, 6]), ("y", &[1, 18]), "basis_per_input.onnx", 17);
+    let e = format!("{:#}", onnx::import(&p).unwrap_err());
+    assert!(e.contains("'g'") && e.contains("differs between inputs"), "{e}");
+    let p = write_model_opset(nodes(()), inits(false), ("x", &[1, 6]), ("y", &[1, 18]), "basis_shared.onnx", 17);
+    let g = onnx::import(&p).unwrap();
+    let xs: Vec<Vec<f32>> =
+        (0..16).map(|s| (0..6).map(|i| ((i * 5 + s * 7) % 23) as f32 / 11.0 - 1.0).collect()).collect();
+    let want = eval::float_outputs(&p, &[6], &xs, || {}).unwrap();
+    for (x, w) in xs.iter().zip(&want) {
+        let got = &float_eval::eval(&g, x).unwrap()[g.output];
+        assert!(got.iter().zip(w).all(|(a, b)| (a - *b as f64).abs() < 1e-6), "{got:?} vs {w:?}");
+    }
+}
