@@ -56,22 +56,31 @@ fn float_outputs_unguarded(
 }
 
 /// Dequantized outputs of the quantized model for each sample.
-pub fn quantized_outputs(blob: &[u8], data: &[Vec<f32>], mut tick: impl FnMut()) -> Result<Vec<Vec<f32>>> {
+pub fn quantized_outputs(blob: &[u8], data: &[Vec<f32>], tick: impl FnMut()) -> Result<Vec<Vec<f32>>> {
+    let model = Model::from_bytes(blob).map_err(|e| anyhow!("model blob: {e}"))?;
+    let (ti, to) = (model.input().map_err(|e| anyhow!("{e}"))?, model.output().map_err(|e| anyhow!("{e}"))?);
+    let q: Vec<Vec<i32>> =
+        data.iter().map(|x| x.iter().map(|&v| quantize_value(v as f64, ti.dtype, ti.quant)).collect()).collect();
+    let ys = integer_outputs(blob, &q, tick)?;
+    Ok(ys.iter().map(|y| y.iter().map(|&v| to.quant.scale * (v - to.quant.zero_point) as f32).collect()).collect())
+}
+
+/// The model's integer outputs for integer inputs (the device's view).
+pub fn integer_outputs(blob: &[u8], inputs: &[Vec<i32>], mut tick: impl FnMut()) -> Result<Vec<Vec<i32>>> {
     let model = Model::from_bytes(blob).map_err(|e| anyhow!("model blob: {e}"))?;
     let (ti, to) = (model.input().map_err(|e| anyhow!("{e}"))?, model.output().map_err(|e| anyhow!("{e}"))?);
     let mut arena = vec![0u8; model.arena_size()];
     let mut it = Interpreter::new(model, &mut arena).map_err(|e| anyhow!("{e}"))?;
-    let mut out = Vec::with_capacity(data.len());
-    let mut y = vec![0i32; to.len()];
-    for (i, x) in data.iter().enumerate() {
+    let mut out = Vec::with_capacity(inputs.len());
+    for (i, x) in inputs.iter().enumerate() {
         if x.len() != ti.len() {
             bail!("sample {i} has {} values, the model input has {}", x.len(), ti.len());
         }
-        let q: Vec<i32> = x.iter().map(|&v| quantize_value(v as f64, ti.dtype, ti.quant)).collect();
-        it.set_input(&q).map_err(|e| anyhow!("{e}"))?;
+        it.set_input(x).map_err(|e| anyhow!("{e}"))?;
         it.invoke().map_err(|e| anyhow!("inference on sample {i}: {e}"))?;
+        let mut y = vec![0i32; to.len()];
         it.get_output(&mut y).map_err(|e| anyhow!("{e}"))?;
-        out.push(y.iter().map(|&v| to.quant.scale * (v - to.quant.zero_point) as f32).collect());
+        out.push(y);
         tick();
     }
     Ok(out)

@@ -24,3 +24,4 @@ pub mod plot;
 pub mod quantize;
 pub mod report;
 pub mod saturation;
+pub mod tflite;

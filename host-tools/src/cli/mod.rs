@@ -23,6 +23,7 @@ mod eval;
 mod fit;
 mod flash;
 mod hdl;
+mod import_tflite;
 mod inspect;
 mod progress;
 mod quantize;
@@ -41,6 +42,7 @@ pub struct Cli {
 #[derive(Subcommand)]
 enum Cmd {
     Quantize(quantize::Args),
+    ImportTflite(import_tflite::Args),
     Fit(fit::Args),
     Hdl(hdl::Args),
     Eval(eval::Args),
@@ -54,6 +56,7 @@ impl Cli {
     pub fn run(self) -> Result<()> {
         match self.cmd {
             Cmd::Quantize(a) => quantize::run(a),
+            Cmd::ImportTflite(a) => import_tflite::run(a),
             Cmd::Fit(a) => fit::run(a),
             Cmd::Hdl(a) => hdl::run(a),
             Cmd::Eval(a) => eval::run(a),

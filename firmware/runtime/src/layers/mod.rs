@@ -33,6 +33,7 @@ pub mod reshape;
 pub mod rmsnorm;
 pub mod slice;
 pub mod softmax;
+pub mod tflite_softmax;
 pub mod transpose;
 pub mod window;
 
@@ -158,4 +159,5 @@ crate::op_table! { 'a;
     26 => ReduceMin       "reduce_min"       reduce::Reduce,                         in_place: false;
     27 => DenseW16        "dense_w16"        dense_w16::DenseW16<'a>,                in_place: false;
     28 => Expand          "expand"           expand::Expand,                         in_place: false;
+    29 => TfliteSoftmax   "tflite_softmax"   tflite_softmax::TfliteSoftmax,          in_place: false;
 }

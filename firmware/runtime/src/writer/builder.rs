@@ -197,6 +197,11 @@ impl ModelBuilder {
         p.extend(g.window.iter().chain(&g.stride).chain(&g.dilation).chain(&g.pad).map(|&v| v as i32));
     }
 
+    /// Record why the blob cannot be written; `finish` reports it.
+    pub(crate) fn problem(&mut self, why: &'static str) {
+        self.problems.push(why);
+    }
+
     pub(crate) fn rescale(&mut self, factor: f64) -> (i32, i32) {
         requant_params(factor).unwrap_or_else(|| {
             self.problems.push("a rescale factor is not representable as multiplier and shift");
