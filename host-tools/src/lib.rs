@@ -4,6 +4,7 @@
 //! runtime crate itself.
 
 pub mod compile;
+pub mod cortex_run;
 pub mod data;
 pub mod eval;
 pub mod expr;

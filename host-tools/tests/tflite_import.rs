@@ -115,3 +115,10 @@ fn bad_tflite_files_are_refused_by_name() {
         }
     }
 }
+
+#[test]
+fn tflm_person_detection_is_tflite_bit_for_bit_on_100_inputs() {
+    // A MobileNet v1 (0.25) on 96×96 grey images: SAME-padded strided
+    // convolutions, depthwise, average pooling, softmax.
+    assert_eq!(bit_exact_with_tflite("person_detect.tflite", 100), 100);
+}

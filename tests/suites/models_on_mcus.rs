@@ -213,3 +213,28 @@ fn knot_polynomial_kernels_on_m0_and_m4() {
         assert_same_bits(function, &blob, &inputs, &targets);
     }
 }
+
+/// Issue 16's TFLite models (TFLM's hello_world sine on all 256 input
+/// levels, micro_speech on 1000 generated inputs), imported from their
+/// `.tflite` files: the QEMU boards give the host runtime's bytes, which
+/// `host-tools/tests/tflite_import.rs` proves are TensorFlow Lite Micro's —
+/// from the partition and compiled, on the M4 and the M0.
+#[test]
+fn tflm_models_on_m4_and_m0() {
+    use polyact_tools::tflite::{self, oracle};
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    for (file, n) in [("sine.tflite", 0), ("speech.tflite", 1000)] {
+        let imp = tflite::import_file(&oracle::model_path(root, file).unwrap()).unwrap();
+        let (_, q, _) = imp.input;
+        // Integer levels as the reals they stand for (quantized back exactly).
+        let inputs: Vec<Vec<f32>> = oracle::test_inputs(&imp, n, 0x7F1)
+            .iter()
+            .map(|x| x.iter().map(|&v| q.scale * (v - q.zero_point) as f32).collect())
+            .collect();
+        for mode in [Mode::Partition, Mode::Compiled] {
+            let targets: Vec<Qemu> = M0_M4.iter().map(|b| Qemu::new(b, mode)).collect();
+            let targets: Vec<&dyn ModelTarget> = targets.iter().map(|t| t as &dyn ModelTarget).collect();
+            assert_same_bits(&format!("tflm {file}"), &imp.blob, &inputs, &targets);
+        }
+    }
+}

@@ -1,13 +1,13 @@
-//! Real-board flashing with no board attached: the STM32F411 firmware builds
-//! (from its partition, and with a model compiled in), then flashing stops
-//! at a clear "no debug probe found" instead of crashing.
+//! Real-board flashing with no board attached, for every real board of the
+//! board table (STM32F411 black pill, Raspberry Pi Pico, nRF52840-DK): the
+//! firmware builds (from its partition, and with a model compiled in), the
+//! sizes are reported, then flashing stops at a clear "no debug probe
+//! found" instead of crashing.
 
 use polyact::DType;
-use polyact_tools::flash::{compiled_chip_firmware, elf_sizes, flash_chip, flash_image};
+use polyact_tools::flash::{compiled_chip_firmware, elf_sizes, flash_chip, flash_image, real_boards};
 use polyact_tools::model_zoo;
 use std::path::Path;
-
-const CHIP: &str = "STM32F411CEUx";
 
 fn sine() -> Vec<u8> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/sine");
@@ -15,29 +15,47 @@ fn sine() -> Vec<u8> {
 }
 
 #[test]
-fn partition_flashing_stops_at_the_missing_probe() {
-    let e = format!("{:#}", flash_chip(CHIP, &sine(), None).unwrap_err());
-    assert!(e.contains("no debug probe found"), "{e}");
+fn every_real_board_lists_its_chip() {
+    let chips: Vec<&str> = real_boards().map(|(c, _)| c).collect();
+    for want in ["STM32F411CEUx", "RP2040", "nRF52840_xxAA"] {
+        assert!(chips.contains(&want), "{want} missing from {chips:?}");
+    }
 }
 
 #[test]
-fn compiled_image_builds_and_flashing_stops_at_the_missing_probe() {
+fn partition_flashing_stops_at_the_missing_probe() {
     let blob = sine();
-    let (fw, g) = compiled_chip_firmware(CHIP, &blob, "sine").unwrap();
-    assert!(g.interpreted.is_empty(), "{:?}", g.interpreted);
-    // The image declares exactly the model's arena, and leaves the
-    // interpreter and validator out: smaller than the partition firmware.
+    for (chip, _) in real_boards() {
+        let e = format!("{:#}", flash_chip(chip, &blob, None).unwrap_err());
+        assert!(e.contains("no debug probe found"), "{chip}: {e}");
+    }
+}
+
+#[test]
+fn compiled_images_build_and_flashing_stops_at_the_missing_probe() {
+    let blob = sine();
     let arena = polyact::Model::from_bytes(&blob).unwrap().arena_size();
-    assert_eq!(fw.info.arena as usize, arena);
-    let partition_elf = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../firmware/boards/target/blackpill/thumbv7em-none-eabihf/release/polyact-fw-blackpill");
-    // Building the partition firmware is part of partition flashing.
-    let _ = flash_chip(CHIP, &blob, None);
-    let (compiled, _) = elf_sizes(&std::fs::read(&fw.elf).unwrap()).unwrap();
-    let (partition, _) = elf_sizes(&std::fs::read(partition_elf).unwrap()).unwrap();
-    assert!(compiled < partition, "compiled {compiled} B, partition {partition} B");
-    let e = format!("{:#}", flash_image(CHIP, &fw).unwrap_err());
-    assert!(e.contains("no debug probe found"), "{e}");
+    for (chip, line) in real_boards() {
+        let (fw, g) = compiled_chip_firmware(chip, &blob, "sine").unwrap();
+        assert!(g.interpreted.is_empty(), "{chip}: {:?}", g.interpreted);
+        // The image declares exactly the model's arena, and leaves the
+        // interpreter and validator out: smaller than the partition firmware.
+        assert_eq!(fw.info.arena as usize, arena, "{chip}");
+        let partition_elf = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../firmware/boards/target")
+            .join(line.name)
+            .join(line.target)
+            .join("release")
+            .join(line.package);
+        // Building the partition firmware is part of partition flashing.
+        let _ = flash_chip(chip, &blob, None);
+        let (compiled, c_ram) = elf_sizes(&std::fs::read(&fw.elf).unwrap()).unwrap();
+        let (partition, p_ram) = elf_sizes(&std::fs::read(&partition_elf).unwrap()).unwrap();
+        println!("{chip}: partition firmware {partition} B flash, {p_ram} B RAM; sine compiled {compiled} B flash, {c_ram} B RAM");
+        assert!(compiled < partition, "{chip}: compiled {compiled} B, partition {partition} B");
+        let e = format!("{:#}", flash_image(chip, &fw).unwrap_err());
+        assert!(e.contains("no debug probe found"), "{chip}: {e}");
+    }
 }
 
 #[test]

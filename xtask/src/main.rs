@@ -252,8 +252,12 @@ fn test() {
     run("cargo", &["clippy", "--workspace", "--all-targets", "--all-features", "--", "-D", "warnings"]);
     // The firmware workspace is linted per image (its board features exclude
     // each other); the `compiled` builds are linted through their tests.
-    for (board, package) in [("qemu-m4", "polyact-fw-qemu"), ("blackpill", "polyact-fw-blackpill")] {
-        let target = "thumbv7em-none-eabihf";
+    for (board, package, target) in [
+        ("qemu-m4", "polyact-fw-qemu", "thumbv7em-none-eabihf"),
+        ("blackpill", "polyact-fw-blackpill", "thumbv7em-none-eabihf"),
+        ("pico", "polyact-fw-pico", "thumbv6m-none-eabi"),
+        ("nrf52840dk", "polyact-fw-nrf52840dk", "thumbv7em-none-eabihf"),
+    ] {
         let args = ["clippy", "--release", "-p", package, "--target", target, "--", "-D", "warnings"];
         let dir = format!("target/{board}");
         run_in("firmware/boards", &[("CARGO_TARGET_DIR", &dir), ("POLYACT_BOARD", board)], "cargo", &args);
@@ -300,10 +304,11 @@ fn main() {
         "bench" => run("cargo", &["bench", "-p", "polyact", "--features", "std", "--bench", "kernels"]),
         "models-table" => run("cargo", &["run", "--release", "-p", "polyact-tools", "--example", "models_table"]),
         "cortex-table" => run("cargo", &["run", "--release", "-p", "polyact-tools", "--example", "cortex_table"]),
+        "tflite-table" => run("cargo", &["run", "--release", "-p", "polyact-tools", "--example", "tflite_table"]),
         "lowering-table" => run("cargo", &["run", "--release", "-p", "polyact-tools", "--example", "lowering_table"]),
         "fuzz-table" => run("cargo", &["run", "--release", "-p", "polyact-tools", "--example", "fuzz_table"]),
         _ => {
-            eprintln!("usage: cargo xtask <setup|test|thumb|demo|bench|models-table|cortex-table|fuzz-table>");
+            eprintln!("usage: cargo xtask <setup|test|thumb|demo|bench|models-table|cortex-table|tflite-table|lowering-table|fuzz-table>");
             exit(2)
         }
     }
