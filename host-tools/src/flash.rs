@@ -133,8 +133,72 @@ pub fn board(name: &str) -> Result<&'static Board> {
     })
 }
 
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+/// The firmware sources this CLI was built with (`build.rs`).
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/firmware_sources.rs"));
+}
+
+/// Where the firmware workspace is: the source tree the CLI was built from
+/// when it is still there, else the sources embedded in the CLI, written
+/// once to `$POLYACT_FIRMWARE_DIR` or the user cache directory (an
+/// installed CLI needs no checkout).
+fn repo_root() -> Result<PathBuf> {
+    let checkout = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    if checkout.join("firmware/boards/boards.txt").is_file() && std::env::var_os("POLYACT_FIRMWARE_DIR").is_none() {
+        return Ok(checkout);
+    }
+    static UNPACKED: std::sync::OnceLock<Result<PathBuf, String>> = std::sync::OnceLock::new();
+    UNPACKED.get_or_init(|| unpack_firmware().map_err(|e| format!("{e:#}"))).clone().map_err(|e| anyhow!(e))
+}
+
+/// Write the embedded firmware sources to a directory named by their
+/// checksum (so a CLI of another version never builds stale sources).
+fn unpack_firmware() -> Result<PathBuf> {
+    let base = match (
+        std::env::var_os("POLYACT_FIRMWARE_DIR"),
+        std::env::var_os("XDG_CACHE_HOME"),
+        std::env::var_os("HOME"),
+    ) {
+        (Some(d), _, _) => PathBuf::from(d),
+        (None, Some(c), _) => PathBuf::from(c).join("polyact"),
+        (None, None, Some(h)) => PathBuf::from(h).join(".cache/polyact"),
+        _ => bail!("no place for the firmware sources: set POLYACT_FIRMWARE_DIR (or HOME)"),
+    };
+    let mut digest = polyact::format::header::CRC32.digest();
+    for (path, bytes) in embedded::FIRMWARE_FILES {
+        digest.update(path.as_bytes());
+        digest.update(bytes);
+    }
+    let root = base.join(format!("firmware-{}-{:08x}", env!("CARGO_PKG_VERSION"), digest.finalize()));
+    let done = root.join(".complete");
+    if done.is_file() {
+        return Ok(root);
+    }
+    for (path, bytes) in embedded::FIRMWARE_FILES {
+        let p = root.join(path);
+        if let Some(dir) = p.parent() {
+            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        }
+        std::fs::write(&p, bytes).with_context(|| format!("writing {}", p.display()))?;
+    }
+    // The runtime inherits edition and license from the workspace manifest;
+    // only the runtime is a member here.
+    let manifest: String =
+        embedded::WORKSPACE_MANIFEST
+            .lines()
+            .filter(|l| !l.starts_with("default-members"))
+            .map(|l| {
+                if l.starts_with("members") {
+                    "members = [\"firmware/runtime\"]\n".to_string()
+                } else {
+                    format!("{l}\n")
+                }
+            })
+            .collect();
+    std::fs::write(root.join("Cargo.toml"), manifest)?;
+    std::fs::write(&done, b"")?;
+    eprintln!("polyact: firmware sources written to {}", root.display());
+    Ok(root)
 }
 
 /// A built firmware image and the layout it declares.
@@ -174,7 +238,7 @@ fn build_compiled(
     let _turn = BUILD.lock().unwrap_or_else(|e| e.into_inner());
     let generated = crate::compile::generate(blob, name)?;
     let dir = format!("compiled-{board}");
-    let out = repo_root().join("firmware/boards/target").join(&dir);
+    let out = repo_root()?.join("firmware/boards/target").join(&dir);
     std::fs::create_dir_all(&out)?;
     let crc = polyact::format::header::CRC32.checksum(blob);
     let model_rs = out.join(format!("model-{crc:08x}.rs"));
@@ -195,7 +259,7 @@ fn build_firmware(
     dir: &str,
     model_rs: Option<&Path>,
 ) -> Result<Firmware> {
-    let root = repo_root().join("firmware/boards");
+    let root = repo_root()?.join("firmware/boards");
     let target_dir = root.join("target").join(dir);
     let mut args = vec!["build", "--quiet", "--release", "-p", package, "--target", target];
     if let Some(f) = feature {
