@@ -122,3 +122,39 @@ fn tflm_person_detection_is_tflite_bit_for_bit_on_100_inputs() {
     // convolutions, depthwise, average pooling, softmax.
     assert_eq!(bit_exact_with_tflite("person_detect.tflite", 100), 100);
 }
+
+#[test]
+fn single_operators_against_tflm_on_every_int8_input() {
+    // One-operator models written with TFLite's schema: every int8 input
+    // level through TFLM and through polyact. Operators marked bit-exact
+    // must give TFLM's bytes; the exact tables (correctly rounded, where
+    // TFLM's kernels compute in fixed point) must be within one level.
+    let cases: [(&str, (f32, i32), (f32, i32), f32); 7] = [
+        ("RELU", (0.05, 3), (0.03, -128), 0.0),
+        // TFLM's RELU6 clamps the raw input and ignores the output's
+        // quantization (converters give both the same): so does the case.
+        ("RELU6", (0.05, 3), (0.05, 3), 0.0),
+        ("LEAKY_RELU", (0.05, 3), (0.04, 10), 0.1),
+        ("LOGISTIC", (0.05, 3), (1.0 / 256.0, -128), 0.0),
+        ("TANH", (0.03, -5), (1.0 / 128.0, 0), 0.0),
+        ("HARD_SWISH", (0.05, 3), (0.03, -100), 0.0),
+        ("QUANTIZE", (0.05, 3), (0.07, -9), 0.0),
+    ];
+    let dir = std::env::temp_dir().join(format!("polyact-single-op-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let xs = vec![(-128..=127).collect::<Vec<i32>>()];
+    for (op, qi, qo, alpha) in cases {
+        let path = dir.join(format!("{op}.tflite"));
+        oracle::single_op_model(op, qi, qo, alpha, &path).unwrap();
+        let imp = tflite::import_file(&path).unwrap();
+        let ours = integer_outputs(&imp.blob, &xs, || {}).unwrap();
+        let theirs = oracle::reference_outputs(Oracle::Tflm, &path, &xs).unwrap();
+        let diffs: Vec<i32> = ours[0].iter().zip(&theirs[0]).map(|(a, b)| (a - b).abs()).collect();
+        let (worst, differing) = (diffs.iter().max().copied().unwrap(), diffs.iter().filter(|&&d| d > 0).count());
+        eprintln!("{op}: {differing} of 256 inputs differ from TFLM, by at most {worst}");
+        let exact = polyact_tools::tflite::ops::table().find(|o| o.name == op).unwrap().agreement
+            == polyact_tools::tflite::ops::Agreement::BitExact;
+        assert!(if exact { worst == 0 } else { worst <= 1 }, "{op}: {differing} inputs differ, by up to {worst}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -86,3 +86,24 @@ pub fn reference_outputs(oracle: Oracle, model: &Path, inputs: &[Vec<i32>]) -> R
     let _ = std::fs::remove_dir_all(&dir);
     Ok(y.outer_iter().map(|r| r.iter().map(|&v| v as i32).collect()).collect())
 }
+
+/// Write a one-operator int8 model `op` (a TFLite builtin name) with input
+/// `[1, 256]` and output quantizations `(scale, zero point)` to `path`
+/// (`single_op.py`, with the tflite-micro wheel's schema module).
+pub fn single_op_model(op: &str, input: (f32, i32), output: (f32, i32), alpha: f32, path: &Path) -> Result<()> {
+    let script = path.with_extension("py");
+    std::fs::write(&script, include_str!("single_op.py"))?;
+    let args = [
+        op.to_string(),
+        input.0.to_string(),
+        input.1.to_string(),
+        output.0.to_string(),
+        output.1.to_string(),
+        alpha.to_string(),
+    ];
+    let out = Command::new("python3").arg(&script).args(args).arg(path).output().context("starting python3")?;
+    if !out.status.success() {
+        bail!("writing a {op} model: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    Ok(())
+}
