@@ -129,7 +129,9 @@ fn single_operators_against_tflm_on_every_int8_input() {
     // level through TFLM and through polyact. Operators marked bit-exact
     // must give TFLM's bytes; the exact tables (correctly rounded, where
     // TFLM's kernels compute in fixed point) must be within one level.
-    let cases: [(&str, (f32, i32), (f32, i32), f32); 7] = [
+    /// (operator, input (scale, zero point), output (scale, zero point), alpha)
+    type Case = (&'static str, (f32, i32), (f32, i32), f32);
+    let cases: [Case; 7] = [
         ("RELU", (0.05, 3), (0.03, -128), 0.0),
         // TFLM's RELU6 clamps the raw input and ignores the output's
         // quantization (converters give both the same): so does the case.
