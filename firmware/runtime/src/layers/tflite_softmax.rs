@@ -47,6 +47,11 @@ impl<'a> Layer<'a> for TfliteSoftmax {
         {
             return Err(cx.bad("TFLite softmax takes int8 and gives int8 with scale 1/256 and zero point -128"));
         }
+        // A row's sum of exponentials has 12 integer bits (TFLite's
+        // accumulator): from 4096 entries on it would wrap.
+        if input.channels() >= 1 << SUM_INT_BITS {
+            return Err(cx.bad("TFLite softmax rows must be shorter than 4096 (its sum has 12 integer bits)"));
+        }
         let (multiplier, left_shift, diff_min) = (rec.param(0), rec.param(1), rec.param(2));
         if multiplier < 0 || !(0..=30).contains(&left_shift) || diff_min > 0 {
             return Err(cx.bad("TFLite softmax needs multiplier >= 0, left shift in 0..=30 and diff_min <= 0"));
@@ -127,3 +132,24 @@ mod encode {
 }
 #[cfg(feature = "writer")]
 pub use encode::tflite_softmax_params;
+
+#[cfg(all(test, feature = "writer"))]
+mod tests {
+    use crate::writer::ModelBuilder;
+    use crate::{DType, Quant};
+
+    fn softmax_blob(n: usize) -> Result<alloc::vec::Vec<u8>, crate::Error> {
+        let mut b = ModelBuilder::new();
+        let x = b.tensor(DType::I8, &[n], Quant { scale: 0.1, zero_point: 0 });
+        let y = b.tensor(DType::I8, &[n], Quant { scale: 1.0 / 256.0, zero_point: -128 });
+        b.tflite_softmax(x, y, 1.0).set_input(x).set_output(y);
+        b.finish()
+    }
+
+    #[test]
+    fn rows_whose_sum_would_wrap_are_refused() {
+        assert!(softmax_blob(4095).is_ok());
+        let e = softmax_blob(4096).unwrap_err();
+        assert!(matches!(e, crate::Error::InvalidOp { reason, .. } if reason.contains("4096")), "{e:?}");
+    }
+}
