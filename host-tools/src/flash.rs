@@ -13,12 +13,12 @@ use wait_timeout::ChildExt;
 
 /// The board table's parser, shared with the firmware build scripts and xtask.
 mod table {
-    include!("../../firmware/boards/board_table.rs");
+    include!(concat!(env!("OUT_DIR"), "/board_table.rs"));
 }
 pub use table::{BoardLine, RunsOn};
 
 /// The board table, `firmware/boards/boards.txt` (QEMU and real boards).
-pub const BOARDS_TXT: &str = include_str!("../../firmware/boards/boards.txt");
+pub const BOARDS_TXT: &str = embedded::BOARDS_TXT;
 
 /// Every board of the table (checked by a unit test, so a bad line is found
 /// before release rather than skipped).

@@ -9,10 +9,14 @@
 //! - `thumb`: build the runtime and every board's firmware.
 //! - `demo`:  the main job — quantize a real model, evaluate it, run it on an
 //!   emulated Cortex-M4.
+//! - `package`: the runtime, HDL and CLI crates as `.crate` files (the CLI's
+//!   carrying the firmware sources), in `target/package/`.
 //! - `bench`: criterion benchmarks of the kernels.
 //! - `models-table`: regenerate the results table in models/README.md.
 //! - `cortex-table`: regenerate the Cortex-M tables in BENCHMARKS.md.
 //! - `fuzz-table`: run the host fuzz targets, regenerate their table in BENCHMARKS.md.
+
+mod package;
 
 use std::process::{exit, Command};
 
@@ -301,6 +305,7 @@ fn main() {
         "test" => test(),
         "thumb" => thumb(),
         "demo" => demo(),
+        "package" => package::package(),
         "bench" => run("cargo", &["bench", "-p", "polyact", "--features", "std", "--bench", "kernels"]),
         "models-table" => run("cargo", &["run", "--release", "-p", "polyact-tools", "--example", "models_table"]),
         "cortex-table" => run("cargo", &["run", "--release", "-p", "polyact-tools", "--example", "cortex_table"]),

@@ -16,7 +16,7 @@
 //! `std` (writer + `std::error::Error` + exhaustive [`certify`]),
 //! `defmt` (`defmt::Format` for errors).
 #![doc = ""]
-#![doc = include_str!("../../../docs/ARITHMETIC.md")]
+#![doc = include_str!("../ARITHMETIC.md")]
 #![cfg_attr(not(feature = "std"), no_std)]
 #![deny(unsafe_code)]
 #![warn(missing_debug_implementations)]
