@@ -313,7 +313,7 @@ fn main() {
         "lowering-table" => run("cargo", &["run", "--release", "-p", "polyact-tools", "--example", "lowering_table"]),
         "fuzz-table" => run("cargo", &["run", "--release", "-p", "polyact-tools", "--example", "fuzz_table"]),
         _ => {
-            eprintln!("usage: cargo xtask <setup|test|thumb|demo|bench|models-table|cortex-table|tflite-table|lowering-table|fuzz-table>");
+            eprintln!("usage: cargo xtask <setup|test|thumb|demo|package|bench|models-table|cortex-table|tflite-table|lowering-table|fuzz-table>");
             exit(2)
         }
     }
