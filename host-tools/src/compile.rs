@@ -255,7 +255,7 @@ fn weighted_plan(
     let stage = &w.stage;
     let int8 = input.dtype == DType::I8 && output.dtype == DType::I8;
     let fused_int8 = stage.kernel.is_none_or(|(_, k)| k.io.in_dtype == DType::I8 && k.io.out_dtype == DType::I8);
-    if !int8 || !fused_int8 || n_out == 0 || weights.is_empty() || weights.len() % n_out != 0 {
+    if !int8 || !fused_int8 || n_out == 0 || weights.is_empty() || !weights.len().is_multiple_of(n_out) {
         return None;
     }
     let n_in = weights.len() / n_out;

@@ -235,7 +235,10 @@ impl Requant {
     /// [`requantize`] of `x`.
     #[inline(always)]
     pub fn apply(&self, x: i32) -> i32 {
-        self.parts(x).out
+        // The 64-bit shift only where there is one (most layers shift right only).
+        let operand = if self.left == 0 { x } else { sat_i32((x as i64) << self.left) };
+        let high = sat_rounding_doubling_high_mul(operand, self.multiplier);
+        rshr_i32_masked(high, self.right, self.right_mask)
     }
 
     /// [`requantize_parts`] of `x`.

@@ -1,6 +1,6 @@
 //! # polyact — the arithmetic, kernels, model format and interpreter
 //!
-//! `#![no_std]`, no allocation, no `unsafe` outside the three Cortex-M DSP
+//! `#![no_std]`, no allocation, no `unsafe` outside the four Cortex-M DSP
 //! instructions of `layers::dsp`. This crate is the single definition
 //! of every integer result polyact produces: the host tools call it, the
 //! Cortex-M firmware *is* it cross-compiled, and the HDL datapaths are simulated

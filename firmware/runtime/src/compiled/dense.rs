@@ -3,7 +3,7 @@
 
 use super::lookup::table_index;
 use crate::arith::Requant;
-use crate::layers::dot::dot_i8_raw;
+use crate::layers::dot::{dot_i8_raw, dot_rows_i8};
 
 /// The bias a compiled layer stores for output channel weights `weights`:
 /// `bias − zp_in·Σw`, wrapping — the interpreter's split inner product
@@ -31,11 +31,42 @@ pub struct DenseI8<'a, const N: usize, const M: usize> {
     pub tables: &'a [[i8; 256]],
 }
 
+/// Output channels per pass over the input (register blocking: each input
+/// word is loaded and sign-extended once for four rows).
+const ROWS: usize = 4;
+
+/// The shortest input that takes the blocked loop. On cores without the DSP
+/// extension (M0) four accumulators spill from the eight low registers, and
+/// the blocked loop is slower than one row at a time (measured under QEMU).
+#[cfg(polyact_dsp)]
+const MIN_BLOCKED_INPUTS: usize = 32;
+#[cfg(not(polyact_dsp))]
+const MIN_BLOCKED_INPUTS: usize = usize::MAX;
+
 impl<const N: usize, const M: usize> DenseI8<'_, N, M> {
     #[inline(always)]
     pub fn run(&self, x: &[u8; N], y: &mut [u8; M]) {
-        for (c, yv) in y.iter_mut().enumerate() {
-            *yv = self.output(c, dot_i8_raw(x, &self.weights[c]));
+        // The inner products inline with the layer's sizes as constants
+        // (immediate row offsets). Short rows unroll completely, so blocks of
+        // them would cost flash (four epilogues per block) for little speed:
+        // they go one at a time.
+        if N < MIN_BLOCKED_INPUTS {
+            for (c, yv) in y.iter_mut().enumerate() {
+                *yv = self.output(c, dot_i8_raw(x, &self.weights[c]));
+            }
+            return;
+        }
+        let blocked = M - M % ROWS;
+        let (blocks, rest) = self.weights.split_at(blocked);
+        let (yb, yr) = y.split_at_mut(blocked);
+        for (b, (rows, ys)) in blocks.as_chunks::<ROWS>().0.iter().zip(yb.as_chunks_mut::<ROWS>().0).enumerate() {
+            let acc = dot_rows_i8::<ROWS>(x, rows.each_ref().map(|r| &r[..]), None);
+            for (r, (yv, a)) in ys.iter_mut().zip(acc).enumerate() {
+                *yv = self.output(b * ROWS + r, a);
+            }
+        }
+        for (r, (row, yv)) in rest.iter().zip(yr).enumerate() {
+            *yv = self.output(blocked + r, dot_i8_raw(x, row));
         }
     }
 

@@ -23,7 +23,7 @@ impl<'a> Tables<'a> {
     /// entries) and build the view; `kernels` is the kernel section holding
     /// `n_kernels` records, `data` the constant-data section.
     pub fn new(tensor_table: &'a [u8], kernels: &'a [u8], n_kernels: usize, data: &'a [u8]) -> Result<Self, Error> {
-        if tensor_table.len() % TENSOR_RECORD_LEN != 0 {
+        if !tensor_table.len().is_multiple_of(TENSOR_RECORD_LEN) {
             return Err(Error::BadField { what: "tensor table length", value: tensor_table.len() as i64 });
         }
         for (i, entry) in tensor_table.chunks_exact(TENSOR_RECORD_LEN).enumerate() {

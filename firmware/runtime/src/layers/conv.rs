@@ -6,7 +6,7 @@
 //! `[Cout][kh][kw][Cin]` (TFLite layout). Padding contributes the input zero
 //! point, i.e. real zero.
 
-use super::dot::{dot_i16, dot_i8};
+use super::dot::{dot_i16, dot_i8, each_row_dot_i8};
 use super::output_stage::{Weighted, N_COMMON};
 pub use super::window::{out_extent, Geometry};
 use super::{DecodeCtx, Layer};
@@ -75,16 +75,15 @@ impl Conv<'_> {
         let zp = self.input.quant.zero_point;
         let mut buf = [0u8; MAX_PATCH];
         let Some(patch) = buf.get_mut(..kh * kw * cin) else { return };
-        let n = patch.len().max(1);
         let mut outs = y.iter_mut();
         for oy in 0..oh {
             for ox in 0..ow {
                 g.gather_patch(x, (oy, ox), zp as u8, patch);
-                for (oc, w) in self.w.weights.chunks_exact(n).enumerate().take(cout) {
-                    let acc = dot_i8(patch, w, zp).wrapping_add(self.w.bias(oc));
-                    let Some(out) = outs.next() else { return };
-                    *out = self.w.stage.finish(acc as i64, oc) as u8;
-                }
+                each_row_dot_i8(patch, self.w.weights, cout, Some(zp), |oc, acc| {
+                    if let Some(out) = outs.next() {
+                        *out = self.w.stage.finish(acc.wrapping_add(self.w.bias(oc)) as i64, oc) as u8;
+                    }
+                });
             }
         }
     }

@@ -3,11 +3,11 @@
 //! the classic MLP layer; higher ranks apply the same weights to every row
 //! (PyTorch `Linear` semantics).
 
-use super::dot::{dot_i16, dot_i8};
+use super::dot::{dot_i16, each_row_dot_i8};
 use super::output_stage::{Weighted, N_COMMON};
 use super::{DecodeCtx, Layer};
 use crate::arith::requantize;
-use crate::dtype::DType;
+use crate::dtype::{le_i32, DType};
 use crate::error::Error;
 use crate::format::{Record, TensorInfo};
 
@@ -58,13 +58,18 @@ impl Dense<'_> {
             // Regions come from validated shapes; a short slice ends the layer
             // instead of panicking.
             let Some(xr) = x.get(r * self.n_in * es..(r + 1) * self.n_in * es) else { return };
-            for o in 0..self.n_out {
-                let Some(wr) = self.w.weights.get(o * self.n_in..(o + 1) * self.n_in) else { return };
-                let acc = match self.input.dtype {
-                    DType::I8 => dot_i8(xr, wr, zp) as i64,
-                    DType::I16 => dot_i16(xr, wr, zp),
-                } + self.w.bias(o) as i64;
+            let mut store = |o: usize, acc: i64| {
+                let acc = acc + self.w.bias(o) as i64;
                 self.output.dtype.store(y, r * self.n_out + o, self.w.stage.finish(acc, o));
+            };
+            match self.input.dtype {
+                DType::I8 => each_row_dot_i8(xr, self.w.weights, self.n_out, Some(zp), |o, acc| store(o, acc as i64)),
+                DType::I16 => {
+                    for o in 0..self.n_out {
+                        let Some(wr) = self.w.weights.get(o * self.n_in..(o + 1) * self.n_in) else { return };
+                        store(o, dot_i16(xr, wr, zp));
+                    }
+                }
             }
         }
     }
@@ -76,22 +81,14 @@ impl Dense<'_> {
         let zp = self.input.quant.zero_point;
         let st = &self.w.stage;
         let (lo, hi, out_zp) = (st.clamp_min, st.clamp_max, st.out_zp());
-        let w_rows = self.w.weights.chunks_exact(self.n_in.max(1));
+        let (bias, mult, shift) = (self.w.bias_bytes(), st.mult_bytes(), st.shift_bytes());
         for (xr, yr) in x.chunks_exact(self.n_in.max(1)).zip(y.chunks_exact_mut(self.n_out.max(1))) {
-            let channels = w_rows
-                .clone()
-                .zip(self.w.bias_bytes().chunks_exact(4))
-                .zip(st.mult_bytes().chunks_exact(4))
-                .zip(st.shift_bytes().chunks_exact(4));
-            for (yv, (((wr, b), m), s)) in yr.iter_mut().zip(channels) {
-                let acc = dot_i8(xr, wr, zp).wrapping_add(i32::from_le_bytes([b[0], b[1], b[2], b[3]]));
-                let v = requantize(
-                    acc,
-                    i32::from_le_bytes([m[0], m[1], m[2], m[3]]),
-                    i32::from_le_bytes([s[0], s[1], s[2], s[3]]),
-                );
-                *yv = v.saturating_add(out_zp).clamp(lo, hi) as i8 as u8;
-            }
+            each_row_dot_i8(xr, self.w.weights, yr.len(), Some(zp), |o, acc| {
+                if let Some(yv) = yr.get_mut(o) {
+                    let v = requantize(acc.wrapping_add(le_i32(bias, o)), le_i32(mult, o), le_i32(shift, o));
+                    *yv = v.saturating_add(out_zp).clamp(lo, hi) as i8 as u8;
+                }
+            });
         }
     }
 }

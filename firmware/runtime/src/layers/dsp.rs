@@ -43,3 +43,15 @@ pub fn smlad(a: u32, b: u32, acc: i32) -> i32 {
     };
     r
 }
+
+/// `a − b` per signed 16-bit lane, wrapping (the operands here never wrap:
+/// int8 values minus an int8 zero point).
+#[inline(always)]
+pub fn ssub16(a: u32, b: u32) -> u32 {
+    let r: u32;
+    // SAFETY: register-only arithmetic instruction; the GE flags it sets are not observed.
+    unsafe {
+        asm!("ssub16 {r}, {a}, {b}", r = lateout(reg) r, a = in(reg) a, b = in(reg) b, options(pure, nomem, nostack))
+    };
+    r
+}

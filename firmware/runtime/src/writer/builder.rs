@@ -79,7 +79,7 @@ impl RecordBuf {
         for t in &self.tensors {
             out.extend(t.to_le_bytes());
         }
-        while (out.len() - start) % 4 != 0 {
+        while !(out.len() - start).is_multiple_of(4) {
             out.push(0);
         }
         for p in &self.params {
@@ -137,7 +137,7 @@ impl ModelBuilder {
     }
 
     pub(crate) fn push_data(&mut self, bytes: &[u8]) -> (i32, i32) {
-        while self.data.len() % DATA_ALIGN != 0 {
+        while !self.data.len().is_multiple_of(DATA_ALIGN) {
             self.data.push(0);
         }
         let off = self.data.len();
@@ -154,7 +154,7 @@ impl ModelBuilder {
     pub fn kernel(&mut self, k: &KernelDef) -> KernelId {
         let mut data = core::mem::take(&mut self.data);
         let params = k.params(&mut |b: &[u8]| {
-            while data.len() % DATA_ALIGN != 0 {
+            while !data.len().is_multiple_of(DATA_ALIGN) {
                 data.push(0);
             }
             let off = data.len();

@@ -328,7 +328,7 @@ fn split_constant(imp: &mut Importer, n: &NodeProto, c: &Constant) -> Result<()>
         Some(s) => imp.constant(s)?.data.iter().map(|&v| v.max(0.0) as usize).collect(),
         None => match attr_ints(n, "split") {
             Some(v) => v.iter().map(|&v| v.max(0) as usize).collect(),
-            None if n.output.is_empty() || extent % n.output.len() != 0 => {
+            None if n.output.is_empty() || !extent.is_multiple_of(n.output.len()) => {
                 bail!("axis of extent {extent} does not split into {} equal parts", n.output.len())
             }
             None => vec![extent / n.output.len(); n.output.len()],

@@ -52,7 +52,7 @@ fn fully_connected(g: &mut Graph, op: &Operator) -> Result<()> {
     let clamp = fused_clamp(g, act, out_t)?;
     let xi = g.id(x)?;
     let len: usize = g.b.dims(xi).iter().product();
-    if n == 0 || len % n != 0 {
+    if n == 0 || !len.is_multiple_of(n) {
         bail!("operator {}: input of {len} elements is not rows of {n}", g.op_index);
     }
     let rows = len / n;
