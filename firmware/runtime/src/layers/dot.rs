@@ -225,5 +225,29 @@ mod tests {
                 prop_assert_eq!(*g, dot_i8_raw(&x, r));
             }
         }
+
+        /// Every row is called once, in order, with its own inner product:
+        /// whole blocks of four, the remainder rows, and rows cut off by a
+        /// short weight buffer (not called).
+        #[test]
+        fn each_row_calls_every_row_once(x in proptest::collection::vec(any::<u8>(), 1..24), rows in 0usize..11, cut in 0usize..30, zp in -128i32..=127, seed in any::<u64>()) {
+            let n = x.len();
+            let w: [u8; 264] = core::array::from_fn(|i| (seed.wrapping_mul(i as u64 + 7) >> 17) as u8);
+            let weights = &w[..(rows * n).saturating_sub(cut)];
+            let mut seen = [None; 11];
+            let mut order = 0;
+            each_row_dot_i8(&x, weights, rows, Some(zp), |o, acc| {
+                seen[o] = Some((order, acc));
+                order += 1;
+            });
+            let whole = weights.len() / n;
+            for (o, s) in seen.iter().enumerate() {
+                if o < whole.min(rows) {
+                    prop_assert_eq!(*s, Some((o, dot_i8(&x, &weights[o * n..(o + 1) * n], zp))));
+                } else {
+                    prop_assert_eq!(*s, None);
+                }
+            }
+        }
     }
 }
