@@ -8,6 +8,7 @@
 
 pub mod check;
 pub mod core;
+pub mod network;
 pub mod emit;
 pub mod poly_core;
 pub mod ranges;

@@ -126,13 +126,28 @@ fn place_and_route(dir: &Path, json: &str, device: Device, seed: u32) -> Result<
     }
 }
 
-/// Synthesize and place-and-route `<name>.v` in `dir` for `device`.
+/// What is being synthesized: the flows differ in where memories go.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Flow {
+    /// An activation core: on ECP5 its MULT18X18D variant (registers inside
+    /// the DSP blocks) and coefficient ROMs in LUTs (block RAM clock-to-out
+    /// exceeds the 5 ns the core aims for).
+    Core,
+    /// A whole network: weight ROMs and buffers in block RAM on both families.
+    Network,
+}
+
+/// Synthesize and place-and-route the activation core `<name>.v` in `dir` for `device`.
 pub fn synthesize(dir: &Path, name: &str, device: Device) -> Result<SynthReport, String> {
-    // ECP5: the core's MULT18X18D variant (registers inside the DSP blocks),
-    // coefficient ROMs in LUTs (block RAM clock-to-out exceeds 5 ns).
-    let (read, synth, tag) = match device {
-        Device::Ice40Up5k => ("read_verilog", "synth_ice40 -dsp", "ice40"),
-        Device::Ecp5_25k => ("read_verilog -DPOLYACT_ECP5", "synth_ecp5 -nobram", "ecp5"),
+    synthesize_flow(dir, name, device, Flow::Core)
+}
+
+/// [`synthesize`] for either [`Flow`].
+pub fn synthesize_flow(dir: &Path, name: &str, device: Device, flow: Flow) -> Result<SynthReport, String> {
+    let (read, synth, tag) = match (device, flow) {
+        (Device::Ice40Up5k, _) => ("read_verilog", "synth_ice40 -dsp", "ice40"),
+        (Device::Ecp5_25k, Flow::Core) => ("read_verilog -DPOLYACT_ECP5", "synth_ecp5 -nobram", "ecp5"),
+        (Device::Ecp5_25k, Flow::Network) => ("read_verilog", "synth_ecp5", "ecp5"),
     };
     let json = format!("{name}_{tag}.json");
     let stat_file = format!("{name}_{tag}_stat.txt");

@@ -13,6 +13,7 @@ pub mod flash;
 pub mod float_eval;
 pub mod fuzzing;
 pub mod hdl;
+pub mod hdl_network;
 pub mod inspect;
 pub mod ir;
 pub mod layer_error;

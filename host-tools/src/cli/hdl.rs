@@ -5,20 +5,34 @@ use super::args::{parse_bits, parse_range};
 use super::fit::{fit_cmd, FitArgs};
 use anyhow::{bail, Context, Result};
 use polyact_hdl::synth::Device;
+use polyact_hdl::network::Lanes;
 use polyact_tools::hdl::{from_fit, from_model, report_table, HdlJob};
+use polyact_tools::hdl_network::{build_network, NetJob};
 use polyact_tools::lower::LowerOpts;
 use std::path::PathBuf;
 
-/// An activation as a pipelined Verilog core (rust-hdl), bit-exact with the
-/// runtime on every input: from a model layer, or from a function.
+/// A model as a whole-network streaming design, or one activation as a
+/// pipelined core (rust-hdl) — bit-exact with the runtime either way.
 #[derive(clap::Args)]
 pub struct Args {
-    /// A quantized model (.pam); pick the activation with --layer.
+    /// A quantized model (.pam): the whole network, or with --layer one activation.
     #[arg(required_unless_present = "fit", conflicts_with = "fit")]
     pub model: Option<PathBuf>,
-    /// Op index (as `polyact inspect` lists them) whose activation to build.
+    /// Op index (as `polyact inspect` lists them) whose activation to build
+    /// as a core; without it, the whole network.
     #[arg(long, requires = "model")]
     pub layer: Option<usize>,
+    /// Network: multiplier lanes per layer — a count for every layer, one
+    /// count per layer (`4,2,1`), or `full` (one lane per output channel).
+    #[arg(long, default_value = "1", value_parser = Lanes::parse, conflicts_with = "layer")]
+    pub lanes: Lanes,
+    /// Network: float test inputs (.npy, one row per inference) to check the
+    /// design on; default: pseudo-random int8 inputs.
+    #[arg(long, conflicts_with = "layer")]
+    pub inputs: Option<PathBuf>,
+    /// Network: simulate at most this many inferences.
+    #[arg(long, default_value_t = 2000, conflicts_with = "layer")]
+    pub max_inputs: usize,
     /// Coefficient set of a per-channel kernel.
     #[arg(long, default_value_t = 0)]
     pub channel: usize,
@@ -77,10 +91,50 @@ fn module_name(text: &str) -> String {
     s.trim_end_matches('_').chars().take(48).collect()
 }
 
-pub fn run(Args { model, layer, channel, fit, q, out, name, chunk_bits, no_check, report }: Args) -> Result<()> {
-    if let Some(n) = &name {
+pub fn run(args: Args) -> Result<()> {
+    if let Some(n) = &args.name {
         polyact_hdl::emit::check_module_name(n).map_err(|e| anyhow::anyhow!("--name: {e}"))?;
     }
+    match (&args.model, args.layer) {
+        (Some(_), None) => network(args),
+        _ => core(args),
+    }
+}
+
+/// `polyact hdl MODEL.pam -o DIR`: the whole network.
+fn network(Args { model, lanes, inputs, max_inputs, out, name, no_check, report, .. }: Args) -> Result<()> {
+    let model = model.context("a model is needed")?;
+    let stem = model.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let job = NetJob {
+        out,
+        name: name.unwrap_or_else(|| module_name(&format!("{stem}_net"))),
+        lanes,
+        inputs,
+        max_inputs,
+        check: !no_check,
+        report: if report { Device::ALL.to_vec() } else { Vec::new() },
+    };
+    let o = build_network(&model, &job)?;
+    out_raw!("{}", o.describe);
+    out!("design     {} ({} MACs per inference, lanes {})", job.name, o.macs, o.lanes);
+    if let Some((free, stalled)) = &o.benches {
+        out!(
+            "checked    {} inferences byte-identical with the runtime in Icarus, free-running and stalling streams ({} and {} mismatches)",
+            o.inferences,
+            free.mismatches,
+            stalled.mismatches
+        );
+        out!("timing     latency {} clocks, {:.1} clocks per inference streaming", free.latency, free.cycles_per_inference());
+    }
+    if !o.reports.is_empty() {
+        out_raw!("{}", polyact_tools::hdl_network::report_table(&o));
+    }
+    out!("wrote      {}", job.out.display());
+    Ok(())
+}
+
+/// One activation as a core, from a model layer or a fitted function.
+fn core(Args { model, layer, channel, fit, q, out, name, chunk_bits, no_check, report, .. }: Args) -> Result<()> {
     let mut job = HdlJob {
         out,
         name: String::new(),
