@@ -8,8 +8,8 @@
 
 pub mod check;
 pub mod core;
-pub mod network;
 pub mod emit;
+pub mod network;
 pub mod poly_core;
 pub mod ranges;
 pub mod relu_core;

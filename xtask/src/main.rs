@@ -312,8 +312,12 @@ fn main() {
         "tflite-table" => run("cargo", &["run", "--release", "-p", "polyact-tools", "--example", "tflite_table"]),
         "lowering-table" => run("cargo", &["run", "--release", "-p", "polyact-tools", "--example", "lowering_table"]),
         "fuzz-table" => run("cargo", &["run", "--release", "-p", "polyact-tools", "--example", "fuzz_table"]),
+        "fpga-network-table" => {
+            setup();
+            run("cargo", &["run", "--release", "-p", "polyact-tools", "--example", "fpga_network_table"])
+        }
         _ => {
-            eprintln!("usage: cargo xtask <setup|test|thumb|demo|package|bench|models-table|cortex-table|tflite-table|lowering-table|fuzz-table>");
+            eprintln!("usage: cargo xtask <setup|test|thumb|demo|package|bench|models-table|cortex-table|tflite-table|lowering-table|fuzz-table|fpga-network-table>");
             exit(2)
         }
     }

@@ -209,7 +209,7 @@ module {module} (
     // One multiplier and accumulator per lane; `shadow` holds the group
     // being drained and shifts one lane down per channel written.
 {lanes}
-    {prefix}_requant #(.ZP({zp}), .LO({lo}), .HI({hi})) rq (
+    {prefix}_requant #(.ZP({zp}), .LO({lo}), .HI({hi}), .LEFT({left})) rq (
         .clk(clk), .rst(rst), .start(ds == D_START),
         .acc(shadow_0 + $signed(cq[69:38])), .mult(cq[37:7]), .shift(cq[6:0]),
         .done(rq_done), .q(rq_q)
@@ -292,6 +292,7 @@ endmodule
             zp = hex(32, st.zp as i64).replace("32'h", "32'sh"),
             lo = hex(32, st.lo as i64).replace("32'h", "32'sh"),
             hi = hex(32, st.hi as i64).replace("32'h", "32'sh"),
+            left = st.shift.iter().any(|&s| s > 0) as u8,
             after_wait = if has_table { "D_TABLE" } else { "D_WRITE" },
             yval = if has_table { "tq" } else { "q_r" },
         )

@@ -80,10 +80,14 @@ impl Lanes {
     }
 }
 
+/// A layer constructor: `(op, op index, lanes)` → its engine, or `None` for
+/// an op of another kind.
+pub type BuildLayer = fn(&Op, usize, usize) -> Result<Option<Box<dyn NetLayer>>, Unsupported>;
+
 /// One row of the layer table: the op it builds from and its constructor.
 pub struct LayerKind {
     pub name: &'static str,
-    pub build: fn(&Op, usize, usize) -> Result<Option<Box<dyn NetLayer>>, Unsupported>,
+    pub build: BuildLayer,
 }
 
 /// The layers a network design can hold; `build` returns `None` for an op it
@@ -192,7 +196,12 @@ pub fn write_design(
 ) -> Result<(), String> {
     crate::emit::check_module_name(name)?;
     let (ni, no) = (spec.input.len(), spec.output.len());
-    if ni == 0 || no == 0 || inputs.len() % ni != 0 || expected.len() != inputs.len() / ni * no || inputs.is_empty() {
+    if ni == 0
+        || no == 0
+        || !inputs.len().is_multiple_of(ni)
+        || expected.len() != inputs.len() / ni * no
+        || inputs.is_empty()
+    {
         return Err(format!(
             "test vectors: {} input bytes and {} expected bytes do not make whole inferences of {ni} → {no} bytes",
             inputs.len(),

@@ -4,8 +4,8 @@
 use super::args::{parse_bits, parse_range};
 use super::fit::{fit_cmd, FitArgs};
 use anyhow::{bail, Context, Result};
-use polyact_hdl::synth::Device;
 use polyact_hdl::network::Lanes;
+use polyact_hdl::synth::Device;
 use polyact_tools::hdl::{from_fit, from_model, report_table, HdlJob};
 use polyact_tools::hdl_network::{build_network, NetJob};
 use polyact_tools::lower::LowerOpts;
@@ -124,7 +124,11 @@ fn network(Args { model, lanes, inputs, max_inputs, out, name, no_check, report,
             free.mismatches,
             stalled.mismatches
         );
-        out!("timing     latency {} clocks, {:.1} clocks per inference streaming", free.latency, free.cycles_per_inference());
+        out!(
+            "timing     latency {} clocks, {:.1} clocks per inference streaming",
+            free.latency,
+            free.cycles_per_inference()
+        );
     }
     if !o.reports.is_empty() {
         out_raw!("{}", polyact_tools::hdl_network::report_table(&o));
