@@ -16,12 +16,20 @@ const END: &str = "<!-- fpga-network-table:end -->";
 
 /// (example directory, label, row of the Cortex-M table, lane points per device)
 type Point = (&'static str, &'static [Device]);
-const MODELS: &[(&str, &str, &str, &[Point])] = &[(
-    "digits_pau",
-    "digits PAU MLP 64-32-32-10, int8",
-    "| digits PAU MLP 64-32-32-10, int8",
-    &[("1", &Device::ALL), ("2,1,1", &[Device::Ice40Up5k]), ("8", &[Device::Ecp5_25k])],
-)];
+const MODELS: &[(&str, &str, &str, &[Point])] = &[
+    (
+        "digits_pau",
+        "digits PAU MLP 64-32-32-10, int8",
+        "| digits PAU MLP 64-32-32-10, int8",
+        &[("1", &Device::ALL), ("2,1,1", &[Device::Ice40Up5k]), ("8", &[Device::Ecp5_25k])],
+    ),
+    (
+        "motion_conv1d",
+        "motion Conv1D net, int8 (conv, conv, avg-pool, dense)",
+        "| motion Conv1D net, int8",
+        &[("1", &[Device::Ecp5_25k]), ("4", &[Device::Ecp5_25k])],
+    ),
+];
 
 /// M4 partition and compiled instructions from the Cortex-M table row `row`.
 fn m4_counts(bench: &str, row: &str) -> Option<(String, String)> {

@@ -17,21 +17,29 @@ fn models() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../models")
 }
 
-/// The int8 digits PAU model as `polyact quantize` writes it.
-fn digits_blob(dir: &Path) -> PathBuf {
-    let (_, q) = polyact_tools::model_zoo::quantize_example(&models().join("digits_pau"), DType::I8).unwrap();
+/// The int8 example model `example` as `polyact quantize` writes it.
+fn blob_of(example: &str, dir: &Path) -> PathBuf {
+    let (_, q) = polyact_tools::model_zoo::quantize_example(&models().join(example), DType::I8).unwrap();
     std::fs::create_dir_all(dir).unwrap();
-    let path = dir.join("digits_pau8.pam");
+    let path = dir.join(format!("{example}8.pam"));
     std::fs::write(&path, &q.blob).unwrap();
     path
 }
 
+fn digits_blob(dir: &Path) -> PathBuf {
+    blob_of("digits_pau", dir)
+}
+
 fn job(dir: &Path, lanes: Lanes, max_inputs: usize, report: Vec<Device>) -> NetJob {
+    job_on("digits_pau", dir, lanes, max_inputs, report)
+}
+
+fn job_on(example: &str, dir: &Path, lanes: Lanes, max_inputs: usize, report: Vec<Device>) -> NetJob {
     NetJob {
         out: dir.to_path_buf(),
         name: "digits_net".into(),
         lanes,
-        inputs: Some(models().join("digits_pau/test_x.npy")),
+        inputs: Some(models().join(example).join("test_x.npy")),
         max_inputs,
         check: true,
         report,
@@ -63,6 +71,20 @@ fn digits_mlp_network_is_byte_identical_with_the_runtime_at_two_parallelism_poin
     std::fs::write(d.join(EXPECTED_FILE), lines.join("\n") + "\n").unwrap();
     let r = run_bench(&d, "digits_net", false).unwrap();
     assert_eq!((r.inferences, r.mismatches), (100, 1), "{}", r.log);
+}
+
+#[test]
+fn motion_conv1d_network_is_byte_identical_with_the_runtime() {
+    // Conv1D (padding, stride 2) → Conv1D → average pool → Dense.
+    let dir = std::env::temp_dir().join("polyact_net_motion");
+    let blob = blob_of("motion_conv1d", &dir);
+    let one = build_network(&blob, &job_on("motion_conv1d", &dir.join("lanes1"), Lanes::Each(1), 12, vec![])).unwrap();
+    assert_eq!((one.inferences, one.lanes.as_str(), one.macs), (12, "1,1,1,1", 56064));
+    assert!(one.describe.contains("Conv1D") && one.describe.contains("average pool"), "{}", one.describe);
+    let four = build_network(&blob, &job_on("motion_conv1d", &dir.join("lanes4"), Lanes::Each(4), 12, vec![])).unwrap();
+    assert_eq!(four.lanes, "4,4,1,4");
+    let (a, b) = (&one.benches.as_ref().unwrap().0, &four.benches.as_ref().unwrap().0);
+    assert!(b.cycles_per_inference() < a.cycles_per_inference() / 2.0, "{} vs {}", b.latency, a.latency);
 }
 
 #[test]

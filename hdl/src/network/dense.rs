@@ -11,7 +11,8 @@ use super::requant::{StageSpec, REQUANT_CYCLES};
 use super::{addr_bits, hex, NetLayer};
 use crate::spec::Unsupported;
 use polyact::dtype::le_i32;
-use polyact::{DType, Op};
+use polyact::layers::output_stage::Weighted;
+use polyact::{DType, Op, TensorInfo};
 use std::fmt::Write;
 
 /// A Dense layer as the engine builds it.
@@ -26,6 +27,16 @@ pub struct DenseSpec {
     /// `bias − zp_in · Σ w` per output channel (wrapping, as the runtime).
     pub folded_bias: Vec<i32>,
     pub stage: StageSpec,
+    /// Bytes of the input tensor.
+    pub x_len: usize,
+    /// Convolutions: the input byte tap `i` of output position `row` reads,
+    /// at `[row · n_in + i]`, or `None` for padding (which reads the input zero
+    /// point, so with the folded bias it adds nothing, as in the runtime).
+    pub gather: Option<Vec<Option<usize>>>,
+    /// The input zero point (what padding taps read).
+    pub x_zp: i32,
+    /// What the README calls it (Dense, Conv1D...).
+    pub kind: &'static str,
 }
 
 impl DenseSpec {
@@ -35,24 +46,41 @@ impl DenseSpec {
         if d.input.dtype != DType::I8 || d.output.dtype != DType::I8 {
             return Err(Unsupported(format!("op {k} (Dense) is not int8 in and out")));
         }
-        let stage = StageSpec::from_stage(&d.w.stage, d.n_out, k)?;
-        let weights: Vec<i8> = d.w.weights.iter().map(|&b| b as i8).collect();
-        let zp = d.input.quant.zero_point;
-        let folded_bias = (0..d.n_out)
+        let spec = DenseSpec::weighted(&d.w, &d.input, (d.n_in, d.n_out, d.rows), lanes, k)?;
+        Ok(Some(Box::new(spec)))
+    }
+
+    /// The engine of a weighted layer: `n_in` inputs per output, `n_out`
+    /// output channels, `rows` output positions (no gather: contiguous rows).
+    pub fn weighted(
+        w: &Weighted,
+        input: &TensorInfo,
+        (n_in, n_out, rows): (usize, usize, usize),
+        lanes: usize,
+        k: usize,
+    ) -> Result<DenseSpec, Unsupported> {
+        let stage = StageSpec::from_stage(&w.stage, n_out, k)?;
+        let weights: Vec<i8> = w.weights.iter().map(|&b| b as i8).collect();
+        let zp = input.quant.zero_point;
+        let folded_bias = (0..n_out)
             .map(|c| {
-                let sum_w = weights[c * d.n_in..(c + 1) * d.n_in].iter().fold(0i32, |s, &w| s.wrapping_add(w as i32));
-                le_i32(d.w.bias_bytes(), c).wrapping_sub(zp.wrapping_mul(sum_w))
+                let sum_w = weights[c * n_in..(c + 1) * n_in].iter().fold(0i32, |s, &w| s.wrapping_add(w as i32));
+                le_i32(w.bias_bytes(), c).wrapping_sub(zp.wrapping_mul(sum_w))
             })
             .collect();
-        Ok(Some(Box::new(DenseSpec {
-            n_in: d.n_in,
-            n_out: d.n_out,
-            rows: d.rows,
-            lanes: lanes.clamp(1, d.n_out),
+        Ok(DenseSpec {
+            n_in,
+            n_out,
+            rows,
+            lanes: lanes.clamp(1, n_out),
             weights,
             folded_bias,
             stage,
-        })))
+            x_len: input.len(),
+            gather: None,
+            x_zp: zp,
+            kind: "Dense",
+        })
     }
 
     fn groups(&self) -> usize {
@@ -80,7 +108,7 @@ impl DenseSpec {
 
 impl NetLayer for DenseSpec {
     fn in_len(&self) -> usize {
-        self.rows * self.n_in
+        self.x_len
     }
     fn out_len(&self) -> usize {
         self.rows * self.n_out
@@ -98,7 +126,8 @@ impl NetLayer for DenseSpec {
         };
         let rows = if self.rows > 1 { format!(" × {} rows", self.rows) } else { String::new() };
         format!(
-            "Dense {}→{}{rows}, {} lane(s), {act}; about {} cycles per inference",
+            "{} {}→{}{rows}, {} lane(s), {act}; about {} cycles per inference",
+            self.kind,
             self.n_in,
             self.n_out,
             self.lanes,
@@ -115,6 +144,41 @@ impl NetLayer for DenseSpec {
         let has_table = st.table.is_some();
         let sets = st.table.as_ref().map_or(1, |t| t.len());
         let taw = addr_bits(sets * 256);
+        // Gathered inputs (convolutions): one more clock to read the tap's address.
+        let (gather_rom, x_addr, d_first, flush) = match &self.gather {
+            Some(g) => {
+                let mut init = String::new();
+                for (j, a) in g.iter().enumerate() {
+                    let word = match a {
+                        Some(a) => *a as i64,
+                        None => 1i64 << xaw,
+                    };
+                    let _ = writeln!(init, "    grom[{j}] = {};", hex(xaw + 1, word));
+                }
+                (
+                    format!(
+                        "    // Tap addresses, per output position; the top bit marks padding.\n\
+                         \x20   reg [{xaw}:0] grom [0:{}];\n    initial begin\n{init}    end\n\
+                         \x20   reg [{xaw}:0] gq;\n    reg pad_q, d0;\n    reg [{}:0] wq_q;\n\
+                         \x20   always @(posedge clk) begin\n        gq <= grom[xbase + i];\n        pad_q <= gq[{xaw}];\n        wq_q <= wq;\n    end\n\
+                         \x20   wire signed [7:0] x_eff = pad_q ? {} : x_data;\n    wire [{}:0] w_eff = wq_q;\n",
+                        g.len() - 1,
+                        8 * p - 1,
+                        hex(8, self.x_zp as i64),
+                        8 * p - 1
+                    ),
+                    format!("gq[{}:0]", xaw - 1),
+                    "        d0 <= st == S_MAC;\n        d1 <= d0;\n",
+                    "!d0 && !d1 && !d2",
+                )
+            }
+            None => (
+                format!("    wire signed [7:0] x_eff = x_data;\n    wire [{}:0] w_eff = wq;\n", 8 * p - 1),
+                "xbase + i".to_string(),
+                "        d1 <= st == S_MAC;\n",
+                "!d1 && !d2",
+            ),
+        };
         let mut crom = String::new();
         for c in 0..m {
             let _ = writeln!(crom, "    crom[{c}] = {};", st.channel_word(self.folded_bias[c], c));
@@ -139,7 +203,7 @@ impl NetLayer for DenseSpec {
                 lanes,
                 "    reg signed [15:0] prod_{l};\n    reg signed [31:0] acc_{l}, shadow_{l};\n\
                  \x20   always @(posedge clk) begin\n\
-                 \x20       if (d1) prod_{l} <= x_data * $signed(wq[{hi}:{lo}]);\n\
+                 \x20       if (d1) prod_{l} <= x_eff * $signed(w_eff[{hi}:{lo}]);\n\
                  \x20       if (clear) acc_{l} <= 32'sd0;\n\
                  \x20       else if (d2) acc_{l} <= acc_{l} + prod_{l};\n\
                  \x20       if (handoff) shadow_{l} <= acc_{l};\n\
@@ -178,13 +242,13 @@ module {module} (
     reg [{im}:0] i;
     reg [{gm}:0] grp;
     reg [{rm}:0] row;
-    reg [{xm}:0] xbase;
+    reg [{xbm}:0] xbase;
     reg [{ym}:0] ybase;
     reg [{wm}:0] wbase;
     reg [{cm}:0] gbase;
     reg d1, d2;
     reg [{wbits}:0] wq;
-    assign x_addr = xbase + i;
+    assign x_addr = {x_addr};
 
     // Drain of one group through the requantization stage.
     reg [2:0] ds;
@@ -205,7 +269,7 @@ module {module} (
 
     always @(posedge clk) wq <= wrom[wbase + i];
     always @(posedge clk) cq <= crom[dch];
-{table}
+{table}{gather_rom}
     // One multiplier and accumulator per lane; `shadow` holds the group
     // being drained and shifts one lane down per channel written.
 {lanes}
@@ -217,8 +281,7 @@ module {module} (
 
     always @(posedge clk) begin
         done <= 1'b0;
-        d1 <= st == S_MAC;
-        d2 <= d1;
+{d_first}        d2 <= d1;
         if (rst) begin
             st <= S_IDLE;
             d1 <= 1'b0;
@@ -233,7 +296,7 @@ module {module} (
                     if (i == {im1}) begin i <= 0; st <= S_FLUSH; end
                     else i <= i + 1'b1;
                 end
-                S_FLUSH: if (!d1 && !d2) st <= S_HANDOFF;
+                S_FLUSH: if ({flush}) st <= S_HANDOFF;
                 S_HANDOFF: if (handoff) begin
                     if (grp == {glast}) begin
                         grp <= 0; wbase <= 0; gbase <= 0;
@@ -274,6 +337,7 @@ module {module} (
 endmodule
 "#,
             xm = xaw - 1,
+            xbm = addr_bits(self.x_len.max(rows * n)) - 1,
             ym = yaw - 1,
             wbits = 8 * p - 1,
             wlast = g * n - 1,

@@ -15,7 +15,9 @@
 //! datapath.
 
 pub mod bench;
+pub mod conv;
 pub mod dense;
+pub mod pool;
 pub mod requant;
 pub mod top;
 
@@ -92,7 +94,11 @@ pub struct LayerKind {
 
 /// The layers a network design can hold; `build` returns `None` for an op it
 /// does not handle, so the next row is tried.
-pub const LAYERS: &[LayerKind] = &[LayerKind { name: "Dense", build: dense::DenseSpec::build }];
+pub const LAYERS: &[LayerKind] = &[
+    LayerKind { name: "Dense", build: dense::DenseSpec::build },
+    LayerKind { name: "Conv1D/Conv2D", build: conv::build },
+    LayerKind { name: "AvgPool/MaxPool", build: pool::PoolSpec::build },
+];
 
 /// A model as a chain of layer engines.
 pub struct NetworkSpec {
@@ -181,6 +187,8 @@ fn unsupported_op(k: usize, op: &Op) -> Unsupported {
 fn op_io(op: &Op) -> Option<(TensorInfo, TensorInfo)> {
     match op {
         Op::Dense(d) => Some((d.input, d.output)),
+        Op::Conv1D(c) | Op::Conv2D(c) => Some((c.input, c.output)),
+        Op::AvgPool(p) | Op::MaxPool(p) => Some((p.input, p.output)),
         _ => None,
     }
 }
