@@ -3,6 +3,7 @@
 //! marks padding, which pooling skips), then for averages the runtime's
 //! `round_div` — half away from zero — by a restoring divider, and the clamp.
 
+use super::conv::tap_pixel;
 use super::{addr_bits, hex, NetLayer};
 use crate::spec::Unsupported;
 use polyact::layers::pool::{Pool, PoolKind};
@@ -36,7 +37,7 @@ impl PoolSpec {
 
     fn from_pool(p: &Pool) -> PoolSpec {
         let g = &p.g;
-        let [ih, iw, c] = g.in_hwc;
+        let [_, iw, c] = g.in_hwc;
         let [oh, ow, _] = g.out_hwc;
         let [kh, kw] = g.window;
         let mut gather = Vec::with_capacity(oh * ow * c * kh * kw);
@@ -45,9 +46,8 @@ impl PoolSpec {
                 for ch in 0..c {
                     for ky in 0..kh {
                         for kx in 0..kw {
-                            let iy = (oy * g.stride[0] + ky * g.dilation[0]).checked_sub(g.pad[0]).filter(|&y| y < ih);
-                            let ix = (ox * g.stride[1] + kx * g.dilation[1]).checked_sub(g.pad[1]).filter(|&x| x < iw);
-                            gather.push(iy.zip(ix).map(|(y, x)| (y * iw + x) * c + ch));
+                            let px = tap_pixel(g, (oy, ox), (ky, kx));
+                            gather.push(px.map(|(y, x)| (y * iw + x) * c + ch));
                         }
                     }
                 }
