@@ -63,6 +63,14 @@ pub struct SynthReport {
 pub const PNR_SEEDS: u32 = 3;
 
 impl SynthReport {
+    /// `LUT4 | carry | FF | DSP | BRAM | Fmax` as Markdown table cells.
+    pub fn resource_cells(&self) -> String {
+        format!(
+            "{} | {} | {} | {} | {} | {:.1}",
+            self.luts, self.carries, self.ffs, self.dsps, self.brams, self.fmax_mhz
+        )
+    }
+
     pub fn meets_target(&self) -> bool {
         self.fmax_mhz >= self.device.target_mhz()
     }

@@ -71,15 +71,10 @@ fn main() -> anyhow::Result<()> {
             let cycles = free.cycles_per_inference();
             for r in &o.reports {
                 let line = format!(
-                    "| {label} | {} | {} | {} | {} | {} | {} | {} | {:.1} | {cycles:.1} | {:.0} | {} of {} (also with stalling streams: {} of {}) | {m4} |",
+                    "| {label} | {} | {} | {} | {cycles:.1} | {:.0} | {} of {} (also with stalling streams: {} of {}) | {m4} |",
                     o.lanes,
                     r.device,
-                    r.luts,
-                    r.carries,
-                    r.ffs,
-                    r.dsps,
-                    r.brams,
-                    r.fmax_mhz,
+                    r.resource_cells(),
                     r.fmax_mhz * 1e6 / cycles,
                     free.inferences - free.mismatches,
                     o.inferences,

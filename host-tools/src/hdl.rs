@@ -100,14 +100,9 @@ pub fn report_table(spec: &CoreSpec, reports: &[SynthReport]) -> String {
     for r in reports {
         let _ = writeln!(
             s,
-            "| {} | {} | {} | {} | {} | {} | {:.1} | {} {} MHz | {} cycles | {} |",
+            "| {} | {} | {} {} MHz | {} cycles | {} |",
             r.device,
-            r.luts,
-            r.carries,
-            r.ffs,
-            r.dsps,
-            r.brams,
-            r.fmax_mhz,
+            r.resource_cells(),
             if r.meets_target() { "meets" } else { "misses" },
             r.device.target_mhz(),
             spec.latency(),

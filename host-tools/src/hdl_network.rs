@@ -126,15 +126,10 @@ pub fn report_table(o: &NetOutcome) -> String {
         let per_s = cycles.map_or("—".into(), |c| format!("{:.0}", r.fmax_mhz * 1e6 / c));
         let _ = writeln!(
             s,
-            "| {} | {} | {} | {} | {} | {} | {} | {:.1} | {} | {per_s} |",
+            "| {} | {} | {} | {} | {per_s} |",
             r.device,
             o.lanes,
-            r.luts,
-            r.carries,
-            r.ffs,
-            r.dsps,
-            r.brams,
-            r.fmax_mhz,
+            r.resource_cells(),
             cycles.map_or("—".into(), |c| format!("{c:.1}"))
         );
     }

@@ -215,18 +215,7 @@ impl NetLayer for DenseSpec {
         }
         format!(
             r#"// Dense {n}→{m} × {rows} row(s), {p} lane(s): {g} group(s) of {p} output channels.
-module {module} (
-    input  wire              clk,
-    input  wire              rst,
-    input  wire              start,
-    output reg               done,
-    output wire [{xm}:0]      x_addr,
-    input  wire signed [7:0] x_data,
-    output reg               y_we,
-    output reg  [{ym}:0]      y_addr,
-    output reg  [7:0]        y_data
-);
-    localparam [2:0] S_IDLE = 3'd0, S_MAC = 3'd1, S_FLUSH = 3'd2, S_HANDOFF = 3'd3, S_WAIT = 3'd4;
+{header}    localparam [2:0] S_IDLE = 3'd0, S_MAC = 3'd1, S_FLUSH = 3'd2, S_HANDOFF = 3'd3, S_WAIT = 3'd4;
     localparam [2:0] D_IDLE = 3'd0, D_READ = 3'd1, D_START = 3'd2, D_WAIT = 3'd3, D_TABLE = 3'd4, D_WRITE = 3'd5;
 
     // Weights: word g*{n} + i holds input i's weight for each lane of group g.
@@ -336,7 +325,7 @@ module {module} (
     end
 endmodule
 "#,
-            xm = xaw - 1,
+            header = super::engine_header(module, xaw, yaw),
             xbm = addr_bits(self.x_len.max(rows * n)) - 1,
             ym = yaw - 1,
             wbits = 8 * p - 1,

@@ -230,6 +230,20 @@ pub fn write_design(
     Ok(())
 }
 
+/// The header every layer engine shares: `start`/`done` with the top, a
+/// registered-read port on its input buffer, a write port on its output buffer.
+pub fn engine_header(module: &str, x_bits: usize, y_bits: usize) -> String {
+    format!(
+        "module {module} (\n    input  wire              clk,\n    input  wire              rst,\n\
+         \x20   input  wire              start,\n    output reg               done,\n\
+         \x20   output wire [{}:0]      x_addr,\n    input  wire signed [7:0] x_data,\n\
+         \x20   output reg               y_we,\n    output reg  [{}:0]      y_addr,\n\
+         \x20   output reg  [7:0]        y_data\n);\n",
+        x_bits - 1,
+        y_bits - 1
+    )
+}
+
 /// Address bits for `n` entries (at least 1).
 pub fn addr_bits(n: usize) -> usize {
     (usize::BITS - n.saturating_sub(1).leading_zeros()).max(1) as usize

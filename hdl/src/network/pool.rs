@@ -99,18 +99,7 @@ impl NetLayer for PoolSpec {
         let sv = |v: i32| hex(32, v as i64).replace("32'h", "32'sh");
         format!(
             r#"// {kind} pool: {outputs} outputs of {taps} taps.
-module {module} (
-    input  wire              clk,
-    input  wire              rst,
-    input  wire              start,
-    output reg               done,
-    output wire [{xm}:0]      x_addr,
-    input  wire signed [7:0] x_data,
-    output reg               y_we,
-    output reg  [{ym}:0]      y_addr,
-    output reg  [7:0]        y_data
-);
-    localparam [2:0] S_IDLE = 3'd0, S_RUN = 3'd1, S_FLUSH = 3'd2, S_DIV = 3'd3, S_OUT = 3'd4, S_WRITE = 3'd5;
+{header}    localparam [2:0] S_IDLE = 3'd0, S_RUN = 3'd1, S_FLUSH = 3'd2, S_DIV = 3'd3, S_OUT = 3'd4, S_WRITE = 3'd5;
     localparam MAX = {max};
     localparam signed [31:0] ZP = {zp}, LO = {lo}, HI = {hi};
     // Tap addresses; the top bit marks a tap outside the input (skipped).
@@ -201,7 +190,7 @@ endmodule
             kind = if self.max { "Max" } else { "Average" },
             outputs = self.outputs,
             taps = self.taps,
-            xm = xaw - 1,
+            header = super::engine_header(module, xaw, yaw),
             xm1 = xaw - 1,
             ym = yaw - 1,
             max = self.max as u8,
