@@ -134,3 +134,20 @@ fn digits_network_synthesizes_for_the_ice40_with_a_sane_report() {
     let readme = std::fs::read_to_string(dir.join("ice40/README.md")).unwrap();
     assert!(readme.contains("iCE40 UP5K") && readme.contains("inferences / s"), "{readme}");
 }
+
+#[test]
+fn models_a_network_design_cannot_hold_are_refused_with_the_reason() {
+    let m = models();
+    let err = |example: &str, act: DType| {
+        let (_, q) = polyact_tools::model_zoo::quantize_example(&m.join(example), act).unwrap();
+        let model = polyact::Model::from_bytes(&q.blob).unwrap();
+        match polyact_hdl::network::NetworkSpec::from_model(&model, &Lanes::Each(1)) {
+            Ok(_) => panic!("{example} at {act:?} was accepted"),
+            Err(e) => e.0,
+        }
+    };
+    assert!(err("digits_pau", DType::I16).contains("int8"));
+    // SwiGLU: two Dense ops read the same input, so it is not a chain.
+    let e = err("digits_swiglu", DType::I8);
+    assert!(e.contains("op 1") && e.contains("does not read the previous op's output"), "{e}");
+}
