@@ -5,10 +5,11 @@
 //! they add nothing, as the runtime's `(zp − zp) · w`.
 
 use super::dense::DenseSpec;
-use super::NetLayer;
+use super::{hex, NetLayer};
 use crate::spec::Unsupported;
 use polyact::layers::conv::Geometry;
 use polyact::{DType, Op};
+use std::fmt::Write;
 
 /// The input pixel `(iy, ix)` tap `(ky, kx)` of output pixel `(oy, ox)`
 /// reads, or `None` where it falls in the padding.
@@ -36,6 +37,17 @@ pub fn gather_table(g: &Geometry) -> Vec<Option<usize>> {
         }
     }
     t
+}
+
+/// A tap-address table as `initial` assignments into `grom`: each word is
+/// the input byte address (`addr_bits` wide) with the padding flag above it.
+pub fn tap_rom_init(taps: &[Option<usize>], addr_bits: usize) -> String {
+    let mut s = String::new();
+    for (j, a) in taps.iter().enumerate() {
+        let word = a.map_or(1i64 << addr_bits, |a| a as i64);
+        let _ = writeln!(s, "    grom[{j}] = {};", hex(addr_bits + 1, word));
+    }
+    s
 }
 
 /// The [`LAYERS`](super::LAYERS) constructor.

@@ -147,14 +147,7 @@ impl NetLayer for DenseSpec {
         // Gathered inputs (convolutions): one more clock to read the tap's address.
         let (gather_rom, x_addr, d_first, flush) = match &self.gather {
             Some(g) => {
-                let mut init = String::new();
-                for (j, a) in g.iter().enumerate() {
-                    let word = match a {
-                        Some(a) => *a as i64,
-                        None => 1i64 << xaw,
-                    };
-                    let _ = writeln!(init, "    grom[{j}] = {};", hex(xaw + 1, word));
-                }
+                let init = super::conv::tap_rom_init(g, xaw);
                 (
                     format!(
                         "    // Tap addresses, per output position; the top bit marks padding.\n\

@@ -218,7 +218,8 @@ pub fn write_design(
     }
     let k = inputs.len() / ni;
     let per_inference: usize = spec.layers.iter().map(|l| l.macs() + 64 * l.out_len()).sum::<usize>() + 4 * (ni + no);
-    let max_cycles = 16 * (k + 2) * per_inference;
+    // The bench's cycle limit is a Verilog integer (32-bit signed).
+    let max_cycles = (16 * (k + 2)).saturating_mul(per_inference).min(i32::MAX as usize - 1);
     let w = |file: String, text: String| {
         std::fs::write(dir.join(&file), text).map_err(|e| format!("{}: {e}", dir.join(&file).display()))
     };

@@ -3,12 +3,11 @@
 //! marks padding, which pooling skips), then for averages the runtime's
 //! `round_div` — half away from zero — by a restoring divider, and the clamp.
 
-use super::conv::tap_pixel;
+use super::conv::{tap_pixel, tap_rom_init};
 use super::{addr_bits, hex, NetLayer};
 use crate::spec::Unsupported;
 use polyact::layers::pool::{Pool, PoolKind};
 use polyact::{DType, Op};
-use std::fmt::Write;
 
 /// A pooling layer as the engine builds it.
 #[derive(Clone, Debug)]
@@ -91,11 +90,7 @@ impl NetLayer for PoolSpec {
     fn verilog(&self, module: &str, _prefix: &str) -> String {
         let (xaw, yaw) = (addr_bits(self.x_len), addr_bits(self.outputs));
         let (gaw, taw) = (addr_bits(self.gather.len()), addr_bits(self.taps));
-        let mut init = String::new();
-        for (j, a) in self.gather.iter().enumerate() {
-            let word = a.map_or(1i64 << xaw, |a| a as i64);
-            let _ = writeln!(init, "    grom[{j}] = {};", hex(xaw + 1, word));
-        }
+        let init = tap_rom_init(&self.gather, xaw);
         let sv = |v: i32| hex(32, v as i64).replace("32'h", "32'sh");
         format!(
             r#"// {kind} pool: {outputs} outputs of {taps} taps.
