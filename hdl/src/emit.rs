@@ -152,7 +152,7 @@ pub fn mult18x18d_model() -> String {
     let inputs = [pins("A", 18), pins("B", 18), pins("C", 18)].concat().join(", ");
     format!(
         r#"// Behavioural model of the ECP5 MULT18X18D configuration polyact cores use
-// (signed operands, input and output registers on CLK0). Simulation only.
+// (signed operands, input and output registers on CLK0, clock enable CE0). Simulation only.
 module MULT18X18D #(
   parameter REG_INPUTA_CLK = "NONE", parameter REG_INPUTB_CLK = "NONE",
   parameter REG_OUTPUT_CLK = "NONE", parameter GSR = "ENABLED"
@@ -171,11 +171,14 @@ module MULT18X18D #(
   wire signed [35:0] ae = {{{{18{{SIGNEDA & ai[17]}}}}, ai}};
   wire signed [35:0] be = {{{{18{{SIGNEDB & bi[17]}}}}, bi}};
   wire [35:0] prod = ae * be;
-  always @(posedge CLK0) begin
+  always @(posedge CLK0) if (CE0) begin
     ar <= a;
     br <= b;
     pr <= prod;
   end
+`ifdef POLYACT_START_STATE
+  initial begin ar = `POLYACT_START_STATE; br = `POLYACT_START_STATE; pr = `POLYACT_START_STATE; end
+`endif
   assign {p} = (REG_OUTPUT_CLK == "NONE") ? prod : pr;
 endmodule
 "#,

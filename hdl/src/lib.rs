@@ -8,6 +8,7 @@
 
 pub mod check;
 pub mod core;
+pub mod dsp_core;
 pub mod emit;
 pub mod network;
 pub mod poly_core;

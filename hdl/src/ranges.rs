@@ -38,7 +38,7 @@ impl Range {
 pub struct StepRanges {
     /// Accumulator entering the step.
     pub acc_in: Range,
-    /// `rshr(acc·r, shift) + c` before the `i32` saturation.
+    /// `rshr_up(acc·r, shift) + c` before the `i32` saturation.
     pub sum: Range,
     /// Whether that saturation ever changes a value.
     pub saturates: bool,
@@ -51,7 +51,7 @@ pub struct PolyRanges {
     pub steps: Vec<StepRanges>,
     /// Final accumulator.
     pub acc: Range,
-    /// `rshr(acc, final_shift)` before output saturation.
+    /// `rshr_up(acc, final_shift)` before output saturation.
     pub out: Range,
 }
 

@@ -37,8 +37,16 @@ pub enum Variant {
 
 /// Compile and run `<name>.v` + `<name>_tb.v` in `dir` with Icarus.
 pub fn icarus(dir: &Path, name: &str, variant: Variant) -> Result<BenchResult, String> {
+    icarus_with(dir, name, variant, &[])
+}
+
+/// [`icarus`] with extra `-D` defines (`NAME` or `NAME=VALUE`).
+pub fn icarus_with(dir: &Path, name: &str, variant: Variant, defines: &[&str]) -> Result<BenchResult, String> {
     let mut cmd = Command::new("iverilog");
     cmd.args(["-g2005", "-Wall", "-o", "tb.vvp"]);
+    for d in defines {
+        cmd.arg(format!("-D{d}"));
+    }
     if variant == Variant::Ecp5 {
         cmd.arg("-DPOLYACT_ECP5").arg(ECP5_MODELS_FILE);
     }

@@ -325,7 +325,7 @@ pub fn exercise_onnx(data: &[u8]) {
     }
     for act in widths {
         // A loose target keeps int16 lowering to a few candidates per kernel.
-        let lower = LowerOpts { error_lsb: 8.0, max_bytes: 2048, max_degree: 3, knots: true };
+        let lower = LowerOpts { error_lsb: 8.0, max_bytes: 2048, max_degree: 3, ..LowerOpts::default() };
         let opts = QuantOpts { act, range: RangeMode::MinMax, headroom: 0.1, lower, dense_weight_bits: 8 };
         let Ok(q) = quantize(&g, &cal, &opts, |_| {}) else { continue };
         let _ = crate::inspect::describe(&q.blob, Some(&q.report));

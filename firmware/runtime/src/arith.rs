@@ -86,6 +86,29 @@ fn rshr_i32_masked(x: i32, s: u32, mask: u32) -> i32 {
     (x >> s) + (rem > threshold) as i32
 }
 
+/// `x / 2^s` rounded half up (ties toward +∞), for `s` in `0..=31`: the
+/// Horner steps' rounding. It is `⌊(x + 2^(s−1)) / 2^s⌋`, so on a DSP block the
+/// rounding is an added constant; computed as the floor shift plus bit `s−1`,
+/// it never overflows.
+#[inline(always)]
+pub fn rshr_up_i32(x: i32, s: u32) -> i32 {
+    if s == 0 {
+        return x;
+    }
+    let s = s.min(31);
+    (x >> s) + ((x >> (s - 1)) & 1)
+}
+
+/// [`rshr_up_i32`] for `i64`, `s` in `0..=63`.
+#[inline(always)]
+pub fn rshr_up_i64(x: i64, s: u32) -> i64 {
+    if s == 0 {
+        return x;
+    }
+    let s = s.min(63);
+    (x >> s) + ((x >> (s - 1)) & 1)
+}
+
 /// `x / 2^s` rounded half away from zero, for `s` in `0..=63`.
 #[inline(always)]
 pub fn rshr_i64(x: i64, s: u32) -> i64 {

@@ -25,6 +25,18 @@ proptest! {
     }
 
     #[test]
+    fn rshr_up_is_floor_of_plus_half(x in any::<i64>(), s in 0u32..=62) {
+        // ⌊(x + 2^(s−1)) / 2^s⌋ in exact arithmetic (ties toward +∞).
+        let want = if s == 0 { x as i128 } else { (x as i128 + (1i128 << (s - 1))).div_euclid(1i128 << s) };
+        prop_assert_eq!(rshr_up_i64(x, s) as i128, want);
+        if s <= 31 {
+            let x32 = x as i32;
+            let want32 = if s == 0 { x32 as i128 } else { (x32 as i128 + (1i128 << (s - 1))).div_euclid(1i128 << s) };
+            prop_assert_eq!(rshr_up_i32(x32, s) as i128, want32);
+        }
+    }
+
+    #[test]
     fn round_div_is_round_half_away(n in -(1i64 << 62)..(1i64 << 62), d in 1i64..(1i64 << 40)) {
         let q = round_div_i64(n, d) as i128;
         // |n/d − q| ≤ 1/2, and exactly 1/2 only away from zero.

@@ -8,7 +8,7 @@ use super::{delay_verilog, dsp_multiply, dsp_pieces, rom_verilog, Piece};
 use crate::ranges::signed_bits;
 use crate::word::{int, lit, signed_int, signed_word, word};
 use polyact::activation::{horner_step, locate};
-use polyact::arith::{rshr_i32, sat_i32};
+use polyact::arith::{rshr_up_i32, sat_i32};
 use rust_hdl::prelude::*;
 use std::fmt::Write;
 
@@ -161,7 +161,7 @@ pub struct StepShape {
     pub r_bits: usize,
     pub acc_bits: usize,
     pub seg_bits: usize,
-    /// Bits of `rshr(acc·r, shift) + c` (before saturation) and whether the
+    /// Bits of `rshr_up(acc·r, shift) + c` (before saturation) and whether the
     /// `i32` saturation can act.
     pub sum_bits: usize,
     pub saturates: bool,
@@ -172,7 +172,7 @@ pub struct StepShape {
 
 impl StepShape {
     /// Whether the rounding splits off: every operand but the first partial
-    /// product has no bits below the shift, so `rshr(acc·r, s) + c` is
+    /// product has no bits below the shift, so `rshr_up(acc·r, s) + c` is
     /// `(pp0 >> s) + Σ others >> s + c + up`, with `up` decided from `pp0`'s
     /// low bits alone ([`round_up`]) — the adder skips the `s` low bits.
     fn split_round(&self) -> bool {
@@ -186,7 +186,7 @@ impl StepShape {
     }
 
     /// Split: `Σ (operands >> s) + c + up`. Otherwise the exact sum
-    /// `acc·r + (c << s) + 2^(s−1) − 1 + ¬neg`, of which `S >> s` is the result.
+    /// `acc·r + (c << s) + 2^(s−1)`, of which `S >> s` is the result.
     fn adder(&self) -> PipelinedSum {
         let pieces = self.pieces();
         let small = pieces.iter().filter(|p| p.2 && p.1 <= 2).count();
@@ -212,7 +212,7 @@ impl StepShape {
     }
 }
 
-/// One Horner step, `acc' = sat32(rshr(acc·r, shift) + c[seg])`, pipelined:
+/// One Horner step, `acc' = sat32(rshr_up(acc·r, shift) + c[seg])`, pipelined:
 /// DSP-sized partial products (with the coefficient fetched alongside), a
 /// pipelined sum, and the output register with saturation only if it can act.
 #[derive(LogicBlock)]
@@ -315,24 +315,24 @@ impl Logic for HornerStep {
         }
         // Coefficient: as is when the rounding splits off, else pre-shifted
         // with the rounding constant folded in.
-        let k_of = |c: i64| if split || s == 0 { c } else { (c << s) + (1i64 << (s - 1)) - 1 };
+        let k_of = |c: i64| if split || s == 0 { c } else { (c << s) + (1i64 << (s - 1)) };
         let krom: Vec<i64> = self._rom.iter().map(|&c| k_of(c)).collect();
-        let _ = writeln!(decls, "reg [{m}:0] k;\nreg ng1, ng;", m = ws - 1);
-        // The product's sign only matters for a tie, and a tie needs a nonzero
-        // product: the operands' signs alone decide it (one LUT level).
-        let _ = writeln!(v, "  ng1 <= a[{}] ^ rr[{}];\n  ng <= ng1;\nend", ab - 1, rb - 1);
+        let _ = writeln!(decls, "reg [{m}:0] k;", m = ws - 1);
+        let _ = writeln!(v, "end");
         // The coefficient arrives with the products, two clocks after `seg_in`.
         v = decls + &v + &dsp + &rom_verilog("k", "seg_in", SEG, &krom, ws);
         ops.push("k".into());
         let cin = if split {
-            let (tree, up, depth) = round_up("rnd", "pp0", s, "ng");
+            // Half up: the decision ignores the sign (a constant 0 here).
+            let (tree, up, depth) = round_up("rnd", "pp0", s, "1'b0");
             debug_assert_eq!(depth, adder.cin_stage);
             v += &tree;
             up
         } else if s == 0 {
             "1'b0".into()
         } else {
-            "~ng".into()
+            // The rounding constant is all of it (half up).
+            "1'b0".into()
         };
         v += &adder.verilog("sum", &ops, &cin);
         // Result = S >> s (the whole sum when split), saturated to i32 where
@@ -363,8 +363,8 @@ impl Logic for HornerStep {
     }
 }
 
-/// `rshr(acc, f)` as `(acc >> f) + up` ([`round_up`]), or `acc` when `f = 0`
-/// or the shift drops every bit (then as the full `acc + 2^(f−1) − 1 + ¬neg`).
+/// `rshr_up(acc, f)` as `(acc >> f) + up` ([`round_up`]), or `acc` when `f = 0`
+/// or the shift drops every bit (then as the full `acc + 2^(f−1)`).
 fn final_adder(acc_bits: usize, shift: u32, chunk: usize) -> PipelinedSum {
     let f = shift as usize;
     if f >= 1 && f < acc_bits {
@@ -379,7 +379,7 @@ pub fn final_latency(acc_bits: usize, shift: u32, chunk: usize) -> usize {
     1 + final_adder(acc_bits, shift, chunk).cycles() + 1
 }
 
-/// Final rounding and output saturation: `y = sat(rshr(acc, final_shift))`,
+/// Final rounding and output saturation: `y = sat(rshr_up(acc, final_shift))`,
 /// the rounding as a pipelined add with carry-in.
 #[derive(LogicBlock)]
 pub struct FinalStage<const OUT: usize> {
@@ -423,7 +423,7 @@ impl<const OUT: usize> FinalStage<OUT> {
 impl<const OUT: usize> Logic for FinalStage<OUT> {
     fn update(&mut self) {
         if self.clock.pos_edge() {
-            let v = (rshr_i32(int(self.acc_in.val()) as i32, self._shift) as i64).clamp(self._lo, self._hi);
+            let v = (rshr_up_i32(int(self.acc_in.val()) as i32, self._shift) as i64).clamp(self._lo, self._hi);
             self.y.next = signed_word(self._line.clock(v));
         }
     }
@@ -437,19 +437,13 @@ impl<const OUT: usize> Logic for FinalStage<OUT> {
         let mut v = format!("reg [{}:0] a;\nalways @(posedge clock) a <= acc_in[{}:0];\n", w - 1, w - 1);
         let (res, rw) = if adder.operands == 1 {
             let _ = writeln!(v, "wire [{}:0] ah = a[{}:{f}];", w - f - 1, w - 1);
-            let (tree, up, _) = round_up("rnd", "a", f, &format!("a[{}]", w - 1));
+            let (tree, up, _) = round_up("rnd", "a", f, "1'b0");
             v += &tree;
             v += &adder.verilog("sum", &[fit("ah", w - f, 0, ws).expect("operand fits")], &up);
             ("sum_s".to_string(), ws)
         } else {
-            let k = if f == 0 { 0 } else { (1i64 << (f - 1)) - 1 };
-            let _ = writeln!(
-                v,
-                "reg ci;\nalways @(posedge clock) ci <= {};",
-                if f == 0 { "1'b0".into() } else { format!("~acc_in[{}]", w - 1) }
-            );
-            // `ci` is registered alongside `a`, so it enters at the adder's first stage.
-            v += &adder.verilog("sum", &[fit("a", w, 0, ws).expect("operand fits"), lit(k, ws)], "ci");
+            let k = if f == 0 { 0 } else { 1i64 << (f - 1) };
+            v += &adder.verilog("sum", &[fit("a", w, 0, ws).expect("operand fits"), lit(k, ws)], "1'b0");
             (format!("sum_s[{}:{f}]", ws - 1), ws - f)
         };
         let _ = writeln!(v, "wire [{}:0] res = {res};", rw - 1);

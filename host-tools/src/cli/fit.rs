@@ -41,6 +41,17 @@ pub struct FitArgs {
     /// Only uniform segments (no knots at the function's kinks), as an HDL core takes.
     #[arg(long)]
     pub uniform: bool,
+    /// Set by `polyact hdl`: the core's limits (DSP accumulators, ROM depth).
+    #[arg(skip)]
+    pub core: Option<CoreLimits>,
+}
+
+/// What an FPGA core takes: one DSP multiply-add per Horner step and
+/// coefficient ROMs of at most `2^max_seg_bits` words.
+#[derive(Clone, Copy, Debug)]
+pub struct CoreLimits {
+    pub dsp: polyact::writer::DspLimits,
+    pub max_seg_bits: u32,
 }
 
 /// Lower `function` as `q` says, with a progress spinner.
@@ -53,7 +64,14 @@ pub fn fit_cmd(function: &str, q: &FitArgs) -> Result<FittedFunction> {
         q.range,
         dtype(q.out_bits.unwrap_or(q.in_bits)),
         q.out_range,
-        &LowerOpts { error_lsb: q.error_lsb, max_degree: q.max_degree, knots: !q.uniform, ..LowerOpts::default() },
+        &LowerOpts {
+            error_lsb: q.error_lsb,
+            max_degree: q.max_degree,
+            knots: !q.uniform,
+            max_seg_bits: q.core.map_or(LowerOpts::default().max_seg_bits, |c| c.max_seg_bits),
+            dsp: q.core.map(|c| c.dsp),
+            ..LowerOpts::default()
+        },
         |m| pb.set_message(m.to_string()),
     )?;
     pb.finish_and_clear();

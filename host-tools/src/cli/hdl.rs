@@ -163,8 +163,13 @@ fn core(Args { model, layer, channel, fit, q, out, name, chunk_bits, no_check, r
                 out_bits: q.out_bits,
                 error_lsb: q.error_lsb,
                 max_degree: q.max_degree,
-                // The HDL core implements uniform segments.
+                // The HDL core implements uniform segments, one DSP
+                // multiply-add per degree, ROMs up to 256 words.
                 uniform: true,
+                core: Some(super::fit::CoreLimits {
+                    dsp: polyact::writer::DspLimits::SB_MAC16,
+                    max_seg_bits: polyact_hdl::spec::MAX_SEG_BITS,
+                }),
             };
             let fitted = fit_cmd(&function, &args)?;
             let l = &fitted.lowered;

@@ -5,7 +5,9 @@
 use crate::expr::{Bin, Expr, Side, Un};
 use anyhow::Result;
 use polyact::activation::DenMode;
-use polyact::writer::{encode_poly, encode_rational, kernel_io, local_poly_from_real, segment_center, KernelDef};
+use polyact::writer::{
+    encode_poly_within, encode_rational, kernel_io, local_poly_from_real, segment_center, KernelDef,
+};
 use polyact::{DType, Quant};
 
 /// Segment bits that put a boundary at raw input `zp` (where `x = 0`).
@@ -14,8 +16,14 @@ fn split_bits_at(zp: i32, dtype: DType) -> Option<u32> {
     (1..=dtype.bits()).find(|&k| u % (1i64 << (dtype.bits() - k)) == 0)
 }
 
-/// Exact (piecewise in x < 0 / x ≥ 0) polynomial, if `f` is one of degree ≤ 7.
-pub(super) fn exact_poly(f: &Expr, in_t: (DType, Quant), out_t: (DType, Quant)) -> Option<Result<KernelDef>> {
+/// Exact (piecewise in x < 0 / x ≥ 0) polynomial, if `f` is one of degree ≤ 7
+/// (and, for an HDL core, within its degree, segment and DSP limits).
+pub(super) fn exact_poly(
+    f: &Expr,
+    in_t: (DType, Quant),
+    out_t: (DType, Quant),
+    opts: &super::LowerOpts,
+) -> Option<Result<KernelDef>> {
     let channels = f.channels();
     let mut sides = Vec::new();
     for ch in 0..channels {
@@ -28,6 +36,10 @@ pub(super) fn exact_poly(f: &Expr, in_t: (DType, Quant), out_t: (DType, Quant)) 
     }
     let single = sides.iter().all(|(n, p)| n == p);
     let seg_bits = if single { 0 } else { split_bits_at(in_t.1.zero_point, in_t.0)? };
+    let degree = sides.iter().map(|(n, p)| n.len().max(p.len())).max().unwrap_or(1).saturating_sub(1);
+    if opts.dsp.is_some() && (degree > opts.max_degree || seg_bits > opts.max_seg_bits) {
+        return None;
+    }
     let io = kernel_io(in_t.0, in_t.1, out_t.0, out_t.1, channels);
     let mut segs = Vec::new();
     for (neg, pos) in &sides {
@@ -40,7 +52,7 @@ pub(super) fn exact_poly(f: &Expr, in_t: (DType, Quant), out_t: (DType, Quant)) 
             segs.push(local_poly_from_real(&p, in_t.1, out_t.1, center));
         }
     }
-    Some(encode_poly(io, seg_bits, &segs).map(KernelDef::Poly).map_err(|e| anyhow::anyhow!("{e}")))
+    Some(encode_poly_within(io, seg_bits, &segs, opts.dsp).map(KernelDef::Poly).map_err(|e| anyhow::anyhow!("{e}")))
 }
 
 /// Exact rational `P(x) / Q(|x|)` with a safe denominator (PAU), if `f` is one.

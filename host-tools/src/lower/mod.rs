@@ -14,7 +14,7 @@ use crate::expr::Expr;
 use anyhow::{bail, Result};
 use exact::{exact_poly, exact_rational, exact_version_b};
 use polyact::certify::{certify, Certificate};
-use polyact::writer::KernelDef;
+use polyact::writer::{DspLimits, KernelDef};
 use polyact::{DType, Model, Quant};
 
 /// What lowering aims for.
@@ -30,13 +30,27 @@ pub struct LowerOpts {
     /// Whether knot polynomials may be chosen (segments at the function's
     /// kinks). Off for HDL cores, which implement uniform segments only.
     pub knots: bool,
+    /// Finest uniform segment grid a fitted polynomial may use (`2^max_seg_bits`
+    /// segments): an HDL core's coefficient ROM depth.
+    pub max_seg_bits: u32,
+    /// Accumulator limits of one DSP multiply-add per Horner step, for
+    /// polynomials that become FPGA cores (`None`: 32-bit accumulators, the
+    /// most precise on a CPU).
+    pub dsp: Option<DspLimits>,
 }
 
 impl Default for LowerOpts {
     fn default() -> Self {
         // Correct rounding (0.5) plus a documented allowance for the kernel's
         // internal rounding (Horner steps, requantization).
-        LowerOpts { error_lsb: 0.5 + 1.0 / 64.0, max_bytes: 16 * 1024, max_degree: 5, knots: true }
+        LowerOpts {
+            error_lsb: 0.5 + 1.0 / 64.0,
+            max_bytes: 16 * 1024,
+            max_degree: 5,
+            knots: true,
+            max_seg_bits: FINEST_SEG_BITS,
+            dsp: None,
+        }
     }
 }
 
@@ -165,9 +179,10 @@ pub fn fit_piecewise(
     out_t: (DType, Quant),
     seg_bits: u32,
     degree: usize,
+    dsp: Option<DspLimits>,
 ) -> Result<KernelDef> {
     let g = |x: f64, ch: usize| f.eval(x, ch);
-    let def = polyact::writer::fit_piecewise(&g, f.channels(), in_t, out_t, seg_bits, degree)
+    let def = polyact::writer::fit_piecewise_within(&g, f.channels(), in_t, out_t, seg_bits, degree, dsp)
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(KernelDef::Poly(def))
 }
@@ -292,7 +307,7 @@ pub fn lower(
         let refs: Vec<&dyn Fn(f64) -> f64> = fs.iter().map(|b| b.as_ref()).collect();
         return finish(KernelDef::table(in_q, out_t, &refs), "table".into(), f, in_q, out_q);
     }
-    if let Some(k) = exact_poly(f, in_t, out_t) {
+    if let Some(k) = exact_poly(f, in_t, out_t, opts) {
         let l = finish(k?, "exact polynomial".into(), f, in_q, out_q)?;
         if consider(l.clone(), &mut best) {
             return Ok(l);
@@ -320,7 +335,7 @@ pub fn lower(
     };
     let mut candidates: Vec<(usize, u32, usize)> = Vec::new();
     for degree in 1..=opts.max_degree.clamp(1, polyact::activation::MAX_DEGREE) {
-        for seg_bits in 0..=10u32 {
+        for seg_bits in 0..=opts.max_seg_bits.min(FINEST_SEG_BITS) {
             let bytes = (1usize << seg_bits) * (degree + 1) * 4;
             // Uniform segments only where they are cheaper than the knots.
             let cheaper = on_kinks.as_ref().is_none_or(|k| bytes * channels < k.coef_bytes);
@@ -332,7 +347,7 @@ pub fn lower(
     candidates.sort();
     for (bytes, seg_bits, degree) in candidates {
         progress(&format!("fit {} segments x degree {degree} ({} B)", 1 << seg_bits, bytes * channels));
-        let Ok(k) = fit_piecewise(f, in_t, out_t, seg_bits, degree) else {
+        let Ok(k) = fit_piecewise(f, in_t, out_t, seg_bits, degree, opts.dsp) else {
             continue;
         };
         let l = finish(k, format!("fit {}x{degree}", 1 << seg_bits), f, in_q, out_q)?;

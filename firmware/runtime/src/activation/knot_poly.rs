@@ -12,13 +12,13 @@
 //! centre = k[seg] + ((end − k[seg]) >> 1)             (knot_centre)
 //! r      = x − centre                                  (|r| ≤ 2^15)
 //! acc    = Horner over r, exactly as the uniform kernel (i32 steps)
-//! y      = sat_out( rshr(acc, final_shift) )
+//! y      = sat_out( rshr_up(acc, final_shift) )
 //! ```
 //! On uniform knots this is the uniform kernel bit for bit. Knots are `i16`
 //! `[channel][knot]`; coefficients `i32` `[channel][segment][c0 ..= cd]`.
 
 use super::{horner_i32, read_horner_params, KernelIo, COMMON_PARAMS, MAX_DEGREE};
-use crate::arith::rshr_i32;
+use crate::arith::rshr_up_i32;
 use crate::dtype::le_i16;
 use crate::format::Record;
 
@@ -107,7 +107,7 @@ impl<'a> KnotPoly<'a> {
     pub(super) fn eval(&self, x: i32, c: usize, _io: &KernelIo) -> i32 {
         let (seg, r) = self.locate(x, c);
         let base = (c * self.n_knots + seg) * (self.degree + 1);
-        rshr_i32(horner_i32(self.coefs, base, self.degree, &self.shifts, r), self.final_shift)
+        rshr_up_i32(horner_i32(self.coefs, base, self.degree, &self.shifts, r), self.final_shift)
     }
 
     pub(super) fn constant_bytes(&self) -> usize {

@@ -99,7 +99,7 @@ pub(super) fn read_horner_params(rec: &Record, at: usize) -> Result<(usize, u32,
 }
 
 /// Horner over `r` of the `i32` coefficients `coefs[base ..= base + degree]`,
-/// each step `sat_i32(rshr(acc · r, shift[j]) + c[j])` — the one recurrence of
+/// each step `sat_i32(rshr_up(acc · r, shift[j]) + c[j])` — the one recurrence of
 /// the polynomial, knot and rational-numerator kernels.
 #[inline(always)]
 pub(super) fn horner_i32(coefs: &[u8], base: usize, degree: usize, shifts: &[u8; MAX_DEGREE], r: i32) -> i32 {

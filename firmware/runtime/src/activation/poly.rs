@@ -8,14 +8,16 @@
 //! r   = (u mod 2^L) − 2^(L−1)                 (centred local coordinate; 0 if L = 0)
 //! acc = c[d]
 //! for j = d−1 down to 0:
-//!     acc = sat32( rshr(acc · r, shift[j]) + c[j] )     (i64 product)
-//! y   = sat_out( rshr(acc, final_shift) )
+//!     acc = sat32( rshr_up(acc · r, shift[j]) + c[j] )  (i64 product)
+//! y   = sat_out( rshr_up(acc, final_shift) )
 //! ```
-//! `rshr` rounds half away from zero. Coefficients are `i32`, stored
+//! `rshr_up(v, s) = ⌊(v + 2^(s−1)) / 2^s⌋` rounds half up: without saturation
+//! the whole recurrence is one multiply-add per step with the rounding in an
+//! added constant, which is what a DSP block (or `SMLAL`) does. Coefficients are `i32`, stored
 //! `[channel][segment][c0 ..= cd]`.
 
 use super::{KernelIo, COMMON_PARAMS};
-use crate::arith::{rshr_i32, rshr_i64, sat_i32};
+use crate::arith::{rshr_up_i32, rshr_up_i64, sat_i32};
 use crate::dtype::le_i32;
 use crate::format::Record;
 
@@ -39,10 +41,10 @@ pub fn locate(in_bits: u32, seg_bits: u32, x: i32) -> (usize, i32) {
     (seg, r)
 }
 
-/// One Horner step before the `i32` saturation: `rshr(acc · r, shift) + c`.
+/// One Horner step before the `i32` saturation: `rshr_up(acc · r, shift) + c`.
 #[inline(always)]
 pub fn horner_step(acc: i32, r: i32, shift: u32, c: i32) -> i64 {
-    rshr_i64(acc as i64 * r as i64, shift) + c as i64
+    rshr_up_i64(acc as i64 * r as i64, shift) + c as i64
 }
 
 /// Decoded piecewise polynomial.
@@ -118,7 +120,7 @@ impl<'a> Poly<'a> {
             step(acc, sum);
             acc = sat_i32(sum);
         }
-        rshr_i32(acc, self.final_shift)
+        rshr_up_i32(acc, self.final_shift)
     }
 
     pub(super) fn constant_bytes(&self) -> usize {

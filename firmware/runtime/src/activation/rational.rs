@@ -8,7 +8,7 @@
 //! ```text
 //! t   = x − in_zp
 //! num = Horner over t of p[0..=m] with shifts ns[j]     (i32 steps, as the polynomial kernel)
-//! d   = Horner over u of d[0..=n] with shifts ds[j]     (i64 steps, each saturated to ±(2^47 − 1))
+//! d   = Horner over u of d[0..=n] with shifts ds[j]     (i64 steps rounded half up, each saturated to ±(2^47 − 1))
 //! den = floor + |d|
 //! y   = sat_out( out_zp + round_div(num · 2^pre_shift, den) )
 //! ```
@@ -20,7 +20,7 @@
 //! zero; on Cortex-M0 (no divider) it is the exact compiler-builtins routine.
 
 use super::{read_step_shifts, KernelIo, COMMON_PARAMS, MAX_DEGREE};
-use crate::arith::{clamp_i64, round_div_i64, rshr_i64, sat_i32};
+use crate::arith::{clamp_i64, round_div_i64, rshr_up_i64, sat_i32};
 use crate::dtype::le_i64;
 use crate::format::Record;
 
@@ -61,7 +61,7 @@ fn horner_den(coefs: &[u8], base: usize, degree: usize, shifts: &[u8; MAX_DEGREE
     let mut j = degree;
     while j > 0 {
         j -= 1;
-        let v = rshr_i64(acc * u as i64, shifts[j] as u32) + le_i64(coefs, base + j);
+        let v = rshr_up_i64(acc * u as i64, shifts[j] as u32) + le_i64(coefs, base + j);
         acc = clamp_i64(v, -DEN_LIMIT, DEN_LIMIT);
     }
     acc

@@ -4,7 +4,7 @@
 //! candidate; it lives with the encoder so every user shares one fitter.
 
 use super::kernels::{KnotPolyDef, PolyDef};
-use super::poly_encode::{encode_knot_poly, encode_poly, segment_center, EncodeError};
+use super::poly_encode::{encode_knot_poly, encode_poly_within, segment_center, DspLimits, EncodeError};
 use super::quant::kernel_io;
 use crate::activation::knot_centre;
 use crate::dtype::DType;
@@ -24,6 +24,19 @@ pub fn fit_piecewise(
     seg_bits: u32,
     degree: usize,
 ) -> Result<PolyDef, EncodeError> {
+    fit_piecewise_within(f, channels, in_t, out_t, seg_bits, degree, None)
+}
+
+/// [`fit_piecewise`] encoded within a DSP block's limits (see [`DspLimits`]).
+pub fn fit_piecewise_within(
+    f: &dyn Fn(f64, usize) -> f64,
+    channels: usize,
+    in_t: (DType, Quant),
+    out_t: (DType, Quant),
+    seg_bits: u32,
+    degree: usize,
+    limits: Option<DspLimits>,
+) -> Result<PolyDef, EncodeError> {
     let local = in_t.0.bits() - seg_bits;
     let half = if local == 0 { 0 } else { 1i32 << (local - 1) };
     let mut segs = Vec::with_capacity(channels << seg_bits);
@@ -34,7 +47,7 @@ pub fn fit_piecewise(
             segs.push(fit_segment(&|x| f(x, ch), in_t, out_t, c, (-half, r1), degree));
         }
     }
-    encode_poly(kernel_io(in_t.0, in_t.1, out_t.0, out_t.1, channels), seg_bits, &segs)
+    encode_poly_within(kernel_io(in_t.0, in_t.1, out_t.0, out_t.1, channels), seg_bits, &segs, limits)
 }
 
 /// Fit `f(x, channel)` with one polynomial of `degree` per segment between

@@ -14,12 +14,13 @@ mod quant;
 pub mod samples;
 
 pub use builder::{kernel_model, ConvGeom, ModelBuilder, PoolGeom, TensorId, WeightedDef};
-pub use fit::{fit_knots, fit_piecewise};
+pub use fit::{fit_knots, fit_piecewise, fit_piecewise_within};
 #[cfg(feature = "std")]
 pub use float::FloatLayer;
 pub use kernels::{KernelDef, KernelId, KnotPolyDef, PolyDef, RationalDef};
 pub use planner::{plan_arena, Lifetime};
 pub use poly_encode::{
-    encode_knot_poly, encode_poly, encode_rational, local_poly_from_real, segment_center, EncodeError,
+    encode_knot_poly, encode_poly, encode_poly_within, encode_rational, local_poly_from_real, segment_center,
+    DspLimits, EncodeError,
 };
 pub use quant::{kernel_io, quantize_value, requant_params};

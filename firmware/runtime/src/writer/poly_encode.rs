@@ -92,6 +92,11 @@ fn cap_bits(bound: f64, limit: f64) -> i32 {
 fn solve_formats(bounds: &[f64], f0_cap: i32, limit: f64) -> Result<Vec<i32>, EncodeError> {
     let mut f: Vec<i32> = bounds.iter().map(|&b| cap_bits(b, limit)).collect();
     f[0] = f[0].min(f0_cap);
+    settle_formats(f)
+}
+
+/// Lower formats until shifts are `0..=46` and `F_0 ≥ 0` holds.
+fn settle_formats(mut f: Vec<i32>) -> Result<Vec<i32>, EncodeError> {
     loop {
         let mut changed = false;
         for j in 0..f.len() - 1 {
@@ -168,17 +173,53 @@ fn step_shifts(f: &[i32]) -> [u32; MAX_DEGREE] {
     s
 }
 
+/// What a DSP block takes per Horner step, `S = acc·r + K` (see
+/// `docs/ARITHMETIC.md` §4): every accumulator entering a multiply (the
+/// leading coefficient included) fits `operand_bits` signed bits, and every
+/// multiply-add result fits `sum_bits`. iCE40's SB_MAC16 is 16 × 16 + 32.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DspLimits {
+    pub operand_bits: u32,
+    pub sum_bits: u32,
+}
+
+impl DspLimits {
+    /// A 16 × 16 multiplier with a 32-bit post-adder (iCE40 SB_MAC16; an ECP5
+    /// MULT18X18D has room to spare).
+    pub const SB_MAC16: DspLimits = DspLimits { operand_bits: 16, sum_bits: 32 };
+}
+
 /// Encode a piecewise polynomial. `segments[c · 2^seg_bits + s]` holds segment
 /// `s` of channel set `c`: coefficients `a_0..a_d` of the output (in output
 /// LSBs, zero point included) as a polynomial in the local coordinate `r`.
 pub fn encode_poly(io: KernelIo, seg_bits: u32, segments: &[Vec<f64>]) -> Result<PolyDef, EncodeError> {
+    encode_poly_within(io, seg_bits, segments, None)
+}
+
+/// [`encode_poly`] with the accumulator formats also capped to what one DSP
+/// multiply-add per step holds (`limits`), trading the extra precision of
+/// 32-bit accumulators for a core without fabric adders.
+pub fn encode_poly_within(
+    io: KernelIo,
+    seg_bits: u32,
+    segments: &[Vec<f64>],
+    limits: Option<DspLimits>,
+) -> Result<PolyDef, EncodeError> {
     if seg_bits > io.in_dtype.bits() || segments.len() != io.channels << seg_bits {
         return Err(EncodeError::Shape("need channels × 2^seg_bits segments"));
     }
     let degree = check_sets(segments)?;
     let local = io.in_dtype.bits() - seg_bits;
     let r = if local == 0 { 0.0 } else { 2f64.powi(local as i32 - 1) };
-    let f = solve_formats(&horner_bounds(segments, |_| r), 31, I32_LIMIT)?;
+    let bounds = horner_bounds(segments, |_| r);
+    let mut f = solve_formats(&bounds, 31, I32_LIMIT)?;
+    if let Some(l) = limits {
+        let (operand, sum) = (2f64.powi(l.operand_bits as i32 - 1), 2f64.powi(l.sum_bits as i32 - 1));
+        for j in 1..f.len() {
+            f[j] = f[j].min(cap_bits(bounds[j], operand)).min(cap_bits(bounds[j - 1], sum));
+        }
+        f = settle_formats(f)?;
+    }
     Ok(PolyDef {
         io,
         seg_bits,

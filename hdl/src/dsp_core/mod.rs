@@ -1,0 +1,106 @@
+//! The small polynomial core: one DSP multiply-add per degree, possible
+//! because the runtime's Horner step rounds half up (`docs/ARITHMETIC.md` §4)
+//! and the fitter keeps the accumulators within a DSP block's widths
+//! (`polyact::writer::DspLimits`). [`plan`] proves a kernel fits on every
+//! input, [`verilog`] writes the core, [`bench`] its self-checking bench.
+//! Kernels that do not fit get the general core (`crate::poly_core`).
+
+pub mod bench;
+pub mod plan;
+pub mod readme;
+pub mod rom;
+pub mod verilog;
+
+pub use plan::DspPlan;
+
+use polyact::Activation;
+
+/// Every vector the core serves: `(set, x, runtime's y)`.
+pub fn reference(act: &Activation, plan: &DspPlan) -> Vec<(usize, i64, i64)> {
+    let t = act.io.in_dtype;
+    (0..plan.sets).flat_map(|c| (t.min()..=t.max()).map(move |x| (c, x as i64, act.eval(x, c) as i64))).collect()
+}
+
+/// Write the core, its bench, vectors and README (with `context`) into `dir`.
+pub fn write(
+    dir: &std::path::Path,
+    name: &str,
+    plan: &DspPlan,
+    vectors: &[(usize, i64, i64)],
+    context: &str,
+) -> Result<(), String> {
+    crate::emit::check_module_name(name)?;
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let put = |file: &str, text: String| {
+        std::fs::write(dir.join(file), text).map_err(|e| format!("{}: {e}", dir.join(file).display()))
+    };
+    put(&format!("{name}.v"), verilog::verilog(plan, name))?;
+    put(&format!("{name}_tb.v"), bench::testbench(plan, name, vectors.len()))?;
+    put(bench::VECTORS_FILE, bench::vectors_hex(vectors))?;
+    put(crate::emit::ECP5_MODELS_FILE, crate::emit::mult18x18d_model())?;
+    put("README.md", readme::readme(plan, name, context))
+}
+
+/// The bench runs [`check`] makes: (what, defines).
+pub const BENCH_RUNS: [(&str, &[&str]); 4] = [
+    ("free-running, registers start unknown (X)", &[]),
+    ("random clock enable and in_valid", &["POLYACT_STALLS"]),
+    ("all registers start at 0", &["POLYACT_START_STATE=0"]),
+    ("all registers start at 1, stalling", &["POLYACT_START_STATE=(~0)", "POLYACT_STALLS"]),
+];
+
+/// Every bench run on both variants (portable, ECP5), in order.
+pub fn check(dir: &std::path::Path, name: &str) -> Result<Vec<(String, crate::tools::BenchResult)>, String> {
+    use crate::tools::{icarus_with, Variant};
+    let mut out = Vec::new();
+    for (variant, vname) in [(Variant::Generic, "portable"), (Variant::Ecp5, "ECP5")] {
+        for (what, defines) in BENCH_RUNS {
+            out.push((format!("{vname}, {what}"), icarus_with(dir, name, variant, defines)?));
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use polyact::writer::{fit_piecewise_within, kernel_model, DspLimits, KernelDef};
+    use polyact::{DType, Model, Quant};
+
+    /// tanh on [-4, 4], int16, 256 × 2 within SB_MAC16's widths.
+    fn tanh_blob(limits: Option<DspLimits>) -> Vec<u8> {
+        let (iq, oq) = (Quant { scale: 4.0 / 32768.0, zero_point: 0 }, Quant { scale: 1.0 / 32767.0, zero_point: 0 });
+        let f = |x: f64, _: usize| x.tanh();
+        let k = fit_piecewise_within(&f, 1, (DType::I16, iq), (DType::I16, oq), 8, 2, limits).unwrap();
+        kernel_model(&KernelDef::Poly(k), 1, iq, oq).unwrap()
+    }
+
+    #[test]
+    fn narrow_kernels_fit_and_wide_ones_are_refused() {
+        let blob = tanh_blob(Some(DspLimits::SB_MAC16));
+        let m = Model::from_bytes(&blob).unwrap();
+        let act = m.kernel(0).unwrap();
+        let plan = DspPlan::new(&act, 0..1, 1).unwrap();
+        assert!(plan.steps.iter().all(|s| s.a_bits <= 16 && s.sum_bits <= 32));
+        assert_eq!(verilog::latency(&plan, false), 7);
+        let wide = tanh_blob(None);
+        let m = Model::from_bytes(&wide).unwrap();
+        let err = DspPlan::new(&m.kernel(0).unwrap(), 0..1, 1).unwrap_err();
+        assert!(err.0.contains("bits"), "{}", err.0);
+    }
+
+    #[test]
+    fn tanh_core_is_bit_exact_in_icarus_from_any_start_and_with_stalls() {
+        let blob = tanh_blob(Some(DspLimits::SB_MAC16));
+        let m = Model::from_bytes(&blob).unwrap();
+        let act = m.kernel(0).unwrap();
+        let plan = DspPlan::new(&act, 0..1, 1).unwrap();
+        let dir = std::env::temp_dir().join(format!("polyact_dsp_tanh_{}", std::process::id()));
+        let want = reference(&act, &plan);
+        write(&dir, "dsp_tanh", &plan, &want, "tanh on [-4, 4].").unwrap();
+        assert_eq!(crate::tools::verilator_lint(&dir, "dsp_tanh").unwrap(), "");
+        for (what, r) in check(&dir, "dsp_tanh").unwrap() {
+            assert_eq!((r.vectors, r.mismatches), (65536, 0), "{what}:\n{}", r.log);
+        }
+    }
+}

@@ -1,0 +1,43 @@
+//! Coefficient ROMs read in one clock-enabled clock. Portable: a synchronous
+//! read, which iCE40 maps to block RAM with its own output register. With
+//! `POLYACT_ECP5`: banks of 128 words (a LUT7 per bit within one PFU), each
+//! registered, and the bank selected combinationally after the register — an
+//! ECP5 block RAM's clock-to-out alone would take most of a 200 MHz cycle.
+
+use crate::word::lit;
+use std::fmt::Write;
+
+/// Words per ECP5 bank, as address bits.
+const BANK_BITS: usize = 7;
+
+fn case(at: &str, reg: &str, sel: &str, bits: usize, words: &[i64], width: usize) -> String {
+    let mut v = format!("{at} begin\n  case ({sel})\n");
+    for (i, &c) in words.iter().enumerate() {
+        let _ = writeln!(v, "    {bits}'d{i}: {reg} <= {};", lit(c, width));
+    }
+    v + &format!("    default: {reg} <= {width}'d0;\n  endcase\nend\n")
+}
+
+/// `reg [width−1:0] out`, valid one enabled clock after `sel` (`sel_bits` wide).
+pub fn rom(out: &str, sel: &str, sel_bits: usize, table: &[i64], width: usize) -> String {
+    let at = "always @(posedge clock) if (ce)";
+    let m = width - 1;
+    let single = format!("reg [{m}:0] {out};\n{}", case(at, out, sel, sel_bits, table, width));
+    if table.len() <= 1 << BANK_BITS {
+        return single;
+    }
+    let hb = sel_bits - BANK_BITS;
+    let mut v = format!(
+        "`ifdef POLYACT_ECP5\nreg [{}:0] {out}_hi;\n{at} {out}_hi <= {sel}[{}:{BANK_BITS}];\n",
+        hb - 1,
+        sel_bits - 1
+    );
+    let mut pick = format!("reg [{m}:0] {out};\nalways @(*) begin\n  case ({out}_hi)\n");
+    for (b, words) in table.chunks(1 << BANK_BITS).enumerate() {
+        let reg = format!("{out}_b{b}");
+        let _ = writeln!(v, "reg [{m}:0] {reg};");
+        v += &case(at, &reg, &format!("{sel}[{}:0]", BANK_BITS - 1), BANK_BITS, words, width);
+        let _ = writeln!(pick, "    {hb}'d{b}: {out} = {reg};");
+    }
+    v + &pick + &format!("    default: {out} = {width}'d0;\n  endcase\nend\n`else\n{single}`endif\n")
+}
