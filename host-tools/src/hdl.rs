@@ -4,8 +4,9 @@
 
 use crate::lower::with_runtime_kernel;
 use anyhow::{anyhow, bail, Context, Result};
-use polyact::{Activation, Model};
+use polyact::{Activation, Model, Quant};
 use polyact_hdl::check::{reference, rust_hdl_cosim, verilog_checks, write_core};
+use polyact_hdl::dsp_core::{self, DspPlan};
 use polyact_hdl::synth::{synthesize, Device, SynthReport};
 use polyact_hdl::CoreSpec;
 use std::fmt::Write;
@@ -21,11 +22,60 @@ pub struct HdlJob {
     pub check: bool,
     /// Synthesize and place-and-route for these devices.
     pub report: Vec<Device>,
+    /// Parallel lanes (DSP polynomial cores).
+    pub lanes: usize,
+    /// Hold every coefficient set, selected by a `channel` input (DSP
+    /// polynomial cores), instead of set `channel` alone.
+    pub all_channels: bool,
+    /// The general pipelined core even where the DSP core fits.
+    pub general: bool,
+}
+
+/// What a core's README says about where it comes from.
+#[derive(Clone, Debug, Default)]
+pub struct CoreContext {
+    pub provenance: String,
+    pub certificate: Option<String>,
+    /// Input and output quantization, where known.
+    pub quant: Option<(Quant, Quant)>,
+    /// What of the layer the core is (and is not), for a model's layer.
+    pub layer_note: Option<String>,
+}
+
+impl CoreContext {
+    /// Markdown lines for the README (zero points come from the kernel itself).
+    pub fn markdown(&self, act: &Activation) -> String {
+        let mut s = self.provenance.clone();
+        s += "\n\n## Quantization\n\n";
+        let (io, it, ot) = (act.io, act.io.in_dtype, act.io.out_dtype);
+        match self.quant {
+            Some((i, o)) => {
+                let _ = writeln!(s, "- Input `x`: {it:?}, real = {:e} · (x − {})", i.scale, io.in_zp);
+                let _ = writeln!(s, "- Output `y`: {ot:?}, real = {:e} · (y − {})", o.scale, io.out_zp);
+            }
+            None => {
+                let _ = writeln!(s, "- Input `x`: {it:?}, zero point {} (scale: see the model)", io.in_zp);
+                let _ = writeln!(s, "- Output `y`: {ot:?}, zero point {} (scale: see the model)", io.out_zp);
+            }
+        }
+        if let Some(c) = &self.certificate {
+            let _ = writeln!(s, "- Certified error: {c}");
+        }
+        if let Some(n) = &self.layer_note {
+            let _ = writeln!(s, "\n## The layer\n\n{n}");
+        }
+        s
+    }
 }
 
 /// What the job produced.
 pub struct HdlOutcome {
+    /// The general core's description (also computed when the DSP core is built).
     pub spec: CoreSpec,
+    /// The DSP core, when that is what was built.
+    pub dsp: Option<DspPlan>,
+    /// Bench runs of the DSP core (what, result).
+    pub dsp_benches: Vec<(String, polyact_hdl::tools::BenchResult)>,
     pub vectors: usize,
     pub reports: Vec<SynthReport>,
     pub lint: Option<String>,
@@ -39,8 +89,90 @@ pub fn layer_kernel<'a>(m: &Model<'a>, layer: usize) -> Result<Activation<'a>> {
         .ok_or_else(|| anyhow!("layer {layer} ({}) has no activation kernel", op.kind().name()))
 }
 
+impl HdlOutcome {
+    /// Clock cycles from an input to its output (portable variant).
+    pub fn latency(&self) -> usize {
+        match &self.dsp {
+            Some(p) => dsp_core::verilog::latency(p, false),
+            None => self.spec.latency(),
+        }
+    }
+
+    pub fn describe(&self) -> String {
+        match &self.dsp {
+            Some(p) => dsp_core::verilog::describe(p),
+            None => self.spec.describe(),
+        }
+    }
+}
+
 /// Build the core for `act`, write its files, check and report as asked.
 pub fn build(act: &Activation, provenance: &str, certificate: Option<&str>, job: &HdlJob) -> Result<HdlOutcome> {
+    let ctx = CoreContext {
+        provenance: provenance.into(),
+        certificate: certificate.map(str::to_string),
+        ..CoreContext::default()
+    };
+    build_with(act, &ctx, job)
+}
+
+/// The DSP core for a piecewise polynomial whose steps fit one multiply-add,
+/// else `None` (with why, for `--dsp` users).
+fn dsp_plan(act: &Activation, job: &HdlJob) -> Result<Option<DspPlan>> {
+    if job.general || act.as_poly().is_none() {
+        return Ok(None);
+    }
+    let sets = if job.all_channels { 0..act.io.channels } else { job.channel..job.channel + 1 };
+    match DspPlan::new(act, sets, job.lanes) {
+        Ok(p) => Ok(Some(p)),
+        Err(e) if job.lanes > 1 || job.all_channels => {
+            bail!("--lanes and --all-channels need the DSP core, which this kernel does not fit: {e}")
+        }
+        Err(_) => Ok(None),
+    }
+}
+
+/// Build, check and report the DSP core.
+fn build_dsp(act: &Activation, plan: DspPlan, ctx: &CoreContext, job: &HdlJob, spec: CoreSpec) -> Result<HdlOutcome> {
+    let want = dsp_core::reference(act, &plan);
+    dsp_core::write(&job.out, &job.name, &plan, &want, &ctx.markdown(act)).map_err(|e| anyhow!("{e}"))?;
+    let (mut lint, mut benches) = (None, Vec::new());
+    if job.check {
+        benches = dsp_core::check(&job.out, &job.name).map_err(|e| anyhow!("{e}"))?;
+        for (what, b) in &benches {
+            if b.mismatches > 0 || b.vectors != want.len() {
+                bail!("Icarus bench ({what}): {} mismatches over {} vectors:\n{}", b.mismatches, b.vectors, b.log);
+            }
+        }
+        let warnings = polyact_hdl::tools::verilator_lint(&job.out, &job.name).map_err(|e| anyhow!("{e}"))?;
+        if !warnings.is_empty() {
+            bail!("verilator --lint-only -Wall is not clean:\n{warnings}");
+        }
+        lint = Some(warnings);
+    }
+    let mut out =
+        HdlOutcome { spec, dsp: Some(plan), dsp_benches: benches, vectors: want.len(), reports: Vec::new(), lint };
+    for &d in &job.report {
+        out.reports.push(synthesize(&job.out, &job.name, d).map_err(|e| anyhow!("{e}"))?);
+    }
+    append_synthesis(&job.out, &out)?;
+    Ok(out)
+}
+
+fn append_synthesis(dir: &Path, out: &HdlOutcome) -> Result<()> {
+    if !out.reports.is_empty() {
+        let mut readme = std::fs::read_to_string(dir.join("README.md"))?;
+        readme += &format!("\n## Synthesis\n\n{}", report_table(out));
+        std::fs::write(dir.join("README.md"), readme)?;
+    }
+    Ok(())
+}
+
+/// [`build`] with the README's full context.
+pub fn build_with(act: &Activation, ctx: &CoreContext, job: &HdlJob) -> Result<HdlOutcome> {
+    if !(1..=16).contains(&job.lanes) {
+        bail!("--lanes {}: a core takes 1..=16", job.lanes);
+    }
     let mut spec = CoreSpec::from_activation(act, job.channel).map_err(|e| anyhow!("{e}"))?;
     if !(1..=32).contains(&job.chunk_bits) {
         bail!("--chunk-bits {}: must be 1..=32", job.chunk_bits);
@@ -50,8 +182,12 @@ pub fn build(act: &Activation, provenance: &str, certificate: Option<&str>, job:
         CoreSpec::Relu(r) => r.chunk_bits = job.chunk_bits,
         CoreSpec::Table(_) => {}
     }
+    if let Some(plan) = dsp_plan(act, job)? {
+        return build_dsp(act, plan, ctx, job, spec);
+    }
     let want = reference(act, job.channel);
-    write_core(&job.out, &job.name, &spec, &want, provenance, certificate).map_err(|e| anyhow!("{e}"))?;
+    write_core(&job.out, &job.name, &spec, &want, &ctx.provenance, ctx.certificate.as_deref())
+        .map_err(|e| anyhow!("{e}"))?;
     let mut lint = None;
     if job.check {
         let m = rust_hdl_cosim(&spec, &want).map_err(|e| anyhow!("{e}"))?;
@@ -80,24 +216,25 @@ pub fn build(act: &Activation, provenance: &str, certificate: Option<&str>, job:
         }
         lint = Some(warnings);
     }
-    let mut reports = Vec::new();
+    let mut out =
+        HdlOutcome { spec, dsp: None, dsp_benches: Vec::new(), vectors: want.len(), reports: Vec::new(), lint };
     for &d in &job.report {
-        reports.push(synthesize(&job.out, &job.name, d).map_err(|e| anyhow!("{e}"))?);
+        out.reports.push(synthesize(&job.out, &job.name, d).map_err(|e| anyhow!("{e}"))?);
     }
-    if !reports.is_empty() {
-        let mut readme = std::fs::read_to_string(job.out.join("README.md"))?;
-        readme += &format!("\n## Synthesis\n\n{}", report_table(&spec, &reports));
-        std::fs::write(job.out.join("README.md"), readme)?;
-    }
-    Ok(HdlOutcome { spec, vectors: want.len(), reports, lint })
+    append_synthesis(&job.out, &out)?;
+    Ok(out)
 }
 
 /// A Markdown table of synthesis reports.
-pub fn report_table(spec: &CoreSpec, reports: &[SynthReport]) -> String {
+pub fn report_table(out: &HdlOutcome) -> String {
     let mut s = String::from(
         "| device | LUT4 | carry | FF | DSP | BRAM | Fmax (MHz) | target | latency | seed |\n|---|---|---|---|---|---|---|---|---|---|\n",
     );
-    for r in reports {
+    for r in &out.reports {
+        let lat = match (&out.dsp, r.device) {
+            (Some(p), Device::Ecp5_25k) => dsp_core::verilog::latency(p, true),
+            _ => out.latency(),
+        };
         let _ = writeln!(
             s,
             "| {} | {} | {} {} MHz | {} cycles | {} |",
@@ -105,7 +242,7 @@ pub fn report_table(spec: &CoreSpec, reports: &[SynthReport]) -> String {
             r.resource_cells(),
             if r.meets_target() { "meets" } else { "misses" },
             r.device.target_mhz(),
-            spec.latency(),
+            lat,
             r.seed
         );
     }
@@ -123,7 +260,30 @@ pub fn from_model(model: &Path, layer: usize, job: &HdlJob) -> Result<HdlOutcome
             .map(|mx| format!("{} via {}: max {mx:.4} LSB over every input (polyact quantize)", a.function, a.method))
     });
     let provenance = format!("Activation of layer {layer} of `{}`.", model.display());
-    build(&act, &provenance, cert.as_deref(), job)
+    let entry = report.as_ref().and_then(|r| r.layers.get(layer));
+    let q = |j: &crate::report::QuantJson| Quant { scale: j.scale, zero_point: j.zero_point };
+    let quant = entry
+        .and_then(|l| l.activation.as_ref())
+        .and_then(|a| Some((q(a.in_quant.as_ref()?), q(a.out_quant.as_ref()?))));
+    let kind = m.op(layer).map(|o| o.kind().name()).unwrap_or("op");
+    let layer_note = Some(match entry {
+        Some(l) if l.fused => format!(
+            "Layer {layer} (`{}`, {kind}, {:?} → {:?}) applies this activation fused: the core is the activation \
+             only. The layer's {kind} part — weights, bias, accumulation and the requantization to the kernel's \
+             input above — is not in the core (`polyact hdl MODEL` builds the whole network).",
+            l.name, l.input_dims, l.output_dims
+        ),
+        Some(l) => format!(
+            "Layer {layer} (`{}`, {kind}, {:?} → {:?}) is the activation alone: the core is the whole layer.",
+            l.name, l.input_dims, l.output_dims
+        ),
+        None => format!(
+            "Layer {layer} ({kind}). No quantize report next to the model, so the layer's scales and whether the \
+             activation is fused are not known here: a fused layer's weighted part is not in the core."
+        ),
+    });
+    let ctx = CoreContext { provenance, certificate: cert, quant, layer_note };
+    build_with(&act, &ctx, job)
 }
 
 /// `polyact hdl --fit FUNCTION`: lower, certify, then build the core.
@@ -135,5 +295,11 @@ pub fn from_fit(fitted: &crate::lower::FittedFunction, job: &HdlJob) -> Result<H
         "`{}` for inputs in [{}, {}] (scale {:e}), outputs in [{:.6}, {:.6}] (scale {:e}).",
         fitted.f, ri.0, ri.1, fitted.in_t.1.scale, ro.0, ro.1, fitted.out_t.1.scale
     );
-    with_runtime_kernel(&l.kernel, fitted.in_t.1, fitted.out_t.1, |act| build(act, &provenance, Some(&cert), job))?
+    let ctx = CoreContext {
+        provenance,
+        certificate: Some(cert),
+        quant: Some((fitted.in_t.1, fitted.out_t.1)),
+        layer_note: None,
+    };
+    with_runtime_kernel(&l.kernel, fitted.in_t.1, fitted.out_t.1, |act| build_with(act, &ctx, job))?
 }

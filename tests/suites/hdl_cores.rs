@@ -19,6 +19,9 @@ fn job(name: &str, report: Vec<Device>) -> HdlJob {
         chunk_bits: polyact_hdl::spec::DEFAULT_CHUNK_BITS,
         check: true,
         report,
+        lanes: 1,
+        all_channels: false,
+        general: false,
     }
 }
 

@@ -8,7 +8,7 @@ use crate::word::lit;
 use std::fmt::Write;
 
 /// Words per ECP5 bank, as address bits.
-const BANK_BITS: usize = 7;
+pub const BANK_BITS: usize = 7;
 
 fn case(at: &str, reg: &str, sel: &str, bits: usize, words: &[i64], width: usize) -> String {
     let mut v = format!("{at} begin\n  case ({sel})\n");
@@ -18,8 +18,10 @@ fn case(at: &str, reg: &str, sel: &str, bits: usize, words: &[i64], width: usize
     v + &format!("    default: {reg} <= {width}'d0;\n  endcase\nend\n")
 }
 
-/// `reg [width−1:0] out`, valid one enabled clock after `sel` (`sel_bits` wide).
-pub fn rom(out: &str, sel: &str, sel_bits: usize, table: &[i64], width: usize) -> String {
+/// `out`, valid one enabled clock after `sel` (`sel_bits` wide) — with
+/// `POLYACT_ECP5` and `ecp5_register`, two: the selected word is registered
+/// again, for a consumer with logic of its own behind it (an adder).
+pub fn rom(out: &str, sel: &str, sel_bits: usize, table: &[i64], width: usize, ecp5_register: bool) -> String {
     let at = "always @(posedge clock) if (ce)";
     let m = width - 1;
     let single = format!("reg [{m}:0] {out};\n{}", case(at, out, sel, sel_bits, table, width));
@@ -32,12 +34,17 @@ pub fn rom(out: &str, sel: &str, sel_bits: usize, table: &[i64], width: usize) -
         hb - 1,
         sel_bits - 1
     );
-    let mut pick = format!("reg [{m}:0] {out};\nalways @(*) begin\n  case ({out}_hi)\n");
+    let sel_reg = if ecp5_register { format!("{out}_sel") } else { out.to_string() };
+    let mut pick = if ecp5_register {
+        format!("reg [{m}:0] {out};\nreg [{m}:0] {sel_reg};\n{at} {out} <= {sel_reg};\nalways @(*) begin\n  case ({out}_hi)\n")
+    } else {
+        format!("reg [{m}:0] {out};\nalways @(*) begin\n  case ({out}_hi)\n")
+    };
     for (b, words) in table.chunks(1 << BANK_BITS).enumerate() {
         let reg = format!("{out}_b{b}");
         let _ = writeln!(v, "reg [{m}:0] {reg};");
         v += &case(at, &reg, &format!("{sel}[{}:0]", BANK_BITS - 1), BANK_BITS, words, width);
-        let _ = writeln!(pick, "    {hb}'d{b}: {out} = {reg};");
+        let _ = writeln!(pick, "    {hb}'d{b}: {sel_reg} = {reg};");
     }
-    v + &pick + &format!("    default: {out} = {width}'d0;\n  endcase\nend\n`else\n{single}`endif\n")
+    v + &pick + &format!("    default: {sel_reg} = {width}'d0;\n  endcase\nend\n`else\n{single}`endif\n")
 }

@@ -171,15 +171,17 @@ fn lane(plan: &DspPlan, n: usize, x: &str, ch: Option<&str>, y: &str) -> String 
     };
     // A ROM whose word is sampled at edge T reads the address of stage T − 2.
     pick(&mut v, &format!("{l}lead_addr"), addr_bits, addr_of(&xs[1]), addr_of(&xs[1]));
-    v += &rom(&format!("{l}lead"), &format!("{l}lead_addr"), addr_bits, &plan.lead, plan.lead_bits);
+    v += &rom(&format!("{l}lead"), &format!("{l}lead_addr"), addr_bits, &plan.lead, plan.lead_bits, false);
     let mut a = format!("{l}lead");
     for (i, st) in plan.steps.iter().enumerate() {
         let (tg, te) = (operand_edge(i, false), operand_edge(i, true));
         let w = format!("{l}w{i}");
         // generic: the word is sampled with the operands (edge T); ECP5: by
-        // the fabric adder after the DSP's two register stages (edge T + 2).
-        pick(&mut v, &format!("{w}_addr"), addr_bits, addr_of(&xs[tg - 2]), addr_of(&xs[te]));
-        v += &rom(&w, &format!("{w}_addr"), addr_bits, &st.words, st.word_bits);
+        // the fabric adder after the DSP's two register stages (edge T + 2),
+        // from a two-clock read when the ROM is banked.
+        let ecp5_read = if plan.rom_words() > 1 << super::rom::BANK_BITS { 2 } else { 1 };
+        pick(&mut v, &format!("{w}_addr"), addr_bits, addr_of(&xs[tg - 2]), addr_of(&xs[te + 1 - ecp5_read]));
+        v += &rom(&w, &format!("{w}_addr"), addr_bits, &st.words, st.word_bits, true);
         let r = format!("{l}r{i}");
         pick(&mut v, &r, rb, r_of(&xs[tg - 1]), r_of(&xs[te - 1]));
         v += &step(plan, &l, i, &a, &r, &w, &w);

@@ -41,39 +41,24 @@ pub struct FitArgs {
     /// Only uniform segments (no knots at the function's kinks), as an HDL core takes.
     #[arg(long)]
     pub uniform: bool,
-    /// Set by `polyact hdl`: the core's limits (DSP accumulators, ROM depth).
+    /// Set by `polyact hdl`: lower within an FPGA core's limits (`LowerOpts::fpga_core`).
     #[arg(skip)]
-    pub core: Option<CoreLimits>,
-}
-
-/// What an FPGA core takes: one DSP multiply-add per Horner step and
-/// coefficient ROMs of at most `2^max_seg_bits` words.
-#[derive(Clone, Copy, Debug)]
-pub struct CoreLimits {
-    pub dsp: polyact::writer::DspLimits,
-    pub max_seg_bits: u32,
+    pub fpga_core: bool,
 }
 
 /// Lower `function` as `q` says, with a progress spinner.
 pub fn fit_cmd(function: &str, q: &FitArgs) -> Result<FittedFunction> {
     let f = expr_parse::parse(function)?;
     let pb = bar(0, "fitting");
-    let fitted = fit_function(
-        f,
-        dtype(q.in_bits),
-        q.range,
-        dtype(q.out_bits.unwrap_or(q.in_bits)),
-        q.out_range,
-        &LowerOpts {
-            error_lsb: q.error_lsb,
-            max_degree: q.max_degree,
-            knots: !q.uniform,
-            max_seg_bits: q.core.map_or(LowerOpts::default().max_seg_bits, |c| c.max_seg_bits),
-            dsp: q.core.map(|c| c.dsp),
-            ..LowerOpts::default()
-        },
-        |m| pb.set_message(m.to_string()),
-    )?;
+    let mut opts =
+        LowerOpts { error_lsb: q.error_lsb, max_degree: q.max_degree, knots: !q.uniform, ..LowerOpts::default() };
+    if q.fpga_core {
+        opts = opts.fpga_core();
+    }
+    let fitted =
+        fit_function(f, dtype(q.in_bits), q.range, dtype(q.out_bits.unwrap_or(q.in_bits)), q.out_range, &opts, |m| {
+            pb.set_message(m.to_string())
+        })?;
     pb.finish_and_clear();
     Ok(fitted)
 }

@@ -24,7 +24,8 @@ pub struct Args {
     pub layer: Option<usize>,
     /// Network: multiplier lanes per layer — a count for every layer, one
     /// count per layer (`4,2,1`), or `full` (one lane per output channel).
-    #[arg(long, default_value = "1", value_parser = Lanes::parse, conflicts_with = "layer")]
+    /// Core: parallel lanes (one count; each lane has its own DSP blocks and ROMs).
+    #[arg(long, default_value = "1", value_parser = Lanes::parse)]
     pub lanes: Lanes,
     /// Network: float test inputs (.npy, one row per inference) to check the
     /// design on; default: pseudo-random int8 inputs.
@@ -36,6 +37,14 @@ pub struct Args {
     /// Coefficient set of a per-channel kernel.
     #[arg(long, default_value_t = 0)]
     pub channel: usize,
+    /// Core: hold every coefficient set of a per-channel kernel, selected by a
+    /// `channel` input (DSP polynomial cores).
+    #[arg(long, conflicts_with = "channel")]
+    pub all_channels: bool,
+    /// Core: the general pipelined core (rust-hdl) even where the kernel fits
+    /// the DSP core (one multiply-add per degree).
+    #[arg(long)]
+    pub general_core: bool,
     /// Lower this function first (as `polyact fit` does), then build it.
     #[arg(long)]
     pub fit: Option<String>,
@@ -138,8 +147,32 @@ fn network(Args { model, lanes, inputs, max_inputs, out, name, no_check, report,
 }
 
 /// One activation as a core, from a model layer or a fitted function.
-fn core(Args { model, layer, channel, fit, q, out, name, chunk_bits, no_check, report, .. }: Args) -> Result<()> {
+fn core(
+    Args {
+        model,
+        layer,
+        channel,
+        all_channels,
+        general_core,
+        lanes,
+        fit,
+        q,
+        out,
+        name,
+        chunk_bits,
+        no_check,
+        report,
+        ..
+    }: Args,
+) -> Result<()> {
+    let lanes = match lanes {
+        Lanes::Each(n) => n,
+        other => bail!("--lanes {other:?}: a core takes one lane count"),
+    };
     let mut job = HdlJob {
+        lanes,
+        all_channels,
+        general: general_core,
         out,
         name: String::new(),
         channel,
@@ -163,13 +196,10 @@ fn core(Args { model, layer, channel, fit, q, out, name, chunk_bits, no_check, r
                 out_bits: q.out_bits,
                 error_lsb: q.error_lsb,
                 max_degree: q.max_degree,
-                // The HDL core implements uniform segments, one DSP
-                // multiply-add per degree, ROMs up to 256 words.
+                // The HDL core implements uniform segments; unless the
+                // general core is asked for, one DSP multiply-add per degree.
                 uniform: true,
-                core: Some(super::fit::CoreLimits {
-                    dsp: polyact::writer::DspLimits::SB_MAC16,
-                    max_seg_bits: polyact_hdl::spec::MAX_SEG_BITS,
-                }),
+                fpga_core: !general_core,
             };
             let fitted = fit_cmd(&function, &args)?;
             let l = &fitted.lowered;
@@ -184,16 +214,23 @@ fn core(Args { model, layer, channel, fit, q, out, name, chunk_bits, no_check, r
         }
         (None, None) => bail!("give a model and --layer, or --fit FUNCTION"),
     };
-    out!("core       {} ({})", job.name, outcome.spec.describe());
-    out!("latency    {} cycles, one result per clock", outcome.spec.latency());
-    if job.check {
+    out!("core       {} ({})", job.name, outcome.describe());
+    out!("latency    {} cycles, one result per clock", outcome.latency());
+    if outcome.dsp.is_some() && job.check {
+        out!(
+            "checked    {} vectors bit-exact with the runtime in Icarus ({} runs: portable and ECP5; free, stalling, \
+             registers starting X, 0 and 1); verilator -Wall clean",
+            outcome.vectors,
+            outcome.dsp_benches.len()
+        );
+    } else if job.check {
         out!(
                 "checked    {} inputs bit-exact with the runtime: rust-hdl, Icarus (portable and ECP5 variants); verilator -Wall clean",
                 outcome.vectors
             );
     }
     if !outcome.reports.is_empty() {
-        out_raw!("{}", report_table(&outcome.spec, &outcome.reports));
+        out_raw!("{}", report_table(&outcome));
     }
     out!("wrote      {}", job.out.display());
     Ok(())

@@ -34,6 +34,12 @@ pub struct Args {
     /// shows it as layers far below their floor (a SIREN).
     #[arg(long, default_value_t = 8, value_parser = parse_weight_bits)]
     pub weight_bits: u32,
+    /// Lower fitted activations for FPGA cores (`polyact hdl --layer`): at
+    /// most 256 uniform segments of degree ≤ 2 with accumulators one DSP
+    /// multiply-add holds, so each becomes two DSP blocks. The MCU runs the
+    /// same kernels, bit for bit.
+    #[arg(long)]
+    pub fpga_cores: bool,
     #[arg(short, long)]
     pub output: PathBuf,
 }
@@ -45,7 +51,9 @@ fn parse_weight_bits(s: &str) -> Result<u32, String> {
 /// Calibration samples the per-layer error report runs on.
 const MAX_ERROR_SAMPLES: usize = 256;
 
-pub fn run(Args { model, calib, act_bits, error_lsb, percentile, headroom, weight_bits, output }: Args) -> Result<()> {
+pub fn run(
+    Args { model, calib, act_bits, error_lsb, percentile, headroom, weight_bits, fpga_cores, output }: Args,
+) -> Result<()> {
     let g = onnx::import(&model)?;
     let samples = data::read_samples(&calib, g.tensors[g.input].len())?;
     if samples.is_empty() {
@@ -55,7 +63,11 @@ pub fn run(Args { model, calib, act_bits, error_lsb, percentile, headroom, weigh
     let mode = percentile.map_or(RangeMode::MinMax, RangeMode::Percentile);
     let cal = calibrate(&g, &samples, mode, || pb.inc(1))?;
     pb.finish_and_clear();
-    let lower = LowerOpts { error_lsb, ..LowerOpts::default() };
+    let mut lower = LowerOpts { error_lsb, ..LowerOpts::default() };
+    if fpga_cores {
+        // Two DSP blocks per core.
+        lower = LowerOpts { max_degree: 2, ..lower }.fpga_core();
+    }
     let opts = QuantOpts { act: dtype(act_bits), range: mode, headroom, lower, dense_weight_bits: weight_bits };
     let spin = bar(0, "lowering");
     let mut q = quantize(&g, &cal, &opts, |m| spin.set_message(m.to_string()))?;

@@ -54,6 +54,21 @@ impl Default for LowerOpts {
     }
 }
 
+impl LowerOpts {
+    /// Limits for kernels that become FPGA cores of one DSP multiply-add per
+    /// degree (`polyact_hdl::dsp_core`): uniform segments, ROMs of at most 256
+    /// words (one DSP block per degree: keep `max_degree` low), accumulators
+    /// within SB_MAC16's 16 × 16 + 32.
+    pub fn fpga_core(self) -> LowerOpts {
+        LowerOpts {
+            knots: false,
+            max_seg_bits: polyact_hdl::spec::MAX_SEG_BITS,
+            dsp: Some(DspLimits::SB_MAC16),
+            ..self
+        }
+    }
+}
+
 /// A chosen kernel with its certificate.
 #[derive(Clone, Debug)]
 pub struct Lowered {
