@@ -5,6 +5,7 @@
 //! the README table generator both use it.
 
 use crate::ir::Graph;
+use crate::lower::LowerOpts;
 use crate::quantize::{calibrate, quantize, QuantOpts, Quantized, RangeMode};
 use crate::{data, eval, float_eval, onnx};
 use anyhow::{bail, Context, Result};
@@ -103,11 +104,17 @@ pub const OTHER_EXPORTER_FILES: [&str; 2] = ["model.dynamo.onnx", "model.torchsc
 
 /// [`quantize_example`] of the ONNX file `file` of `dir`.
 pub fn quantize_file(dir: &Path, file: &str, act: DType) -> Result<(Graph, Quantized)> {
+    quantize_file_with(dir, file, act, LowerOpts::default())
+}
+
+/// [`quantize_file`] with the lowering options `lower` (e.g.
+/// [`LowerOpts::two_dsp_cores`], as `polyact quantize --fpga-cores`).
+pub fn quantize_file_with(dir: &Path, file: &str, act: DType, lower: LowerOpts) -> Result<(Graph, Quantized)> {
     let g = onnx::import(&dir.join(file))?;
     let calib = data::read_samples(&dir.join("calib.npy"), g.tensors[g.input].len())?;
     let cal = calibrate(&g, &calib, RangeMode::MinMax, || {})?;
     let bits = read_meta(dir)?.weight_bits.unwrap_or(8);
-    let q = quantize(&g, &cal, &QuantOpts { dense_weight_bits: bits, ..QuantOpts::new(act) }, |_| {})?;
+    let q = quantize(&g, &cal, &QuantOpts { dense_weight_bits: bits, lower, ..QuantOpts::new(act) }, |_| {})?;
     Ok((g, q))
 }
 

@@ -177,6 +177,15 @@ pub fn read_report(blob: &std::path::Path) -> anyhow::Result<Option<Report>> {
     }
 }
 
+/// Write a quantized model as `polyact quantize` does: the blob at `path`,
+/// its report next to it ([`report_path`]).
+pub fn write_model(path: &std::path::Path, blob: &[u8], report: &Report) -> anyhow::Result<()> {
+    use anyhow::Context;
+    std::fs::write(path, blob).with_context(|| format!("writing {}", path.display()))?;
+    let rp = report_path(path);
+    std::fs::write(&rp, serde_json::to_string_pretty(report)?).with_context(|| format!("writing {}", rp.display()))
+}
+
 /// Where `polyact quantize` writes the report of blob `blob`: `<blob>.json`.
 pub fn report_path(blob: &std::path::Path) -> std::path::PathBuf {
     let mut p = blob.as_os_str().to_owned();

@@ -1,14 +1,17 @@
 //! The HDL cores CI builds: a learned polynomial from a real model (PolyReLU),
 //! fitted smooth functions with many segments (GELU, tanh) and the ReLU family,
 //! each simulated on every input in rust-hdl and as Verilog in Icarus against
-//! the runtime kernel; one synthesized for both FPGA families.
+//! the runtime kernel; the small DSP cores (GELU, tanh, PolyReLU) through the
+//! CLI's paths, synthesized for both FPGA families.
 
 use polyact::{DType, Model};
 use polyact_hdl::synth::Device;
 use polyact_hdl::CoreSpec;
 use polyact_tools::expr_parse::parse;
-use polyact_tools::hdl::{build, layer_kernel, HdlJob};
+use polyact_tools::hdl::{build, from_fit, from_model, layer_kernel, HdlJob, HdlOutcome};
 use polyact_tools::lower::{fit_function, with_runtime_kernel, FittedFunction, LowerOpts};
+use polyact_tools::model_zoo::{quantize_file_with, MODEL_FILE};
+use polyact_tools::report::write_model;
 use std::path::{Path, PathBuf};
 
 fn job(name: &str, report: Vec<Device>) -> HdlJob {
@@ -78,19 +81,62 @@ fn relu_family_and_table_cores_are_bit_exact() {
     assert!(matches!(out.spec, CoreSpec::Table(_)) && out.vectors == 256, "{}", out.spec.describe());
 }
 
-#[test]
-fn synthesis_reports_resources_and_fmax_for_both_families() {
-    let fitted = fit("tanh(x)", DType::I16, (-4.0, 4.0));
-    let out = build_fit(&fitted, &job("tanh_synth", Device::ALL.to_vec()));
-    assert_eq!(out.reports.len(), 2);
-    for r in &out.reports {
-        // A degree-2 core multiplies twice per element: DSP blocks, and a
-        // pipeline of registers and carry chains around them.
-        assert!(r.dsps >= 2 && r.luts > 50 && r.ffs > 200, "{r:?}");
-        assert!(r.fmax_mhz > 20.0 && r.fmax_mhz < 1000.0, "{r:?}");
+/// Item 1's limits for a small core: at most 2 DSP blocks and 300
+/// flip-flops, at most 12 cycles of latency on either family.
+fn assert_small_dsp_core(what: &str, out: &HdlOutcome) {
+    let plan = out.dsp.as_ref().unwrap_or_else(|| panic!("{what}: not a DSP core: {}", out.describe()));
+    assert_eq!(out.vectors, 65536, "{what}");
+    // Portable and ECP5 variants, each free-running, stalling, from X, 0 and 1.
+    assert_eq!(out.dsp_benches.len(), 2 * polyact_hdl::dsp_core::BENCH_RUNS.len(), "{what}");
+    assert!(out.dsp_benches.iter().all(|(_, b)| b.vectors == 65536 && b.mismatches == 0), "{what}");
+    for ecp5 in [false, true] {
+        assert!(polyact_hdl::dsp_core::verilog::latency(plan, ecp5) <= 12, "{what}: {}", out.describe());
     }
-    let readme = std::fs::read_to_string(job("tanh_synth", vec![]).out.join("README.md")).unwrap();
+    assert_eq!(out.reports.len(), 2, "{what}");
+    for r in &out.reports {
+        assert!(r.dsps <= 2 && r.ffs <= 300 && r.luts > 0, "{what}: {r:?}");
+        assert!(r.fmax_mhz > 20.0 && r.fmax_mhz < 1000.0, "{what}: {r:?}");
+    }
+    let readme = std::fs::read_to_string(out_dir(what).join("README.md")).unwrap();
     assert!(readme.contains("| iCE40 UP5K |") && readme.contains("| ECP5-25k |"), "{readme}");
+    assert!(readme.contains("zero point") || readme.contains("(x − "), "{readme}");
+}
+
+fn out_dir(name: &str) -> PathBuf {
+    job(name, vec![]).out
+}
+
+/// The CLI's paths to a small core: `polyact hdl --fit F` (lowered within the
+/// core's limits), and `polyact quantize --fpga-cores` then `polyact hdl
+/// MODEL --layer N`; each checked on every input and synthesized for both
+/// families.
+#[test]
+fn small_dsp_cores_for_gelu_tanh_and_polyrelu_through_the_cli_paths() {
+    // tanh's slope (4 output LSB per input LSB) leaves its slope word 12
+    // fractional bits in a 16-bit multiplicand: 0.52 LSB, not 0.51.
+    let default = LowerOpts::default().error_lsb;
+    for (f, range, name, error_lsb) in
+        [("gelu(x)", (-8.0, 8.0), "dsp_gelu", default), ("tanh(x)", (-4.0, 4.0), "dsp_tanh", 0.53)]
+    {
+        let opts = LowerOpts { error_lsb, ..LowerOpts::default() }.fpga_core();
+        let fitted = fit_function(parse(f).unwrap(), DType::I16, range, DType::I16, None, &opts, |_| {}).unwrap();
+        assert!(fitted.lowered.max_err <= opts.error_lsb, "{f}: {}", fitted.lowered.max_err);
+        let out = from_fit(&fitted, &job(name, Device::ALL.to_vec())).unwrap();
+        assert_small_dsp_core(name, &out);
+    }
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/digits_polyrelu");
+    let lower = LowerOpts::default().two_dsp_cores();
+    let (_, q) = quantize_file_with(&dir, MODEL_FILE, DType::I16, lower).unwrap();
+    let work = out_dir("dsp_polyrelu_model");
+    std::fs::create_dir_all(&work).unwrap();
+    let blob = work.join("model.pam");
+    write_model(&blob, &q.blob, &q.report).unwrap();
+    let m = Model::from_bytes(&q.blob).unwrap();
+    let layer = (0..m.n_ops()).find(|&i| layer_kernel(&m, i).is_ok_and(|a| a.as_poly().is_some())).unwrap();
+    let out = from_model(&blob, layer, &job("dsp_polyrelu", Device::ALL.to_vec())).unwrap();
+    assert_small_dsp_core("dsp_polyrelu", &out);
+    let readme = std::fs::read_to_string(out_dir("dsp_polyrelu").join("README.md")).unwrap();
+    assert!(readme.contains("applies this activation fused") && readme.contains("real = "), "{readme}");
 }
 
 #[test]

@@ -2,7 +2,7 @@
 
 use super::args::{dtype, parse_bits, parse_headroom, parse_percentile};
 use super::progress::bar;
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use polyact_tools::lower::LowerOpts;
 use polyact_tools::quantize::{calibrate, quantize, QuantOpts, RangeMode};
 use polyact_tools::report::report_path;
@@ -65,8 +65,7 @@ pub fn run(
     pb.finish_and_clear();
     let mut lower = LowerOpts { error_lsb, ..LowerOpts::default() };
     if fpga_cores {
-        // Two DSP blocks per core.
-        lower = LowerOpts { max_degree: 2, ..lower }.fpga_core();
+        lower = lower.two_dsp_cores();
     }
     let opts = QuantOpts { act: dtype(act_bits), range: mode, headroom, lower, dense_weight_bits: weight_bits };
     let spin = bar(0, "lowering");
@@ -75,10 +74,7 @@ pub fn run(
     // Where the error goes, layer by layer, on (up to 256 of) the calibration samples.
     let measured = &samples[..samples.len().min(MAX_ERROR_SAMPLES)];
     q.report.layer_errors = Some(polyact_tools::layer_error::layer_errors(&g, &q.report, &q.blob, measured)?);
-    std::fs::write(&output, &q.blob).with_context(|| format!("writing {}", output.display()))?;
-    let rp = report_path(&output);
-    std::fs::write(&rp, serde_json::to_string_pretty(&q.report)?)
-        .with_context(|| format!("writing {}", rp.display()))?;
+    polyact_tools::report::write_model(&output, &q.blob, &q.report)?;
     out_raw!("{}", inspect::describe(&q.blob, Some(&q.report))?);
     out!("wrote {} ({} bytes) and {}", output.display(), q.blob.len(), report_path(&output).display());
     Ok(())

@@ -67,6 +67,12 @@ impl LowerOpts {
             ..self
         }
     }
+
+    /// [`fpga_core`](Self::fpga_core) at degree ≤ 2: two DSP blocks per core,
+    /// what `polyact quantize --fpga-cores` lowers with.
+    pub fn two_dsp_cores(self) -> LowerOpts {
+        LowerOpts { max_degree: 2, ..self }.fpga_core()
+    }
 }
 
 /// A chosen kernel with its certificate.
@@ -359,7 +365,13 @@ pub fn lower(
             }
         }
     }
-    candidates.sort();
+    if opts.dsp.is_some() {
+        // An FPGA core spends one DSP block per degree and its ROMs fit block
+        // RAM at any depth up to the limit: fewest multipliers first.
+        candidates.sort_by_key(|&(bytes, seg_bits, degree)| (degree, bytes, seg_bits));
+    } else {
+        candidates.sort();
+    }
     for (bytes, seg_bits, degree) in candidates {
         progress(&format!("fit {} segments x degree {degree} ({} B)", 1 << seg_bits, bytes * channels));
         let Ok(k) = fit_piecewise(f, in_t, out_t, seg_bits, degree, opts.dsp) else {
