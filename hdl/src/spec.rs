@@ -215,7 +215,7 @@ impl CoreSpec {
                 Ok(CoreSpec::Relu(spec))
             }
             None => Err(Unsupported(format!(
-                "{} kernels have no HDL core yet (uniform piecewise polynomials, tables and the ReLU family do); \
+                "{} kernels have no HDL core yet (uniform piecewise polynomials, rationals, tables and the ReLU family do); \
                  `polyact hdl --fit` lowers a function to uniform segments",
                 act.kind.name()
             ))),

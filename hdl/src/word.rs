@@ -31,14 +31,22 @@ pub fn signed_int<const N: usize>(v: Signed<N>) -> i64 {
 
 /// A Verilog signed literal of `width` bits in two's complement hex, e.g.
 /// `32'shfffffffb` for −5 (hex avoids the `-32'sd2147483648` corner).
+/// Widths past 64 bits carry the sign (up to 128).
 pub fn lit(v: i64, width: usize) -> String {
-    let mask = if width >= 64 { u64::MAX } else { (1u64 << width) - 1 };
-    format!("{width}'sh{:x}", v as u64 & mask)
+    let mask = if width >= 128 { u128::MAX } else { (1u128 << width) - 1 };
+    format!("{width}'sh{:x}", v as i128 as u128 & mask)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn literals_are_two_complement_at_any_width() {
+        assert_eq!(lit(-5, 8), "8'shfb");
+        assert_eq!(lit(-5, 68), "68'shffffffffffffffffb");
+        assert_eq!(lit(5, 68), "68'sh5");
+    }
 
     #[test]
     fn round_trips_extremes() {

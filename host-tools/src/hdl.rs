@@ -7,6 +7,7 @@ use anyhow::{anyhow, bail, Context, Result};
 use polyact::{Activation, Model, Quant};
 use polyact_hdl::check::{reference, rust_hdl_cosim, verilog_checks, write_core};
 use polyact_hdl::dsp_core::{self, DspPlan};
+use polyact_hdl::rational_core::{self, RationalPlan};
 use polyact_hdl::synth::{synthesize, Device, SynthReport};
 use polyact_hdl::CoreSpec;
 use std::fmt::Write;
@@ -68,14 +69,23 @@ impl CoreContext {
     }
 }
 
+/// Which core a job built.
+#[derive(Clone, Debug)]
+pub enum Core {
+    /// The general pipelined core (rust-hdl stages): every polynomial, the
+    /// ReLU family, tables.
+    General(CoreSpec),
+    /// One DSP multiply-add per degree (`polyact_hdl::dsp_core`).
+    Dsp(DspPlan),
+    /// A rational (PAU) kernel (`polyact_hdl::rational_core`).
+    Rational(RationalPlan),
+}
+
 /// What the job produced.
 pub struct HdlOutcome {
-    /// The general core's description (also computed when the DSP core is built).
-    pub spec: CoreSpec,
-    /// The DSP core, when that is what was built.
-    pub dsp: Option<DspPlan>,
-    /// Bench runs of the DSP core (what, result).
-    pub dsp_benches: Vec<(String, polyact_hdl::tools::BenchResult)>,
+    pub core: Core,
+    /// Bench runs of a streaming (DSP or rational) core: (what, result).
+    pub benches: Vec<(String, polyact_hdl::tools::BenchResult)>,
     pub vectors: usize,
     pub reports: Vec<SynthReport>,
     pub lint: Option<String>,
@@ -90,18 +100,61 @@ pub fn layer_kernel<'a>(m: &Model<'a>, layer: usize) -> Result<Activation<'a>> {
 }
 
 impl HdlOutcome {
-    /// Clock cycles from an input to its output (portable variant).
-    pub fn latency(&self) -> usize {
-        match &self.dsp {
-            Some(p) => dsp_core::verilog::latency(p, false),
-            None => self.spec.latency(),
+    /// Clock cycles from an input to its output (`ecp5`: the ECP5 variant).
+    pub fn latency_on(&self, ecp5: bool) -> usize {
+        match &self.core {
+            Core::General(spec) => spec.latency(),
+            Core::Dsp(p) => dsp_core::verilog::latency(p, ecp5),
+            Core::Rational(p) => rational_core::verilog::latency(p),
         }
     }
 
+    /// Clock cycles from an input to its output (portable variant).
+    pub fn latency(&self) -> usize {
+        self.latency_on(false)
+    }
+
     pub fn describe(&self) -> String {
-        match &self.dsp {
-            Some(p) => dsp_core::verilog::describe(p),
-            None => self.spec.describe(),
+        match &self.core {
+            Core::General(spec) => spec.describe(),
+            Core::Dsp(p) => dsp_core::verilog::describe(p),
+            Core::Rational(p) => rational_core::verilog::describe(p),
+        }
+    }
+
+    /// What the checks covered, in one line (after a checked build).
+    pub fn checked(&self) -> String {
+        let n = self.vectors;
+        match &self.core {
+            Core::General(_) => format!(
+                "{n} inputs bit-exact with the runtime: rust-hdl, Icarus (portable and ECP5 variants); verilator -Wall clean"
+            ),
+            Core::Dsp(_) => format!(
+                "{n} vectors bit-exact with the runtime in Icarus ({} runs: portable and ECP5; free, stalling, \
+                 registers starting X, 0 and 1); verilator -Wall clean",
+                self.benches.len()
+            ),
+            Core::Rational(_) => format!(
+                "{n} inputs bit-exact with the runtime in Icarus ({} runs: free, stalling, registers starting X, 0 \
+                 and 1); verilator -Wall clean",
+                self.benches.len()
+            ),
+        }
+    }
+
+    /// The DSP core's plan, when that is what was built.
+    pub fn dsp(&self) -> Option<&DspPlan> {
+        match &self.core {
+            Core::Dsp(p) => Some(p),
+            _ => None,
+        }
+    }
+
+    /// The general core's description, when that is what was built.
+    pub fn general(&self) -> Option<&CoreSpec> {
+        match &self.core {
+            Core::General(s) => Some(s),
+            _ => None,
         }
     }
 }
@@ -132,15 +185,19 @@ fn dsp_plan(act: &Activation, job: &HdlJob) -> Result<Option<DspPlan>> {
     }
 }
 
-/// Build, check and report the DSP core.
-fn build_dsp(act: &Activation, plan: DspPlan, ctx: &CoreContext, job: &HdlJob, spec: CoreSpec) -> Result<HdlOutcome> {
-    let want = dsp_core::reference(act, &plan);
-    dsp_core::write(&job.out, &job.name, &plan, &want, &ctx.markdown(act)).map_err(|e| anyhow!("{e}"))?;
+/// Check a written streaming core (every bench run, Verilator) and
+/// synthesize it as the job asks.
+fn finish_streaming(
+    core: Core,
+    n_vectors: usize,
+    job: &HdlJob,
+    check: impl FnOnce() -> Result<Vec<(String, polyact_hdl::tools::BenchResult)>, String>,
+) -> Result<HdlOutcome> {
     let (mut lint, mut benches) = (None, Vec::new());
     if job.check {
-        benches = dsp_core::check(&job.out, &job.name).map_err(|e| anyhow!("{e}"))?;
+        benches = check().map_err(|e| anyhow!("{e}"))?;
         for (what, b) in &benches {
-            if b.mismatches > 0 || b.vectors != want.len() {
+            if b.mismatches > 0 || b.vectors != n_vectors {
                 bail!("Icarus bench ({what}): {} mismatches over {} vectors:\n{}", b.mismatches, b.vectors, b.log);
             }
         }
@@ -150,13 +207,30 @@ fn build_dsp(act: &Activation, plan: DspPlan, ctx: &CoreContext, job: &HdlJob, s
         }
         lint = Some(warnings);
     }
-    let mut out =
-        HdlOutcome { spec, dsp: Some(plan), dsp_benches: benches, vectors: want.len(), reports: Vec::new(), lint };
+    let mut out = HdlOutcome { core, benches, vectors: n_vectors, reports: Vec::new(), lint };
     for &d in &job.report {
         out.reports.push(synthesize(&job.out, &job.name, d).map_err(|e| anyhow!("{e}"))?);
     }
     append_synthesis(&job.out, &out)?;
     Ok(out)
+}
+
+/// Build, check and report the DSP core.
+fn build_dsp(act: &Activation, plan: DspPlan, ctx: &CoreContext, job: &HdlJob) -> Result<HdlOutcome> {
+    let want = dsp_core::reference(act, &plan);
+    dsp_core::write(&job.out, &job.name, &plan, &want, &ctx.markdown(act)).map_err(|e| anyhow!("{e}"))?;
+    finish_streaming(Core::Dsp(plan), want.len(), job, || dsp_core::check(&job.out, &job.name))
+}
+
+/// Build, check and report the rational core.
+fn build_rational(act: &Activation, ctx: &CoreContext, job: &HdlJob) -> Result<HdlOutcome> {
+    if job.lanes > 1 || job.all_channels {
+        bail!("--lanes and --all-channels: the rational core has one lane and one coefficient set (--channel)");
+    }
+    let plan = RationalPlan::new(act, job.channel).map_err(|e| anyhow!("rational core: {e}"))?;
+    let want = rational_core::reference(act, &plan);
+    rational_core::write(&job.out, &job.name, &plan, &want, &ctx.markdown(act)).map_err(|e| anyhow!("{e}"))?;
+    finish_streaming(Core::Rational(plan), want.len(), job, || rational_core::check(&job.out, &job.name))
 }
 
 fn append_synthesis(dir: &Path, out: &HdlOutcome) -> Result<()> {
@@ -173,6 +247,12 @@ pub fn build_with(act: &Activation, ctx: &CoreContext, job: &HdlJob) -> Result<H
     if !(1..=16).contains(&job.lanes) {
         bail!("--lanes {}: a core takes 1..=16", job.lanes);
     }
+    if act.as_rational().is_some() {
+        return build_rational(act, ctx, job);
+    }
+    if let Some(plan) = dsp_plan(act, job)? {
+        return build_dsp(act, plan, ctx, job);
+    }
     let mut spec = CoreSpec::from_activation(act, job.channel).map_err(|e| anyhow!("{e}"))?;
     if !(1..=32).contains(&job.chunk_bits) {
         bail!("--chunk-bits {}: must be 1..=32", job.chunk_bits);
@@ -181,9 +261,6 @@ pub fn build_with(act: &Activation, ctx: &CoreContext, job: &HdlJob) -> Result<H
         CoreSpec::Poly(p) => p.chunk_bits = job.chunk_bits,
         CoreSpec::Relu(r) => r.chunk_bits = job.chunk_bits,
         CoreSpec::Table(_) => {}
-    }
-    if let Some(plan) = dsp_plan(act, job)? {
-        return build_dsp(act, plan, ctx, job, spec);
     }
     let want = reference(act, job.channel);
     write_core(&job.out, &job.name, &spec, &want, &ctx.provenance, ctx.certificate.as_deref())
@@ -217,7 +294,7 @@ pub fn build_with(act: &Activation, ctx: &CoreContext, job: &HdlJob) -> Result<H
         lint = Some(warnings);
     }
     let mut out =
-        HdlOutcome { spec, dsp: None, dsp_benches: Vec::new(), vectors: want.len(), reports: Vec::new(), lint };
+        HdlOutcome { core: Core::General(spec), benches: Vec::new(), vectors: want.len(), reports: Vec::new(), lint };
     for &d in &job.report {
         out.reports.push(synthesize(&job.out, &job.name, d).map_err(|e| anyhow!("{e}"))?);
     }
@@ -231,10 +308,7 @@ pub fn report_table(out: &HdlOutcome) -> String {
         "| device | LUT4 | carry | FF | DSP | BRAM | Fmax (MHz) | target | latency | seed |\n|---|---|---|---|---|---|---|---|---|---|\n",
     );
     for r in &out.reports {
-        let lat = match (&out.dsp, r.device) {
-            (Some(p), Device::Ecp5_25k) => dsp_core::verilog::latency(p, true),
-            _ => out.latency(),
-        };
+        let lat = out.latency_on(r.device == Device::Ecp5_25k);
         let _ = writeln!(
             s,
             "| {} | {} | {} {} MHz | {} cycles | {} |",

@@ -8,7 +8,7 @@ use polyact::{DType, Model};
 use polyact_hdl::synth::Device;
 use polyact_hdl::CoreSpec;
 use polyact_tools::expr_parse::parse;
-use polyact_tools::hdl::{build, from_fit, from_model, layer_kernel, HdlJob, HdlOutcome};
+use polyact_tools::hdl::{build, from_fit, from_model, layer_kernel, Core, HdlJob, HdlOutcome};
 use polyact_tools::lower::{fit_function, with_runtime_kernel, FittedFunction, LowerOpts};
 use polyact_tools::model_zoo::{quantize_file_with, MODEL_FILE};
 use polyact_tools::report::write_model;
@@ -48,7 +48,7 @@ fn polyrelu_layer_of_the_digits_model_is_bit_exact() {
     let act = layer_kernel(&m, layer).unwrap();
     let out = build(&act, "digits_polyrelu", None, &job("polyrelu", vec![])).unwrap();
     assert_eq!(out.vectors, 65536);
-    assert!(matches!(out.spec, CoreSpec::Poly(_)), "{}", out.spec.describe());
+    assert!(matches!(out.general(), Some(CoreSpec::Poly(_))), "{}", out.describe());
     assert_eq!(out.lint.as_deref(), Some(""));
 }
 
@@ -58,8 +58,8 @@ fn fitted_gelu_and_tanh_with_many_segments_are_bit_exact() {
         let fitted = fit(f, DType::I16, range);
         let name = if f.starts_with("gelu") { "gelu" } else { "tanh" };
         let out = build_fit(&fitted, &job(name, vec![]));
-        let CoreSpec::Poly(p) = &out.spec else { panic!("{f}: {}", out.spec.describe()) };
-        assert!(p.seg_bits >= 3, "{f}: {}", out.spec.describe());
+        let Some(CoreSpec::Poly(p)) = out.general() else { panic!("{f}: {}", out.describe()) };
+        assert!(p.seg_bits >= 3, "{f}: {}", out.describe());
         assert!(fitted.lowered.max_err <= LowerOpts::default().error_lsb);
         assert_eq!(out.vectors, 65536);
     }
@@ -70,25 +70,25 @@ fn relu_family_and_table_cores_are_bit_exact() {
     // ReLU and LeakyReLU at int16 (every input)...
     let relu = fit("relu(x)", DType::I16, (-4.0, 4.0));
     let out = build_fit(&relu, &job("relu16", vec![]));
-    assert!(matches!(out.spec, CoreSpec::Relu(_)) && out.vectors == 65536, "{}", out.spec.describe());
+    assert!(matches!(out.general(), Some(CoreSpec::Relu(_))) && out.vectors == 65536, "{}", out.describe());
     let leaky = fit("relu(x) - 0.1*relu(-x)", DType::I16, (-3.0, 5.0));
     let out = build_fit(&leaky, &job("leaky16", vec![]));
-    let CoreSpec::Relu(r) = &out.spec else { panic!("{}", out.spec.describe()) };
+    let Some(CoreSpec::Relu(r)) = out.general() else { panic!("{}", out.describe()) };
     assert!(r.pos != r.neg, "{r:?}");
     // ...and at int8 with a zero point, where the exact table wins.
     let leaky8 = fit("relu(x) - 0.1*relu(-x)", DType::I8, (-3.0, 5.0));
     let out = build_fit(&leaky8, &job("leaky8", vec![]));
-    assert!(matches!(out.spec, CoreSpec::Table(_)) && out.vectors == 256, "{}", out.spec.describe());
+    assert!(matches!(out.general(), Some(CoreSpec::Table(_))) && out.vectors == 256, "{}", out.describe());
 }
 
 /// Item 1's limits for a small core: at most 2 DSP blocks and 300
 /// flip-flops, at most 12 cycles of latency on either family.
 fn assert_small_dsp_core(what: &str, out: &HdlOutcome) {
-    let plan = out.dsp.as_ref().unwrap_or_else(|| panic!("{what}: not a DSP core: {}", out.describe()));
+    let plan = out.dsp().unwrap_or_else(|| panic!("{what}: not a DSP core: {}", out.describe()));
     assert_eq!(out.vectors, 65536, "{what}");
     // Portable and ECP5 variants, each free-running, stalling, from X, 0 and 1.
-    assert_eq!(out.dsp_benches.len(), 2 * polyact_hdl::dsp_core::BENCH_RUNS.len(), "{what}");
-    assert!(out.dsp_benches.iter().all(|(_, b)| b.vectors == 65536 && b.mismatches == 0), "{what}");
+    assert_eq!(out.benches.len(), 2 * polyact_hdl::dsp_core::BENCH_RUNS.len(), "{what}");
+    assert!(out.benches.iter().all(|(_, b)| b.vectors == 65536 && b.mismatches == 0), "{what}");
     for ecp5 in [false, true] {
         assert!(polyact_hdl::dsp_core::verilog::latency(plan, ecp5) <= 12, "{what}: {}", out.describe());
     }
@@ -146,12 +146,33 @@ fn unsupported_kernels_and_layers_get_clear_errors() {
     let m = Model::from_bytes(&q.blob).unwrap();
     let e = layer_kernel(&m, m.n_ops() + 3).unwrap_err().to_string();
     assert!(e.contains("the model has"), "{e}");
-    // PAU at int16 lowers to an exact rational kernel: no core for it yet.
+    // The rational core takes one coefficient set, one lane.
     let (_, q16) = polyact_tools::model_zoo::quantize_example(&dir, DType::I16).unwrap();
     let m16 = Model::from_bytes(&q16.blob).unwrap();
     let act = (0..m16.n_ops())
         .find_map(|i| layer_kernel(&m16, i).ok().filter(|a| a.kind == polyact::activation::KernelKind::Rational))
         .expect("the int16 PAU model lowers its activations to rational kernels");
-    let e = build(&act, "pau", None, &job("pau", vec![])).err().map(|e| e.to_string()).unwrap_or_default();
-    assert!(e.contains("rational kernels have no HDL core"), "{e}");
+    let e = build(&act, "pau", None, &HdlJob { lanes: 2, ..job("pau_lanes", vec![]) }).err().unwrap().to_string();
+    assert!(e.contains("rational core has one lane"), "{e}");
+}
+
+/// A PAU layer of the int16 digits model (an exact rational kernel, safe
+/// denominator): the rational core on every input, from any start state,
+/// with stalls. (Its synthesis takes minutes: `cargo xtask fpga-core-table`.)
+#[test]
+fn pau_layer_of_the_digits_model_is_a_bit_exact_rational_core() {
+    let dir: PathBuf = Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/digits_pau");
+    let (_, q) = polyact_tools::model_zoo::quantize_example(&dir, DType::I16).unwrap();
+    let m = Model::from_bytes(&q.blob).unwrap();
+    let layer = (0..m.n_ops())
+        .find(|&i| layer_kernel(&m, i).is_ok_and(|a| a.kind == polyact::activation::KernelKind::Rational))
+        .unwrap();
+    let act = layer_kernel(&m, layer).unwrap();
+    let out = build(&act, "digits_pau", None, &job("pau16", vec![])).unwrap();
+    let Core::Rational(plan) = &out.core else { panic!("{}", out.describe()) };
+    assert!(plan.num.steps.len() >= 2 && plan.den.steps.len() >= 2, "{}", out.describe());
+    assert_eq!(out.vectors, 65536);
+    assert_eq!(out.benches.len(), polyact_hdl::stream::bench::BENCH_RUNS.len());
+    assert!(out.benches.iter().all(|(_, b)| b.vectors == 65536 && b.mismatches == 0));
+    assert_eq!(out.lint.as_deref(), Some(""));
 }

@@ -15,6 +15,8 @@
 //! - `models-table`: regenerate the results table in models/README.md.
 //! - `cortex-table`: regenerate the Cortex-M tables in BENCHMARKS.md.
 //! - `fuzz-table`: run the host fuzz targets, regenerate their table in BENCHMARKS.md.
+//! - `fpga-network-table`, `fpga-core-table`: build, check and synthesize the
+//!   FPGA networks and activation cores, regenerate their tables in BENCHMARKS.md.
 
 mod package;
 
@@ -316,8 +318,12 @@ fn main() {
             setup();
             run("cargo", &["run", "--release", "-p", "polyact-tools", "--example", "fpga_network_table"])
         }
+        "fpga-core-table" => {
+            setup();
+            run("cargo", &["run", "--release", "-p", "polyact-tools", "--example", "fpga_core_table"])
+        }
         _ => {
-            eprintln!("usage: cargo xtask <setup|test|thumb|demo|package|bench|models-table|cortex-table|tflite-table|lowering-table|fuzz-table|fpga-network-table>");
+            eprintln!("usage: cargo xtask <setup|test|thumb|demo|package|bench|models-table|cortex-table|tflite-table|lowering-table|fuzz-table|fpga-network-table|fpga-core-table>");
             exit(2)
         }
     }

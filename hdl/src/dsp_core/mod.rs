@@ -2,16 +2,18 @@
 //! because the runtime's Horner step rounds half up (`docs/ARITHMETIC.md` §4)
 //! and the fitter keeps the accumulators within a DSP block's widths
 //! (`polyact::writer::DspLimits`). [`plan`] proves a kernel fits on every
-//! input, [`verilog`] writes the core, [`bench`] its self-checking bench.
+//! input, [`verilog`] writes the core, `crate::stream::bench` its self-checking bench.
 //! Kernels that do not fit get the general core (`crate::poly_core`).
 
-pub mod bench;
 pub mod plan;
 pub mod readme;
 pub mod rom;
 pub mod verilog;
 
+pub use crate::stream::bench::BENCH_RUNS;
 pub use plan::DspPlan;
+
+use crate::stream::bench;
 
 use polyact::Activation;
 
@@ -35,19 +37,11 @@ pub fn write(
         std::fs::write(dir.join(file), text).map_err(|e| format!("{}: {e}", dir.join(file).display()))
     };
     put(&format!("{name}.v"), verilog::verilog(plan, name))?;
-    put(&format!("{name}_tb.v"), bench::testbench(plan, name, vectors.len()))?;
+    put(&format!("{name}_tb.v"), bench::testbench(&plan.bench_shape(), name, vectors.len()))?;
     put(bench::VECTORS_FILE, bench::vectors_hex(vectors))?;
     put(crate::emit::ECP5_MODELS_FILE, crate::emit::mult18x18d_model())?;
     put("README.md", readme::readme(plan, name, context))
 }
-
-/// The bench runs [`check`] makes: (what, defines).
-pub const BENCH_RUNS: [(&str, &[&str]); 4] = [
-    ("free-running, registers start unknown (X)", &[]),
-    ("random clock enable and in_valid", &["POLYACT_STALLS"]),
-    ("all registers start at 0", &["POLYACT_START_STATE=0"]),
-    ("all registers start at 1, stalling", &["POLYACT_START_STATE=(~0)", "POLYACT_STALLS"]),
-];
 
 /// Every bench run on both variants (portable, ECP5), in order.
 pub fn check(dir: &std::path::Path, name: &str) -> Result<Vec<(String, crate::tools::BenchResult)>, String> {

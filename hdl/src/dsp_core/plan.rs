@@ -203,6 +203,18 @@ impl DspPlan {
     }
 
     /// Bits of the `channel` input (0 with one coefficient set).
+    /// What the streaming bench drives and checks.
+    pub fn bench_shape(&self) -> crate::stream::bench::BenchShape {
+        crate::stream::bench::BenchShape {
+            in_bits: self.in_bits,
+            out_bits: self.out_bits,
+            lanes: self.lanes,
+            channel_bits: self.channel_bits(),
+            latency: super::verilog::latency(self, false),
+            latency_ecp5: super::verilog::latency(self, true),
+        }
+    }
+
     pub fn channel_bits(&self) -> usize {
         if self.sets <= 1 {
             0

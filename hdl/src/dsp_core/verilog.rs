@@ -9,6 +9,7 @@
 
 use super::plan::DspPlan;
 use super::rom::rom;
+use crate::stream::{chain, sext, with_start_state};
 use crate::word::lit;
 use std::fmt::Write;
 
@@ -33,28 +34,6 @@ fn operand_edge(i: usize, ecp5: bool) -> usize {
 /// the output register loads at this edge.
 pub fn latency(plan: &DspPlan, ecp5: bool) -> usize {
     3 + plan.degree() * step_clocks(ecp5)
-}
-
-/// A register chain `{p}_1 .. {p}_d` behind `din`, loaded while `ce`; returns
-/// (Verilog, name of the stage `k`, for k in 0..=d).
-fn chain(p: &str, din: &str, width: usize, d: usize) -> (String, Vec<String>) {
-    let mut v = String::new();
-    let mut names = vec![din.to_string()];
-    for k in 1..=d {
-        let _ = writeln!(v, "reg [{}:0] {p}_{k};", width - 1);
-        let _ = writeln!(v, "always @(posedge clock) if (ce) {p}_{k} <= {};", names[k - 1]);
-        names.push(format!("{p}_{k}"));
-    }
-    (v, names)
-}
-
-/// `{w}` sign-extended to `to` bits (`w` is `from` bits wide).
-fn sext(w: &str, from: usize, to: usize) -> String {
-    if from >= to {
-        w.to_string()
-    } else {
-        format!("{{{{{}{{{w}[{}]}}}}, {w}}}", to - from, from - 1)
-    }
 }
 
 /// The multiply-add of step `i` in lane `l`: `s = a·r + {word, low}`.
@@ -220,23 +199,6 @@ fn lane(plan: &DspPlan, n: usize, x: &str, ch: Option<&str>, y: &str) -> String 
     };
     let _ = writeln!(v, "reg [{}:0] {l}y;\nalways @(posedge clock) if (ce) {l}y <= {out};\nassign {y} = {l}y;", ob - 1);
     v
-}
-
-/// After every `reg` declaration, an `initial` that forces it to
-/// `` `POLYACT_START_STATE `` when a bench defines it (all zeros, all ones).
-fn with_start_state(body: &str) -> String {
-    let mut out = String::with_capacity(body.len() * 2);
-    for line in body.lines() {
-        out += line;
-        out.push('\n');
-        let Some(decl) = line.strip_prefix("reg ") else { continue };
-        let decl = decl.trim_start_matches("signed ");
-        let decl = if decl.starts_with('[') { decl.split_once("] ").map_or(decl, |x| x.1) } else { decl };
-        let names: Vec<&str> = decl.trim_end_matches(';').split(',').map(|n| n.trim()).collect();
-        let inits: String = names.iter().map(|n| format!(" {n} = `POLYACT_START_STATE;")).collect();
-        let _ = writeln!(out, "`ifdef POLYACT_START_STATE\ninitial begin{inits} end\n`endif");
-    }
-    out
 }
 
 /// The core, module `name`.

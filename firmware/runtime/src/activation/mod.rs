@@ -228,6 +228,14 @@ impl<'a> Activation<'a> {
         }
     }
 
+    /// The rational (PAU) description, for code generators (HDL).
+    pub fn as_rational(&self) -> Option<&Rational<'a>> {
+        match &self.imp {
+            Imp::Rational(k) => Some(k),
+            _ => None,
+        }
+    }
+
     /// The single-branch requantize-and-clamp description (ReLU, ReLU6, HeLU), for code generators.
     pub fn as_linear_clamp(&self) -> Option<&LinearClamp> {
         match &self.imp {

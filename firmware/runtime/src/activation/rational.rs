@@ -111,6 +111,21 @@ impl<'a> Rational<'a> {
         Ok(Rational { deg_p, deg_q, pre_shift: pre_shift as u32, mode, num_shifts, den_shifts, num, den })
     }
 
+    /// Numerator coefficient `p[j]` of channel set `c` (`j ≤ deg_p`).
+    pub fn num_coef(&self, c: usize, j: usize) -> i32 {
+        crate::dtype::le_i32(self.num, c * (self.deg_p + 1) + j)
+    }
+
+    /// Denominator coefficient `d[j]` of channel set `c` (`j ≤ deg_q`).
+    pub fn den_coef(&self, c: usize, j: usize) -> i64 {
+        le_i64(self.den, c * (self.deg_q + 2) + 1 + j)
+    }
+
+    /// The denominator's floor (`≥ 1`) of channel set `c`.
+    pub fn den_floor(&self, c: usize) -> i64 {
+        le_i64(self.den, c * (self.deg_q + 2))
+    }
+
     /// The denominator `floor + |D(u)|` of input `t = x − zp_in` (always ≥ 1).
     #[inline(always)]
     pub fn denominator(&self, t: i32, c: usize) -> i64 {

@@ -1,4 +1,4 @@
-//! A self-checking Icarus bench for the DSP core: every vector through every
+//! A self-checking Icarus bench for a streaming core: every vector through every
 //! lane, the clock enable and `in_valid` optionally stalling at random
 //! (`POLYACT_STALLS`), the registers optionally forced to a start state
 //! (`POLYACT_START_STATE`). It checks, on every clock-enabled edge from the
@@ -6,8 +6,6 @@
 //! `in_valid` and the runtime's outputs, that a disabled clock holds them, and
 //! that every vector came out once.
 
-use super::plan::DspPlan;
-use super::verilog::latency;
 use crate::emit::TB_SUMMARY;
 use std::fmt::Write;
 
@@ -23,8 +21,29 @@ pub fn vectors_hex(vectors: &[(usize, i64, i64)]) -> String {
     s
 }
 
-pub fn testbench(plan: &DspPlan, name: &str, n_vectors: usize) -> String {
-    let (ib, ob, lanes, cb) = (plan.in_bits, plan.out_bits, plan.lanes, plan.channel_bits());
+/// The ports and timing the bench drives and checks.
+#[derive(Clone, Copy, Debug)]
+pub struct BenchShape {
+    pub in_bits: usize,
+    pub out_bits: usize,
+    pub lanes: usize,
+    /// Width of each lane's `channel` input (0: no `channel` port).
+    pub channel_bits: usize,
+    /// Clock-enabled edges from `x` to `y`: portable and ECP5 variants.
+    pub latency: usize,
+    pub latency_ecp5: usize,
+}
+
+/// The bench runs a full check makes: (what, defines).
+pub const BENCH_RUNS: [(&str, &[&str]); 4] = [
+    ("free-running, registers start unknown (X)", &[]),
+    ("random clock enable and in_valid", &["POLYACT_STALLS"]),
+    ("all registers start at 0", &["POLYACT_START_STATE=0"]),
+    ("all registers start at 1, stalling", &["POLYACT_START_STATE=(~0)", "POLYACT_STALLS"]),
+];
+
+pub fn testbench(shape: &BenchShape, name: &str, n_vectors: usize) -> String {
+    let BenchShape { in_bits: ib, out_bits: ob, lanes, channel_bits: cb, .. } = *shape;
     let mut drive = String::new();
     let mut check = String::new();
     for k in 0..lanes {
@@ -118,8 +137,8 @@ module {name}_tb;
   end
 endmodule
 "#,
-        lat_g = latency(plan, false),
-        lat_e = latency(plan, true),
+        lat_g = shape.latency,
+        lat_e = shape.latency_ecp5,
         xm = lanes * ib - 1,
         ym = lanes * ob - 1,
     )
