@@ -146,6 +146,27 @@ pub const ECP5_MODELS_FILE: &str = "ecp5_sim_models.v";
 /// operands; optional input and output registers on `CLK0`), so the ECP5
 /// variant of a core can be simulated too. Not for synthesis: yosys maps the
 /// real primitive.
+/// An ECP5 MULT18X18D with its input and output registers (clock enable
+/// `ce`): wires `{p}_ma`, `{p}_mb` take the 18-bit signed operands `a18`,
+/// `b18`; their product is `{p}_mp` (36 bits) two enabled edges later.
+pub fn mult18x18d_cell(p: &str, a18: &str, b18: &str) -> String {
+    let pins = |port: &str, n: usize, src: &str| {
+        (0..n).map(|b| format!(".{port}{b}({src}[{b}])")).collect::<Vec<_>>().join(", ")
+    };
+    format!(
+        "wire [17:0] {p}_ma = {a18};\nwire [17:0] {p}_mb = {b18};\nwire [35:0] {p}_mp;\n\
+         MULT18X18D #(.REG_INPUTA_CLK(\"CLK0\"), .REG_INPUTB_CLK(\"CLK0\"), .REG_OUTPUT_CLK(\"CLK0\"), .GSR(\"DISABLED\")) {p}_cell (\n  \
+         {pa}, {pb}, {pc},\n  \
+         .SIGNEDA(1'b1), .SIGNEDB(1'b1), .SOURCEA(1'b0), .SOURCEB(1'b0),\n  \
+         .CLK0(clock), .CLK1(1'b0), .CLK2(1'b0), .CLK3(1'b0), .CE0(ce), .CE1(1'b1), .CE2(1'b1), .CE3(1'b1),\n  \
+         .RST0(1'b0), .RST1(1'b0), .RST2(1'b0), .RST3(1'b0), {pp});\n",
+        pa = pins("A", 18, &format!("{p}_ma")),
+        pb = pins("B", 18, &format!("{p}_mb")),
+        pc = (0..18).map(|b| format!(".C{b}(1'b0)")).collect::<Vec<_>>().join(", "),
+        pp = pins("P", 36, &format!("{p}_mp")),
+    )
+}
+
 pub fn mult18x18d_model() -> String {
     let pins = |p: &str, n: usize| (0..n).map(|i| format!("{p}{i}")).collect::<Vec<_>>();
     let bus = |p: &str, n: usize| format!("{{{}}}", pins(p, n).into_iter().rev().collect::<Vec<_>>().join(", "));

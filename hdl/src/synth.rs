@@ -25,6 +25,14 @@ impl Device {
         }
     }
 
+    /// DSP multiplier blocks on the device (and the cell that counts them).
+    pub fn dsp_capacity(self) -> (usize, &'static str) {
+        match self {
+            Device::Ice40Up5k => (8, "SB_MAC16"),
+            Device::Ecp5_25k => (28, "MULT18X18D"),
+        }
+    }
+
     /// The clock the place-and-route aims for (the targets we publish).
     pub fn target_mhz(self) -> f64 {
         match self {
@@ -168,6 +176,14 @@ pub fn synthesize_flow(dir: &Path, name: &str, device: Device, flow: Flow) -> Re
         "yosys",
     )?;
     let stat = std::fs::read_to_string(dir.join(&stat_file)).map_err(|e| format!("yosys wrote no statistics: {e}"))?;
+    let (capacity, cell) = device.dsp_capacity();
+    let dsps = cells(&stat, &[cell]);
+    if dsps > capacity {
+        return Err(format!(
+            "{name} needs {dsps} {cell} multipliers and the {device} has {capacity}: it does not fit \
+             (`--device` picks the devices to report on)"
+        ));
+    }
     // Placement is seeded: try up to PNR_SEEDS seeds in order and keep the
     // first that meets the target (else the fastest) — ordinary timing
     // closure, and deterministic. The seed goes into the report.

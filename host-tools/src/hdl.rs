@@ -105,7 +105,7 @@ impl HdlOutcome {
         match &self.core {
             Core::General(spec) => spec.latency(),
             Core::Dsp(p) => dsp_core::verilog::latency(p, ecp5),
-            Core::Rational(p) => rational_core::verilog::latency(p),
+            Core::Rational(p) => rational_core::verilog::latency(p, ecp5),
         }
     }
 
@@ -135,8 +135,8 @@ impl HdlOutcome {
                 self.benches.len()
             ),
             Core::Rational(_) => format!(
-                "{n} inputs bit-exact with the runtime in Icarus ({} runs: free, stalling, registers starting X, 0 \
-                 and 1); verilator -Wall clean",
+                "{n} inputs bit-exact with the runtime in Icarus ({} runs: portable and ECP5; free, stalling, \
+                 registers starting X, 0 and 1); verilator -Wall clean",
                 self.benches.len()
             ),
         }

@@ -172,7 +172,7 @@ fn pau_layer_of_the_digits_model_is_a_bit_exact_rational_core() {
     let Core::Rational(plan) = &out.core else { panic!("{}", out.describe()) };
     assert!(plan.num.steps.len() >= 2 && plan.den.steps.len() >= 2, "{}", out.describe());
     assert_eq!(out.vectors, 65536);
-    assert_eq!(out.benches.len(), polyact_hdl::stream::bench::BENCH_RUNS.len());
+    assert_eq!(out.benches.len(), 2 * polyact_hdl::stream::bench::BENCH_RUNS.len());
     assert!(out.benches.iter().all(|(_, b)| b.vectors == 65536 && b.mismatches == 0));
     assert_eq!(out.lint.as_deref(), Some(""));
 }

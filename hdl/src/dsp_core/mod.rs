@@ -45,14 +45,7 @@ pub fn write(
 
 /// Every bench run on both variants (portable, ECP5), in order.
 pub fn check(dir: &std::path::Path, name: &str) -> Result<Vec<(String, crate::tools::BenchResult)>, String> {
-    use crate::tools::{icarus_with, Variant};
-    let mut out = Vec::new();
-    for (variant, vname) in [(Variant::Generic, "portable"), (Variant::Ecp5, "ECP5")] {
-        for (what, defines) in BENCH_RUNS {
-            out.push((format!("{vname}, {what}"), icarus_with(dir, name, variant, defines)?));
-        }
-    }
-    Ok(out)
+    bench::check_variants(dir, name)
 }
 
 #[cfg(test)]

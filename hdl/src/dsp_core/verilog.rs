@@ -49,32 +49,18 @@ fn step(plan: &DspPlan, l: &str, i: usize, a: &str, r: &str, k_gen: &str, k_ecp5
             format!("$signed({{{word}, {}}})", lit(st.low, sh).replace("'sh", "'h"))
         }
     };
-    let pins = |port: &str, n: usize, src: &str| {
-        (0..n).map(|b| format!(".{port}{b}({src}[{b}])")).collect::<Vec<_>>().join(", ")
-    };
     let mut v = String::new();
     let _ = writeln!(v, "reg signed [{}:0] {p};", sb - 1);
     let _ = write!(
         v,
-        "`ifdef POLYACT_ECP5\n\
-         wire [17:0] {p}_ma = {a18};\nwire [17:0] {p}_mb = {r18};\nwire [35:0] {p}_mp;\n\
-         MULT18X18D #(.REG_INPUTA_CLK(\"CLK0\"), .REG_INPUTB_CLK(\"CLK0\"), .REG_OUTPUT_CLK(\"CLK0\"), .GSR(\"DISABLED\")) {p}_cell (\n  \
-         {pa}, {pb}, {pc},\n  \
-         .SIGNEDA(1'b1), .SIGNEDB(1'b1), .SOURCEA(1'b0), .SOURCEB(1'b0),\n  \
-         .CLK0(clock), .CLK1(1'b0), .CLK2(1'b0), .CLK3(1'b0), .CE0(ce), .CE1(1'b1), .CE2(1'b1), .CE3(1'b1),\n  \
-         .RST0(1'b0), .RST1(1'b0), .RST2(1'b0), .RST3(1'b0), {pp});\n\
+        "`ifdef POLYACT_ECP5\n{cell}\
          always @(posedge clock) if (ce) {p} <= $signed({p}_mp[{sm}:0]) + {kecp};\n\
          `else\n\
          reg signed [{am}:0] {p}_a;\nreg signed [{rm}:0] {p}_r;\nreg signed [{sm}:0] {p}_k;\n\
          always @(posedge clock) if (ce) begin\n  {p}_a <= {a};\n  {p}_r <= {r};\n  {p}_k <= {kgen};\n  \
          {p} <= {p}_a * {p}_r + {p}_k;\nend\n\
          `endif\n",
-        a18 = sext(a, ab, 18),
-        r18 = sext(r, rb, 18),
-        pa = pins("A", 18, &format!("{p}_ma")),
-        pb = pins("B", 18, &format!("{p}_mb")),
-        pc = (0..18).map(|b| format!(".C{b}(1'b0)")).collect::<Vec<_>>().join(", "),
-        pp = pins("P", 36, &format!("{p}_mp")),
+        cell = crate::emit::mult18x18d_cell(&p, &sext(a, ab, 18), &sext(r, rb, 18)),
         sm = sb - 1,
         am = ab - 1,
         rm = rb - 1,

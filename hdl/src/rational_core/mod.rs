@@ -10,7 +10,7 @@ pub mod verilog;
 
 pub use plan::RationalPlan;
 
-use crate::stream::bench::{self, BenchShape, BENCH_RUNS};
+use crate::stream::bench::{self, BenchShape};
 use polyact::Activation;
 
 /// Every input with the runtime's output: `(0, x, y)` (one coefficient set).
@@ -20,17 +20,15 @@ pub fn reference(act: &Activation, plan: &RationalPlan) -> Vec<(usize, i64, i64)
 }
 
 impl RationalPlan {
-    /// What the streaming bench drives and checks (one variant: the core
-    /// instantiates no device primitive).
+    /// What the streaming bench drives and checks.
     pub fn bench_shape(&self) -> BenchShape {
-        let l = verilog::latency(self);
         BenchShape {
             in_bits: self.in_bits,
             out_bits: self.out_bits,
             lanes: 1,
             channel_bits: 0,
-            latency: l,
-            latency_ecp5: l,
+            latency: verilog::latency(self, false),
+            latency_ecp5: verilog::latency(self, true),
         }
     }
 }
@@ -51,22 +49,20 @@ pub fn write(
     put(&format!("{name}.v"), verilog::verilog(plan, name))?;
     put(&format!("{name}_tb.v"), bench::testbench(&plan.bench_shape(), name, vectors.len()))?;
     put(bench::VECTORS_FILE, bench::vectors_hex(vectors))?;
+    put(crate::emit::ECP5_MODELS_FILE, crate::emit::mult18x18d_model())?;
     put("README.md", readme::readme(plan, name, context))
 }
 
-/// Every bench run ([`BENCH_RUNS`]): free, stalling, from 0 and from 1.
+/// Every bench run ([`bench::BENCH_RUNS`]: free, stalling, from X, 0 and 1) on
+/// both variants (portable, ECP5), in order.
 pub fn check(dir: &std::path::Path, name: &str) -> Result<Vec<(String, crate::tools::BenchResult)>, String> {
-    BENCH_RUNS
-        .iter()
-        .map(|(what, defines)| {
-            Ok((what.to_string(), crate::tools::icarus_with(dir, name, crate::tools::Variant::Generic, defines)?))
-        })
-        .collect()
+    crate::stream::bench::check_variants(dir, name)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::stream::bench::BENCH_RUNS;
     use polyact::activation::DenMode;
     use polyact::writer::{encode_rational, kernel_io, kernel_model, KernelDef};
     use polyact::{DType, Model, Quant};
@@ -98,7 +94,7 @@ mod tests {
         write(&dir, "pau8", &plan, &want, "A PAU at int8.").unwrap();
         assert_eq!(crate::tools::verilator_lint(&dir, "pau8").unwrap(), "");
         let runs = check(&dir, "pau8").unwrap();
-        assert_eq!(runs.len(), BENCH_RUNS.len());
+        assert_eq!(runs.len(), 2 * BENCH_RUNS.len());
         for (what, r) in runs {
             assert_eq!((r.vectors, r.mismatches), (256, 0), "{what}:\n{}", r.log);
         }

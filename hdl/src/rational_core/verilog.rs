@@ -15,21 +15,29 @@ use crate::word::lit;
 use std::fmt::Write;
 
 /// Clocks per Horner step: the partial products (multiplicands split into
-/// 17-bit pieces, one DSP block each), their sum, then the rounding add and
+/// 17-bit pieces, one DSP block each; on ECP5 a MULT18X18D with its input
+/// and output registers, as routing into and out of an unregistered block
+/// alone takes most of a 10 ns cycle), their sum, then the rounding add and
 /// the clamp.
-const STEP_CLOCKS: usize = 3;
+fn step_clocks(ecp5: bool) -> usize {
+    if ecp5 {
+        4
+    } else {
+        3
+    }
+}
 
 /// Multiplicand bits per DSP piece below the top one (18 × 18 signed blocks).
 const PIECE_BITS: usize = 17;
 
 /// Edges from `x` sampled to the end of the longer recurrence.
-fn horner_end(plan: &RationalPlan) -> usize {
-    2 + STEP_CLOCKS * plan.num.steps.len().max(plan.den.steps.len())
+fn horner_end(plan: &RationalPlan, ecp5: bool) -> usize {
+    2 + step_clocks(ecp5) * plan.num.steps.len().max(plan.den.steps.len())
 }
 
 /// Clock-enabled edges from `x` sampled to its `y` on the outputs.
-pub fn latency(plan: &RationalPlan) -> usize {
-    horner_end(plan) + 5 + plan.q_bits
+pub fn latency(plan: &RationalPlan, ecp5: bool) -> usize {
+    horner_end(plan, ecp5) + 5 + plan.q_bits
 }
 
 /// Width of the denominator's operand `u` (`|t|` needs one more bit).
@@ -40,7 +48,7 @@ fn u_bits(plan: &RationalPlan) -> usize {
 /// One recurrence with operand chain `ops` (`ops[k]` is sampled at edge
 /// `3 + k`) of width `ub`, prefix `p`; returns (Verilog, the result word and
 /// its width).
-fn horner(h: &HornerPlan, p: &str, ops: &[String], ub: usize) -> (String, String, usize) {
+fn horner(h: &HornerPlan, p: &str, ops: &[String], ub: usize, ecp5: bool) -> (String, String, usize) {
     let mut v = String::new();
     let _ = writeln!(v, "wire signed [{}:0] {p}_a0 = {};", h.lead_bits - 1, lit(h.lead, h.lead_bits));
     let mut a = format!("{p}_a0");
@@ -59,8 +67,22 @@ fn horner(h: &HornerPlan, p: &str, ops: &[String], ub: usize) -> (String, String
                 (format!("$signed({{1'b0, {a}[{}:{lo}]}})", lo + PIECE_BITS - 1), PIECE_BITS + 1)
             };
             let q = format!("{p}_q{i}_{k}");
-            let _ = writeln!(v, "reg signed [{}:0] {q};", w + ub - 1);
-            let _ = writeln!(v, "always @(posedge clock) if (ce) {q} <= {piece} * {};", ops[STEP_CLOCKS * i]);
+            let op = &ops[step_clocks(ecp5) * i];
+            if ecp5 {
+                // The piece and the operand as 18-bit signed words, named so
+                // they can be sign-extended.
+                let _ = writeln!(v, "wire signed [{}:0] {q}_x = {piece};", w - 1);
+                let _ = writeln!(v, "wire signed [{}:0] {q}_o = {op};", ub - 1);
+                v += &crate::emit::mult18x18d_cell(
+                    &q,
+                    &sext(&format!("{q}_x"), w, 18),
+                    &sext(&format!("{q}_o"), ub, 18),
+                );
+                let _ = writeln!(v, "wire signed [{}:0] {q} = $signed({q}_mp[{}:0]);", w + ub - 1, w + ub - 1);
+            } else {
+                let _ = writeln!(v, "reg signed [{}:0] {q};", w + ub - 1);
+                let _ = writeln!(v, "always @(posedge clock) if (ce) {q} <= {piece} * {op};");
+            }
             let _ = writeln!(v, "wire signed [{}:0] {q}_e = {};", pb - 1, resize(&q, w + ub, pb));
             terms.push(if lo == 0 { format!("{q}_e") } else { format!("({q}_e <<< {lo})") });
         }
@@ -101,11 +123,11 @@ fn horner(h: &HornerPlan, p: &str, ops: &[String], ub: usize) -> (String, String
     (v, a, h.result_bits())
 }
 
-/// The core, module `name`.
-pub fn verilog(plan: &RationalPlan, name: &str) -> String {
+/// The module body of one variant (`ecp5`: MULT18X18D cells).
+fn body(plan: &RationalPlan, ecp5: bool) -> String {
     let (ib, ob) = (plan.in_bits, plan.out_bits);
-    let lat = latency(plan);
-    let end = horner_end(plan);
+    let lat = latency(plan, ecp5);
+    let end = horner_end(plan, ecp5);
     let mut b = String::new();
     let (vv, vs) = chain("v", "in_valid", 1, lat);
     b += &vv;
@@ -123,13 +145,13 @@ pub fn verilog(plan: &RationalPlan, name: &str) -> String {
     b += &uv;
     let signed = |names: &[String]| -> Vec<String> { names.iter().map(|n| format!("$signed({n})")).collect() };
     // Recurrences: the operand sampled at edge 3 + k is the chain's stage 1 + k.
-    let (nv, num, nb) = horner(&plan.num, "n", &signed(&ts[1..]), tb);
-    let (dv, d, db) = horner(&plan.den, "d", &signed(&us[1..]), ub);
+    let (nv, num, nb) = horner(&plan.num, "n", &signed(&ts[1..]), tb, ecp5);
+    let (dv, d, db) = horner(&plan.den, "d", &signed(&us[1..]), ub, ecp5);
     b += &nv;
     b += &dv;
     // Align both results to edge `end`.
     let align = |b: &mut String, p: &str, w: &str, bits: usize, steps: usize| -> String {
-        let delay = end - (2 + STEP_CLOCKS * steps);
+        let delay = end - (2 + step_clocks(ecp5) * steps);
         if steps == 0 || delay == 0 {
             return w.to_string();
         }
@@ -245,17 +267,27 @@ pub fn verilog(plan: &RationalPlan, name: &str) -> String {
         olo = lit(plan.out_lo, ob),
         ohi = lit(plan.out_hi, ob),
     );
+    with_start_state(&b)
+}
+
+/// The core, module `name`: the portable body, or with `POLYACT_ECP5` the
+/// one built on MULT18X18D cells.
+pub fn verilog(plan: &RationalPlan, name: &str) -> String {
+    let (ib, ob) = (plan.in_bits, plan.out_bits);
     format!(
         "// {name}: {desc}.\n\
-         // Latency {lat} clock-enabled cycles, one result per clock.\n\
+         // Latency {lat} clock-enabled cycles ({lat5} with POLYACT_ECP5), one result per clock.\n\
          // Generated by polyact-hdl; pipeline words carry bits a later stage may not use.\n\
          /* verilator lint_off UNUSEDSIGNAL */\n`timescale 1ns/1ps\n\
          module {name} (\n  input clock,\n  input ce,\n  input in_valid,\n  input [{xm}:0] x,\n  \
-         output out_valid,\n  output [{om}:0] y\n);\n{body}endmodule\n",
+         output out_valid,\n  output [{om}:0] y\n);\n`ifdef POLYACT_ECP5\n{ecp5}`else\n{generic}`endif\nendmodule\n",
         desc = describe(plan),
+        lat = latency(plan, false),
+        lat5 = latency(plan, true),
         xm = ib - 1,
         om = ob - 1,
-        body = with_start_state(&b),
+        ecp5 = body(plan, true),
+        generic = body(plan, false),
     )
 }
 

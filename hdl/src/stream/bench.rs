@@ -42,6 +42,19 @@ pub const BENCH_RUNS: [(&str, &[&str]); 4] = [
     ("all registers start at 1, stalling", &["POLYACT_START_STATE=(~0)", "POLYACT_STALLS"]),
 ];
 
+/// Every [`BENCH_RUNS`] run of the bench in `dir` on both variants
+/// (portable, ECP5), in order: (what, result).
+pub fn check_variants(dir: &std::path::Path, name: &str) -> Result<Vec<(String, crate::tools::BenchResult)>, String> {
+    use crate::tools::{icarus_with, Variant};
+    let mut out = Vec::new();
+    for (variant, vname) in [(Variant::Generic, "portable"), (Variant::Ecp5, "ECP5")] {
+        for (what, defines) in BENCH_RUNS {
+            out.push((format!("{vname}, {what}"), icarus_with(dir, name, variant, defines)?));
+        }
+    }
+    Ok(out)
+}
+
 pub fn testbench(shape: &BenchShape, name: &str, n_vectors: usize) -> String {
     let BenchShape { in_bits: ib, out_bits: ob, lanes, channel_bits: cb, .. } = *shape;
     let mut drive = String::new();

@@ -65,6 +65,30 @@ pub struct Args {
     /// Synthesize (yosys) and place-and-route (nextpnr) for iCE40 UP5K and ECP5-25k.
     #[arg(long)]
     pub report: bool,
+    /// With --report: only these devices (repeatable; default both).
+    #[arg(long, value_enum, requires = "report")]
+    pub device: Vec<DeviceArg>,
+}
+
+/// A device `--report` synthesizes for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum DeviceArg {
+    /// iCE40 UP5K (SG48).
+    Ice40,
+    /// ECP5 LFE5U-25F (CABGA256).
+    Ecp5,
+}
+
+/// The devices `--report` (and `--device`) ask for.
+fn report_devices(report: bool, device: &[DeviceArg]) -> Vec<Device> {
+    match (report, device.is_empty()) {
+        (false, _) => Vec::new(),
+        (true, true) => Device::ALL.to_vec(),
+        (true, false) => Device::ALL
+            .into_iter()
+            .filter(|d| device.contains(&if *d == Device::Ice40Up5k { DeviceArg::Ice40 } else { DeviceArg::Ecp5 }))
+            .collect(),
+    }
 }
 
 /// [`FitArgs`] for `hdl`, where they apply only with `--fit`.
@@ -111,7 +135,7 @@ pub fn run(args: Args) -> Result<()> {
 }
 
 /// `polyact hdl MODEL.pam -o DIR`: the whole network.
-fn network(Args { model, lanes, inputs, max_inputs, out, name, no_check, report, .. }: Args) -> Result<()> {
+fn network(Args { model, lanes, inputs, max_inputs, out, name, no_check, report, device, .. }: Args) -> Result<()> {
     let model = model.context("a model is needed")?;
     let stem = model.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
     let job = NetJob {
@@ -121,7 +145,7 @@ fn network(Args { model, lanes, inputs, max_inputs, out, name, no_check, report,
         inputs,
         max_inputs,
         check: !no_check,
-        report: if report { Device::ALL.to_vec() } else { Vec::new() },
+        report: report_devices(report, &device),
     };
     let o = build_network(&model, &job)?;
     out_raw!("{}", o.describe);
@@ -162,6 +186,7 @@ fn core(
         chunk_bits,
         no_check,
         report,
+        device,
         ..
     }: Args,
 ) -> Result<()> {
@@ -178,7 +203,7 @@ fn core(
         channel,
         chunk_bits,
         check: !no_check,
-        report: if report { Device::ALL.to_vec() } else { Vec::new() },
+        report: report_devices(report, &device),
     };
     let outcome = match (model, fit) {
         (Some(model), _) => {
