@@ -31,16 +31,8 @@ pub fn write(
     vectors: &[(usize, i64, i64)],
     context: &str,
 ) -> Result<(), String> {
-    crate::emit::check_module_name(name)?;
-    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let put = |file: &str, text: String| {
-        std::fs::write(dir.join(file), text).map_err(|e| format!("{}: {e}", dir.join(file).display()))
-    };
-    put(&format!("{name}.v"), verilog::verilog(plan, name))?;
-    put(&format!("{name}_tb.v"), bench::testbench(&plan.bench_shape(), name, vectors.len()))?;
-    put(bench::VECTORS_FILE, bench::vectors_hex(vectors))?;
-    put(crate::emit::ECP5_MODELS_FILE, crate::emit::mult18x18d_model())?;
-    put("README.md", readme::readme(plan, name, context))
+    let v = verilog::verilog(plan, name);
+    crate::stream::write_core(dir, name, &v, &plan.bench_shape(), vectors, &readme::readme(plan, name, context))
 }
 
 /// Every bench run on both variants (portable, ECP5), in order.

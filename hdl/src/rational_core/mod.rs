@@ -10,7 +10,7 @@ pub mod verilog;
 
 pub use plan::RationalPlan;
 
-use crate::stream::bench::{self, BenchShape};
+use crate::stream::bench::BenchShape;
 use polyact::Activation;
 
 /// Every input with the runtime's output: `(0, x, y)` (one coefficient set).
@@ -41,19 +41,11 @@ pub fn write(
     vectors: &[(usize, i64, i64)],
     context: &str,
 ) -> Result<(), String> {
-    crate::emit::check_module_name(name)?;
-    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let put = |file: &str, text: String| {
-        std::fs::write(dir.join(file), text).map_err(|e| format!("{}: {e}", dir.join(file).display()))
-    };
-    put(&format!("{name}.v"), verilog::verilog(plan, name))?;
-    put(&format!("{name}_tb.v"), bench::testbench(&plan.bench_shape(), name, vectors.len()))?;
-    put(bench::VECTORS_FILE, bench::vectors_hex(vectors))?;
-    put(crate::emit::ECP5_MODELS_FILE, crate::emit::mult18x18d_model())?;
-    put("README.md", readme::readme(plan, name, context))
+    let v = verilog::verilog(plan, name);
+    crate::stream::write_core(dir, name, &v, &plan.bench_shape(), vectors, &readme::readme(plan, name, context))
 }
 
-/// Every bench run ([`bench::BENCH_RUNS`]: free, stalling, from X, 0 and 1) on
+/// Every bench run ([`crate::stream::bench::BENCH_RUNS`]: free, stalling, from X, 0 and 1) on
 /// both variants (portable, ECP5), in order.
 pub fn check(dir: &std::path::Path, name: &str) -> Result<Vec<(String, crate::tools::BenchResult)>, String> {
     crate::stream::bench::check_variants(dir, name)

@@ -6,6 +6,28 @@ pub mod bench;
 
 use std::fmt::Write;
 
+/// Write a streaming core into `dir`: its Verilog, its bench over
+/// `vectors` (`(set, x, y)`), the ECP5 multiplier model and `readme`.
+pub fn write_core(
+    dir: &std::path::Path,
+    name: &str,
+    verilog: &str,
+    shape: &bench::BenchShape,
+    vectors: &[(usize, i64, i64)],
+    readme: &str,
+) -> Result<(), String> {
+    crate::emit::check_module_name(name)?;
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let put = |file: &str, text: &str| {
+        std::fs::write(dir.join(file), text).map_err(|e| format!("{}: {e}", dir.join(file).display()))
+    };
+    put(&format!("{name}.v"), verilog)?;
+    put(&format!("{name}_tb.v"), &bench::testbench(shape, name, vectors.len()))?;
+    put(bench::VECTORS_FILE, &bench::vectors_hex(vectors))?;
+    put(crate::emit::ECP5_MODELS_FILE, &crate::emit::mult18x18d_model())?;
+    put("README.md", readme)
+}
+
 /// A register chain `{p}_1 .. {p}_d` behind `din`, loaded while `ce`; returns
 /// (Verilog, name of the stage `k`, for k in 0..=d).
 pub fn chain(p: &str, din: &str, width: usize, d: usize) -> (String, Vec<String>) {
