@@ -1,5 +1,7 @@
 //! Coefficient ROMs read in one clock-enabled clock. Portable: a synchronous
-//! read, which iCE40 maps to block RAM with its own output register. With
+//! read marked `rom_style = "block"`, which iCE40 maps to block RAM at any
+//! depth (left to itself, yosys builds a ROM of 64 words or fewer from LUTs,
+//! a six-level mux that halves the clock). With
 //! `POLYACT_ECP5`: banks of 128 words (a LUT7 per bit within one PFU), each
 //! registered, and the bank selected combinationally after the register — an
 //! ECP5 block RAM's clock-to-out alone would take most of a 200 MHz cycle.
@@ -7,11 +9,16 @@
 use crate::word::lit;
 use std::fmt::Write;
 
+/// The attribute that asks yosys for block RAM (an iCE40 SB_RAM40_4K).
+pub const BLOCK_RAM: &str = "(* rom_style = \"block\" *) ";
+
 /// Words per ECP5 bank, as address bits.
 pub const BANK_BITS: usize = 7;
 
-fn case(at: &str, reg: &str, sel: &str, bits: usize, words: &[i64], width: usize) -> String {
-    let mut v = format!("{at} begin\n  case ({sel})\n");
+/// The ROM as a `case` statement in a clocked block (`attr`: an attribute
+/// for the statement, e.g. [`BLOCK_RAM`]).
+fn case(at: &str, reg: &str, sel: &str, bits: usize, words: &[i64], width: usize, attr: &str) -> String {
+    let mut v = format!("{at} begin\n  {attr}case ({sel})\n");
     for (i, &c) in words.iter().enumerate() {
         let _ = writeln!(v, "    {bits}'d{i}: {reg} <= {};", lit(c, width));
     }
@@ -24,9 +31,11 @@ fn case(at: &str, reg: &str, sel: &str, bits: usize, words: &[i64], width: usize
 pub fn rom(out: &str, sel: &str, sel_bits: usize, table: &[i64], width: usize, ecp5_register: bool) -> String {
     let at = "always @(posedge clock) if (ce)";
     let m = width - 1;
-    let single = format!("reg [{m}:0] {out};\n{}", case(at, out, sel, sel_bits, table, width));
+    let single = format!("reg [{m}:0] {out};\n{}", case(at, out, sel, sel_bits, table, width, BLOCK_RAM));
     if table.len() <= 1 << BANK_BITS {
-        return single;
+        // ECP5 cores are synthesized with `-nobram`: the same read in LUTs.
+        let luts = format!("reg [{m}:0] {out};\n{}", case(at, out, sel, sel_bits, table, width, ""));
+        return format!("`ifdef POLYACT_ECP5\n{luts}`else\n{single}`endif\n");
     }
     let hb = sel_bits - BANK_BITS;
     let mut v = format!(
@@ -43,7 +52,7 @@ pub fn rom(out: &str, sel: &str, sel_bits: usize, table: &[i64], width: usize, e
     for (b, words) in table.chunks(1 << BANK_BITS).enumerate() {
         let reg = format!("{out}_b{b}");
         let _ = writeln!(v, "reg [{m}:0] {reg};");
-        v += &case(at, &reg, &format!("{sel}[{}:0]", BANK_BITS - 1), BANK_BITS, words, width);
+        v += &case(at, &reg, &format!("{sel}[{}:0]", BANK_BITS - 1), BANK_BITS, words, width, "");
         let _ = writeln!(pick, "    {hb}'d{b}: {sel_reg} = {reg};");
     }
     v + &pick + &format!("    default: {sel_reg} = {width}'d0;\n  endcase\nend\n`else\n{single}`endif\n")

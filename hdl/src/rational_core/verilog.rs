@@ -247,25 +247,29 @@ fn body(plan: &RationalPlan, ecp5: bool) -> String {
         );
     }
     // y = clamp(out_zp ± q), or the bound a too-large quotient saturates
-    // to: the signed sum in one clock, the clamp in the next.
-    let wb = (q + 1).max(ob) + 2;
+    // to. In one clock the low output bits of out_zp ± q and whether it
+    // saturates (q against the constants out_hi − zp and zp − out_lo); in the
+    // next, the selection.
+    let (hq, lq) = ((plan.out_hi - plan.out_zp) as u128, (plan.out_zp - plan.out_lo) as u128);
+    let bits = |v: u128| (128 - v.leading_zeros() as usize).max(1);
+    let cw = q.max(bits(hq)).max(bits(lq));
+    let qo = if q >= ob { format!("q_{q}[{}:0]", ob - 1) } else { zext(&format!("q_{q}"), q, ob) };
+    let qc = zext(&format!("q_{q}"), q, cw);
     let _ = writeln!(
         b,
-        "wire signed [{m}:0] qx = {qz};\nreg signed [{m}:0] yv_r;\nreg ng_y, ov_y;\n\
-         always @(posedge clock) if (ce) begin\n  yv_r <= (ng_{q} ? -qx : qx) + {zp};\n  ng_y <= ng_{q};\n  \
-         ov_y <= ov_{q};\nend",
-        m = wb - 1,
-        qz = zext(&format!("q_{q}"), q, wb),
-        zp = lit(plan.out_zp, wb)
-    );
-    let (lo, hi) = (lit(plan.out_lo, wb), lit(plan.out_hi, wb));
-    let _ = writeln!(
-        b,
-        "reg [{om}:0] y_r;\nalways @(posedge clock) if (ce) y_r <= ov_y ? (ng_y ? {olo} : {ohi}) : \
-         (yv_r > {hi}) ? {ohi} : (yv_r < {lo}) ? {olo} : yv_r[{om}:0];\nassign y = y_r;",
+        "wire [{om}:0] qo = {qo};\nwire [{cm}:0] qc = {qc};\nreg [{om}:0] yl_r;\nreg hi_y, lo_y;\n\
+         always @(posedge clock) if (ce) begin\n  yl_r <= (ng_{q} ? -qo : qo) + {zp};\n  \
+         hi_y <= ~ng_{q} & (ov_{q} | (qc > {cw}'d{hq}));\n  lo_y <= ng_{q} & (ov_{q} | (qc > {cw}'d{lq}));\nend",
         om = ob - 1,
-        olo = lit(plan.out_lo, ob),
-        ohi = lit(plan.out_hi, ob),
+        cm = cw - 1,
+        zp = lit(plan.out_zp, ob).replace("'sh", "'h"),
+    );
+    let _ = writeln!(
+        b,
+        "reg [{om}:0] y_r;\nalways @(posedge clock) if (ce) y_r <= hi_y ? {ohi} : lo_y ? {olo} : yl_r;\nassign y = y_r;",
+        om = ob - 1,
+        olo = lit(plan.out_lo, ob).replace("'sh", "'h"),
+        ohi = lit(plan.out_hi, ob).replace("'sh", "'h"),
     );
     with_start_state(&b)
 }

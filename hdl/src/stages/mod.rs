@@ -20,20 +20,24 @@ pub mod table;
 /// 200 MHz cycle, and a 64:1 multiplexer fits one slice's wide-mux tree.
 pub(crate) fn rom_verilog(out: &str, sel: &str, sel_bits: usize, table: &[i64], width: usize) -> String {
     const BANK_BITS: usize = 6;
-    let case = |reg: &str, sel: &str, bits: usize, words: &[i64]| {
-        let mut v = format!("always @(posedge clock) begin\n  case ({sel})\n");
+    let case = |reg: &str, sel: &str, bits: usize, words: &[i64], attr: &str| {
+        let mut v = format!("always @(posedge clock) begin\n  {attr}case ({sel})\n");
         for (i, &c) in words.iter().enumerate() {
             v += &format!("    {bits}'d{i}: {reg} <= {};\n", crate::word::lit(c, width));
         }
         v + &format!("    default: {reg} <= {width}'d0;\n  endcase\nend\n")
     };
     let m = width - 1;
-    let single = format!(
-        "reg [{m}:0] {out}_q;\n{}always @(posedge clock) {out} <= {out}_q;\n",
-        case(&format!("{out}_q"), sel, sel_bits, table)
-    );
+    let single = |attr: &str| {
+        format!(
+            "reg [{m}:0] {out}_q;\n{}always @(posedge clock) {out} <= {out}_q;\n",
+            case(&format!("{out}_q"), sel, sel_bits, table, attr)
+        )
+    };
+    let block = single(crate::dsp_core::rom::BLOCK_RAM);
     if table.len() <= 1 << BANK_BITS {
-        return single;
+        // Block RAM at any depth on iCE40; LUTs on ECP5 (`-nobram`).
+        return format!("`ifdef POLYACT_ECP5\n{}`else\n{block}`endif\n", single(""));
     }
     let hb = sel_bits - BANK_BITS;
     let mut v = format!(
@@ -45,10 +49,10 @@ pub(crate) fn rom_verilog(out: &str, sel: &str, sel_bits: usize, table: &[i64], 
     for (b, words) in table.chunks(1 << BANK_BITS).enumerate() {
         let reg = format!("{out}_b{b}");
         v += &format!("reg [{m}:0] {reg};\n");
-        v += &case(&reg, &format!("{sel}[{}:0]", BANK_BITS - 1), BANK_BITS, words);
+        v += &case(&reg, &format!("{sel}[{}:0]", BANK_BITS - 1), BANK_BITS, words, "");
         pick += &format!("    {hb}'d{b}: {out} <= {reg};\n");
     }
-    v + &pick + &format!("    default: {out} <= {width}'d0;\n  endcase\nend\n`else\n{single}`endif\n")
+    v + &pick + &format!("    default: {out} <= {width}'d0;\n  endcase\nend\n`else\n{block}`endif\n")
 }
 
 /// `d` clocks of delay for a `width`-bit signal as Verilog, declaring wire
