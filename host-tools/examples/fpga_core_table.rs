@@ -59,7 +59,7 @@ fn rows() -> Vec<(&'static str, &'static str, Source)> {
         ),
         (
             "PAU (learned rational 5/4, safe denominator), digits layer 0",
-            "digits_pau.pam --layer 0 --device ecp5 (after `quantize --act-bits 16`; 22 multipliers, a UP5K has 8)",
+            "digits_pau.pam --layer 0 --device ecp5 (after `quantize --act-bits 16`; more multipliers than a UP5K's 8 DSP blocks)",
             Source::Layer { dir: "digits_pau", fpga_cores: false, devices: &[Device::Ecp5_25k] },
         ),
         (

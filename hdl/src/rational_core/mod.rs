@@ -98,5 +98,9 @@ mod tests {
         let m = Model::from_bytes(&blob).unwrap();
         let act = m.kernel(0).unwrap();
         assert!(RationalPlan::new(&act, 1).unwrap_err().0.contains("sets"));
+        // Indices past the coefficients read as 0, never out of bounds.
+        let r = act.as_rational().unwrap();
+        assert_eq!((r.num_coef(usize::MAX, 0), r.den_coef(1, 0), r.den_floor(usize::MAX / 2)), (0, 0, 0));
+        assert_ne!(r.den_floor(0), 0);
     }
 }

@@ -16,6 +16,7 @@
 use crate::ranges::signed_bits;
 use crate::spec::Unsupported;
 use polyact::activation::{DenMode, Rational, DEN_LIMIT};
+use polyact::arith::{round_div_i64, rshr_up_i64};
 use polyact::Activation;
 
 /// One Horner step `acc' = clamp((p >> shift) + c + p[shift − 1])`, `p = acc·u`.
@@ -116,9 +117,11 @@ const PROD: usize = 0;
 const SUM: usize = 1;
 const ACC: usize = 2;
 
-/// The recurrence `lead`, then `(c, s)` per step on operand `u`, as the
-/// hardware computes it: `(acc·u + K) >> s`, clamped to `lim` where
-/// `clamps[i]` (everywhere when `None`); `see(i·WORDS + word, value)`.
+/// The recurrence `lead`, then `(c, s)` per step on operand `u`: each step
+/// `rshr_up(acc·u, s) + c` (the runtime's rounding, `polyact::arith`), which
+/// the hardware forms as `(p >> s) + c + p[s − 1]`; clamped to `lim` where
+/// `clamps[i]` (everywhere when `None`); `see(i·WORDS + word, value)`. `None`
+/// if a product leaves the runtime's `i64`.
 fn run(
     lead: i64,
     steps: &[(i64, u32)],
@@ -126,18 +129,17 @@ fn run(
     u: i64,
     clamps: Option<&[bool]>,
     mut see: impl FnMut(usize, i128),
-) -> i64 {
+) -> Option<i64> {
     let mut acc = lead as i128;
     for (i, &(c, s)) in steps.iter().enumerate() {
-        let prod = acc * u as i128;
-        let round = if s == 0 { 0 } else { (prod >> (s - 1)) & 1 };
-        let v = (prod >> s) + c as i128 + round;
+        let prod = i64::try_from(acc * u as i128).ok()?;
+        let v = rshr_up_i64(prod, s) as i128 + c as i128;
         acc = if clamps.is_none_or(|c| c[i]) { v.clamp(lim.0 as i128, lim.1 as i128) } else { v };
-        for (w, val) in [(PROD, prod), (SUM, v), (ACC, acc)] {
+        for (w, val) in [(PROD, prod as i128), (SUM, v), (ACC, acc)] {
             see(WORDS * i + w, val);
         }
     }
-    acc as i64
+    Some(acc as i64)
 }
 
 impl RationalPlan {
@@ -159,12 +161,13 @@ impl RationalPlan {
         let u_abs = r.mode == DenMode::Safe;
         let (n32, d47) = ((i32::MIN as i64, i32::MAX as i64), (-DEN_LIMIT, DEN_LIMIT));
         let inputs = || (it.min()..=it.max()).map(|x| (x, x as i64 - in_zp));
+        let overflow = || Unsupported("a Horner product leaves the runtime's 64 bits".into());
         // Pass 1: which saturations act (the runtime saturates every step).
         let (mut tn, mut td) = (Tracker::new(WORDS * num_steps.len()), Tracker::new(WORDS * den_steps.len()));
         for (_, t) in inputs() {
             let u = if u_abs { t.abs() } else { t };
-            run(num_lead, &num_steps, n32, t, None, |i, v| tn.see(i, v));
-            run(den_lead, &den_steps, d47, u, None, |i, v| td.see(i, v));
+            run(num_lead, &num_steps, n32, t, None, |i, v| tn.see(i, v)).ok_or_else(overflow)?;
+            run(den_lead, &den_steps, d47, u, None, |i, v| td.see(i, v)).ok_or_else(overflow)?;
         }
         let acting = |tr: &Tracker, n: usize, (lo, hi): (i64, i64)| -> Vec<bool> {
             (0..n).map(|i| tr.lo[WORDS * i + SUM] < lo as i128 || tr.hi[WORDS * i + SUM] > hi as i128).collect()
@@ -178,14 +181,16 @@ impl RationalPlan {
         for (x, t) in inputs() {
             (t_lo, t_hi) = (t_lo.min(t), t_hi.max(t));
             let u = if u_abs { t.abs() } else { t };
-            let num = run(num_lead, &num_steps, n32, t, Some(&cn), |i, v| tn.see(i, v));
-            let d = run(den_lead, &den_steps, d47, u, Some(&cd), |i, v| td.see(i, v));
+            let num = run(num_lead, &num_steps, n32, t, Some(&cn), |i, v| tn.see(i, v)).ok_or_else(overflow)?;
+            let d = run(den_lead, &den_steps, d47, u, Some(&cd), |i, v| td.see(i, v)).ok_or_else(overflow)?;
             d_lo = d_lo.min(d);
             let den = r.den_floor(channel) + d.abs();
             den_max = den_max.max(den);
             let a = (num.unsigned_abs() as u128) << r.pre_shift;
             let n2 = 2 * a + den as u128;
-            let q = n2 / (2 * den as u128);
+            // The runtime's own rounded division (the core forms it as
+            // ⌊N2 / 2·den⌋, checked in Icarus on every input).
+            let q = round_div_i64(num << r.pre_shift, den).unsigned_abs() as u128;
             (a_max, n2_max, q_max) = (a_max.max(a), n2_max.max(n2), q_max.max(q));
             cases.push((x, num < 0, q));
         }

@@ -55,6 +55,12 @@ pub struct Rational<'a> {
     den: &'a [u8],
 }
 
+/// Word `c·stride + j` of an array of `words`, if it is inside (callers
+/// outside the kernel pass any indices).
+fn word_index(c: usize, stride: usize, j: usize, words: usize) -> Option<usize> {
+    c.checked_mul(stride)?.checked_add(j).filter(|&i| i < words)
+}
+
 #[inline(always)]
 fn horner_den(coefs: &[u8], base: usize, degree: usize, shifts: &[u8; MAX_DEGREE], u: i32) -> i64 {
     let mut acc = le_i64(coefs, base + degree);
@@ -111,19 +117,21 @@ impl<'a> Rational<'a> {
         Ok(Rational { deg_p, deg_q, pre_shift: pre_shift as u32, mode, num_shifts, den_shifts, num, den })
     }
 
-    /// Numerator coefficient `p[j]` of channel set `c` (`j ≤ deg_p`).
+    /// Numerator coefficient `p[j]` of channel set `c` (`j ≤ deg_p`; 0 for
+    /// indices past the data).
     pub fn num_coef(&self, c: usize, j: usize) -> i32 {
-        crate::dtype::le_i32(self.num, c * (self.deg_p + 1) + j)
+        word_index(c, self.deg_p + 1, j, self.num.len() / 4).map_or(0, |i| crate::dtype::le_i32(self.num, i))
     }
 
-    /// Denominator coefficient `d[j]` of channel set `c` (`j ≤ deg_q`).
+    /// Denominator coefficient `d[j]` of channel set `c` (`j ≤ deg_q`; 0 for
+    /// indices past the data).
     pub fn den_coef(&self, c: usize, j: usize) -> i64 {
-        le_i64(self.den, c * (self.deg_q + 2) + 1 + j)
+        word_index(c, self.deg_q + 2, 1 + j, self.den.len() / 8).map_or(0, |i| le_i64(self.den, i))
     }
 
-    /// The denominator's floor (`≥ 1`) of channel set `c`.
+    /// The denominator's floor (`≥ 1`) of channel set `c` (0 past the data).
     pub fn den_floor(&self, c: usize) -> i64 {
-        le_i64(self.den, c * (self.deg_q + 2))
+        word_index(c, self.deg_q + 2, 0, self.den.len() / 8).map_or(0, |i| le_i64(self.den, i))
     }
 
     /// The denominator `floor + |D(u)|` of input `t = x − zp_in` (always ≥ 1).
